@@ -1,0 +1,5 @@
+export * from './channel.ts';
+export * from './jobs.ts';
+export * from './okta-hook.ts';
+export * from './outcome.ts';
+export * from './phone.ts';

@@ -1,0 +1,34 @@
+import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+export type PhoneParseResult =
+  | { ok: true; e164: string; country: string | undefined }
+  | { ok: false; reason: 'unparseable' | 'invalid' };
+
+/**
+ * Normalises what Okta sends ("9876543210" in its sample, "+15555551212" in Preview) to E.164.
+ * Numbers without a country code are read in `defaultRegion`.
+ */
+export function normalisePhoneNumber(raw: string, defaultRegion: string): PhoneParseResult {
+  const region = isSupportedCountry(defaultRegion) ? (defaultRegion as CountryCode) : undefined;
+  const parsed = parsePhoneNumberFromString(raw.trim(), region ? { defaultCountry: region } : undefined);
+  if (!parsed) return { ok: false, reason: 'unparseable' };
+  if (!parsed.isValid()) return { ok: false, reason: 'invalid' };
+  return { ok: true, e164: parsed.number, country: parsed.country };
+}
+
+export function isSupportedRegion(region: string): boolean {
+  return isSupportedCountry(region);
+}
+
+/**
+ * A phone number safe to log: the country calling code and the last two digits, e.g. "+1•••••••12".
+ * Support staff can match it against what a user reads out; it does not identify the number.
+ */
+export function maskPhoneNumber(e164: string): string {
+  const digits = e164.replace(/\D/g, '');
+  if (digits.length < 6) return '•••';
+  const parsed = parsePhoneNumberFromString(`+${digits}`);
+  const cc = parsed?.countryCallingCode ?? digits.slice(0, 1);
+  const hidden = digits.length - cc.length - 2;
+  return `+${cc}${'•'.repeat(Math.max(hidden, 1))}${digits.slice(-2)}`;
+}
