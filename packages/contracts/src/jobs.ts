@@ -52,3 +52,9 @@ export function deliveryIdFor(eventId: string): string {
 export function jobIdFor(eventId: string): string {
   return `evt-${eventId}`;
 }
+
+/** Paths on the ingress where providers post status callbacks (relative to PUBLIC_BASE_URL). */
+export const CALLBACK_PATHS = {
+  twilioMessages: '/v1/callbacks/twilio/messages',
+  twilioCalls: '/v1/callbacks/twilio/calls',
+} as const;

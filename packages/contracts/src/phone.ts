@@ -1,19 +1,23 @@
 import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 export type PhoneParseResult =
-  | { ok: true; e164: string; country: string | undefined }
-  | { ok: false; reason: 'unparseable' | 'invalid' };
+  | { ok: true; e164: string; country: string | undefined; valid: boolean }
+  | { ok: false; reason: 'unparseable' | 'impossible' };
 
 /**
  * Normalises what Okta sends ("9876543210" in its sample, "+15555551212" in Preview) to E.164.
  * Numbers without a country code are read in `defaultRegion`.
+ *
+ * Only numbers that cannot exist (wrong length for their country) are refused. A number of plausible length
+ * that libphonenumber does not know as assigned is still sent (`valid: false`): its metadata lags real
+ * allocations, and the provider will refuse a truly invalid number with a specific error anyway.
  */
 export function normalisePhoneNumber(raw: string, defaultRegion: string): PhoneParseResult {
   const region = isSupportedCountry(defaultRegion) ? (defaultRegion as CountryCode) : undefined;
   const parsed = parsePhoneNumberFromString(raw.trim(), region ? { defaultCountry: region } : undefined);
   if (!parsed) return { ok: false, reason: 'unparseable' };
-  if (!parsed.isValid()) return { ok: false, reason: 'invalid' };
-  return { ok: true, e164: parsed.number, country: parsed.country };
+  if (!parsed.isPossible()) return { ok: false, reason: 'impossible' };
+  return { ok: true, e164: parsed.number, country: parsed.country, valid: parsed.isValid() };
 }
 
 export function isSupportedRegion(region: string): boolean {

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/**
+ * Every service parses its environment once, at start, against a zod schema built from the fragments below,
+ * and refuses to start with a list of what is wrong. Values are never echoed back: some are secrets.
+ */
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  // Empty strings (e.g. `FOO=` in a .env file) mean "not set".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
+  );
+}
+
+/** Loads config or exits the process with a readable message: for a service's main.ts. */
+export function loadConfigOrExit<S extends z.ZodType>(schema: S, service: string): z.infer<S> {
+  try {
+    return parseEnv(schema, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(
+        `${service}: ${error.message}\nSee .env.example and the README's Configuration section.\n`,
+      );
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}
+
+export const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+export const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
+
+export const logLevel = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
+
+/** What every service needs to reach Redis and to name itself in logs. */
+export const redisEnv = {
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .default('redis://127.0.0.1:6379'),
+  /** Key prefix of every byot key and queue. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 characters of A-Z a-z 0-9 _ -')
+    .default('byot'),
+  /** Wrap the prefix in a hash tag (`{byot}`) so every key of a queue lands on one Redis Cluster slot. */
+  REDIS_CLUSTER_HASH_TAG: booleanFromEnv.default(false),
+};
+
+export const loggingEnv = {
+  LOG_LEVEL: logLevel,
+  /** Human-readable logs for a terminal; JSON (the default) for everything else. */
+  LOG_PRETTY: booleanFromEnv.default(false),
+};
+
+/**
+ * AES-256-GCM key for the OTP, message text and phone number inside jobs: 32 bytes, base64 or 64 hex characters.
+ * DATA_ENCRYPTION_KEY_PREVIOUS lets jobs sealed before a key rotation still be opened.
+ */
+const key32 = z.string().refine((v) => decodeKey(v) !== undefined, {
+  message: 'must be 32 bytes: 64 hex characters or base64 (openssl rand -base64 32)',
+});
+export const sealingEnv = {
+  DATA_ENCRYPTION_KEY: key32,
+  DATA_ENCRYPTION_KEY_PREVIOUS: key32.optional(),
+};
+
+export function decodeKey(value: string): Buffer | undefined {
+  const trimmed = value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  if (/^[A-Za-z0-9+/_-]{42,44}={0,2}$/.test(trimmed)) {
+    const buf = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
+    if (buf.length === 32) return buf;
+  }
+  return undefined;
+}
+
+/**
+ * The public URL providers call back on (status callbacks). Optional: without it no callback is requested.
+ * Twilio refuses callback hosts with underscores.
+ */
+export const publicUrlEnv = {
+  PUBLIC_BASE_URL: httpUrl
+    .refine(
+      (v) => !new URL(v).hostname.includes('_'),
+      'host must not contain "_" (Twilio refuses such callback URLs)',
+    )
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
+};

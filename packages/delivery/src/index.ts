@@ -1,0 +1,5 @@
+export * from './outcome-bus.ts';
+export * from './processor.ts';
+export * from './record.ts';
+export * from './retry-policy.ts';
+export * from './store.ts';

@@ -1,0 +1,59 @@
+import type { Channel, DeliveryOutcome, OktaRequestType } from '@byot/contracts';
+
+/**
+ * One delivery record per Okta eventId: what we know about a send, without secrets (the phone is masked).
+ * It outlives the job (which is removed when it finishes) so that duplicates of a hook, redelivered jobs and
+ * support staff all see the same truth. It expires a fixed retention after the OTP does.
+ */
+export const DELIVERY_STATES = ['sending', 'retrying', 'accepted', 'failed', 'expired', 'fallback'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/** States after which nothing is ever sent again for this eventId. */
+export const SETTLED_STATES: readonly DeliveryState[] = ['accepted', 'failed', 'expired', 'fallback'];
+
+export interface DeliveryRecord {
+  eventId: string;
+  deliveryId: string;
+  channel: Channel;
+  requestType: OktaRequestType;
+  phoneMasked: string;
+  state: DeliveryState;
+  attempts: number;
+  provider?: string;
+  providerMessageId?: string;
+  reason?: string;
+  outcome?: DeliveryOutcome;
+  createdAt: number;
+  updatedAt: number;
+  otpExpiresAt: number;
+}
+
+export interface DeliveryMeta {
+  eventId: string;
+  deliveryId: string;
+  channel: Channel;
+  requestType: OktaRequestType;
+  phoneMasked: string;
+  otpExpiresAt: number;
+}
+
+export function parseRecord(hash: Record<string, string>): DeliveryRecord | undefined {
+  if (!hash.eventId || !hash.state) return undefined;
+  const num = (v: string | undefined) => (v === undefined ? 0 : Number(v));
+  return {
+    eventId: hash.eventId,
+    deliveryId: hash.deliveryId ?? '',
+    channel: (hash.channel ?? 'sms') as Channel,
+    requestType: hash.requestType as OktaRequestType,
+    phoneMasked: hash.phoneMasked ?? '',
+    state: hash.state as DeliveryState,
+    attempts: num(hash.attempts),
+    ...(hash.provider ? { provider: hash.provider } : {}),
+    ...(hash.providerMessageId ? { providerMessageId: hash.providerMessageId } : {}),
+    ...(hash.reason ? { reason: hash.reason } : {}),
+    ...(hash.outcome ? { outcome: JSON.parse(hash.outcome) as DeliveryOutcome } : {}),
+    createdAt: num(hash.createdAt),
+    updatedAt: num(hash.updatedAt),
+    otpExpiresAt: num(hash.otpExpiresAt),
+  };
+}

@@ -1,0 +1,3 @@
+export * from './connections.ts';
+export * from './keyspace.ts';
+export * from './queues.ts';

@@ -1,0 +1,32 @@
+import { type Channel, QUEUES, type SendJob } from '@byot/contracts';
+import { type ConnectionOptions, type DefaultJobOptions, Queue } from 'bullmq';
+import type { Keyspace } from './keyspace.ts';
+
+/**
+ * Send jobs are removed as soon as they finish: the delivery record (its own key, with a TTL tied to the OTP's
+ * expiry) is what remains, so no sealed payload lingers in Redis. Retries are scheduled by the worker itself
+ * (bounded by the OTP's expiry), so BullMQ's own attempts/backoff are not used.
+ */
+export const SEND_JOB_OPTIONS: DefaultJobOptions = {
+  attempts: 1,
+  removeOnComplete: true,
+  removeOnFail: true,
+};
+
+export type SendQueue = Queue<SendJob, unknown, string>;
+
+export function sendQueueName(channel: Channel): string {
+  return QUEUES[channel];
+}
+
+export function createSendQueue(
+  channel: Channel,
+  connection: ConnectionOptions,
+  keyspace: Keyspace,
+): SendQueue {
+  return new Queue<SendJob, unknown, string>(sendQueueName(channel), {
+    connection,
+    prefix: keyspace.prefix,
+    defaultJobOptions: SEND_JOB_OPTIONS,
+  });
+}

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { createSealer, SealError } from './sealer.ts';
+
+describe('createSealer', () => {
+  const key = randomBytes(32);
+  const sealer = createSealer(key);
+
+  it('round-trips and hides the plaintext', () => {
+    const sealed = sealer.sealJson({ otpCode: '482913', phoneE164: '+14155550123' }, 'evt1');
+    assert.ok(!sealed.includes('482913'));
+    assert.ok(
+      !Buffer.from(sealed.split('.')[3] ?? '', 'base64url')
+        .toString('latin1')
+        .includes('482913'),
+    );
+    assert.deepEqual(sealer.openJson(sealed, 'evt1'), { otpCode: '482913', phoneE164: '+14155550123' });
+  });
+
+  it('uses a fresh IV each time', () => {
+    assert.notEqual(sealer.seal('same', 'c'), sealer.seal('same', 'c'));
+  });
+
+  it('refuses another context, tampering and unknown keys with one vague error', () => {
+    const sealed = sealer.seal('482913', 'evt1');
+    assert.throws(() => sealer.open(sealed, 'evt2'), SealError);
+    const parts = sealed.split('.');
+    const data = Buffer.from(parts[3] ?? '', 'base64url');
+    data[0] = (data[0] ?? 0) ^ 1;
+    parts[3] = data.toString('base64url');
+    assert.throws(() => sealer.open(parts.join('.'), 'evt1'), /failed authentication/);
+    assert.throws(() => createSealer(randomBytes(32)).open(sealed, 'evt1'), /key this process does not hold/);
+    assert.throws(() => sealer.open('garbage', 'evt1'), /known version/);
+  });
+
+  it('opens values sealed with a previous key after rotation', () => {
+    const sealedBefore = sealer.seal('482913', 'evt1');
+    const rotated = createSealer(randomBytes(32), [key]);
+    assert.equal(rotated.open(sealedBefore, 'evt1'), '482913');
+  });
+
+  it('refuses keys that are not 32 bytes', () => {
+    assert.throws(() => createSealer(randomBytes(16)), /32 bytes/);
+  });
+});

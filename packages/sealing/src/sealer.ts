@@ -1,0 +1,85 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+
+/**
+ * AES-256-GCM sealing of the secret parts of a send (OTP, message text, phone number) before they reach Redis.
+ *
+ * Format: `v1.<keyId>.<iv>.<ciphertext>.<tag>` (base64url parts). The key id (a hash prefix of the key) lets a
+ * rotated-out key still open jobs sealed before the rotation. The caller's context (the Okta eventId) is bound as
+ * additional authenticated data, so a sealed blob copied into another job does not open there.
+ */
+
+const VERSION = 'v1';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export class SealError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SealError';
+  }
+}
+
+export interface Sealer {
+  seal(plaintext: string, context: string): string;
+  open(sealed: string, context: string): string;
+  sealJson(value: unknown, context: string): string;
+  openJson(sealed: string, context: string): unknown;
+}
+
+function keyId(key: Buffer): string {
+  return createHash('sha256').update(key).digest('base64url').slice(0, 8);
+}
+
+export function createSealer(activeKey: Buffer, previousKeys: Buffer[] = []): Sealer {
+  for (const key of [activeKey, ...previousKeys]) {
+    if (key.length !== 32) throw new SealError('an AES-256-GCM key must be 32 bytes');
+  }
+  const activeId = keyId(activeKey);
+  const keys = new Map<string, Buffer>([[activeId, activeKey]]);
+  for (const key of previousKeys) keys.set(keyId(key), key);
+
+  function seal(plaintext: string, context: string): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', activeKey, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(Buffer.from(context, 'utf8'));
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    return [
+      VERSION,
+      activeId,
+      iv.toString('base64url'),
+      ciphertext.toString('base64url'),
+      tag.toString('base64url'),
+    ].join('.');
+  }
+
+  function open(sealed: string, context: string): string {
+    const parts = sealed.split('.');
+    if (parts.length !== 5 || parts[0] !== VERSION)
+      throw new SealError('not a sealed value of a known version');
+    const [, id, ivPart, dataPart, tagPart] = parts as [string, string, string, string, string];
+    const key = keys.get(id);
+    if (!key) throw new SealError('sealed with a key this process does not hold (rotated out?)');
+    const iv = Buffer.from(ivPart, 'base64url');
+    const tag = Buffer.from(tagPart, 'base64url');
+    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SealError('malformed sealed value');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+      decipher.setAAD(Buffer.from(context, 'utf8'));
+      decipher.setAuthTag(tag);
+      return Buffer.concat([decipher.update(Buffer.from(dataPart, 'base64url')), decipher.final()]).toString(
+        'utf8',
+      );
+    } catch {
+      // Never say more: a wrong key, a wrong context and tampering look the same from outside.
+      throw new SealError('sealed value failed authentication');
+    }
+  }
+
+  return {
+    seal,
+    open,
+    sealJson: (value, context) => seal(JSON.stringify(value), context),
+    openJson: (sealed, context) => JSON.parse(open(sealed, context)) as unknown,
+  };
+}

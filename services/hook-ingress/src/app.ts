@@ -1,0 +1,72 @@
+import { oktaError } from '@byot/contracts';
+import type { Logger } from '@byot/observability';
+import express, { type Express } from 'express';
+import type { HookAuthenticator } from './auth/hook-authenticator.ts';
+import type { Dispatcher } from './delivery/dispatcher.ts';
+import { errorHandler } from './http/errors.ts';
+import { telephonyRoute } from './http/telephony-route.ts';
+import type { ParseSettings } from './okta/parse-hook.ts';
+
+export interface AppDeps {
+  authenticator: HookAuthenticator;
+  dispatcher: Dispatcher;
+  parse: ParseSettings;
+  budgetMs: number;
+  maxBodyBytes: number;
+  log: Logger;
+  /** Readiness: Redis reachable and the outcome subscription live, and not shutting down. */
+  isReady: () => Promise<boolean>;
+}
+
+export const TELEPHONY_HOOK_PATH = '/v1/okta/telephony';
+
+/** The ingress as an Express app, without listening: main.ts wires and listens, tests drive it directly. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await deps.isReady().catch(() => false);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready' });
+  });
+
+  app.post(
+    TELEPHONY_HOOK_PATH,
+    // The clock starts before anything else: the budget is Okta's, not ours.
+    (_req, res, next) => {
+      res.locals.receivedAt = Date.now();
+      res.locals.startedAt = performance.now();
+      next();
+    },
+    // Authenticate before reading the body: an unauthenticated caller costs us no JSON parsing.
+    async (req, res, next) => {
+      const auth = await deps.authenticator.authenticate(req.headers);
+      if (auth.ok) return next();
+      deps.log.warn({ reason: auth.reason, ip: req.ip }, 'hook refused: authentication failed');
+      res.status(401).json(oktaError('Unauthorized'));
+    },
+    express.json({
+      limit: deps.maxBodyBytes,
+      strict: true,
+      type: ['application/json', 'application/*+json'],
+    }),
+    (req, res, next) => {
+      if (req.body === undefined) {
+        res.status(415).json(oktaError('Content-Type must be application/json'));
+        return;
+      }
+      next();
+    },
+    telephonyRoute(deps),
+  );
+
+  app.use((_req, res) => {
+    res.status(404).json(oktaError('Not found'));
+  });
+  app.use(errorHandler(deps.log));
+  return app;
+}

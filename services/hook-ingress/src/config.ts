@@ -1,0 +1,46 @@
+import { loggingEnv, port, publicUrlEnv, redisEnv, sealingEnv } from '@byot/config';
+import { z } from 'zod';
+
+export const ingressEnvSchema = z.object({
+  PORT: port(8080),
+  HOST: z.string().default('0.0.0.0'),
+  ...redisEnv,
+  ...sealingEnv,
+  ...loggingEnv,
+  ...publicUrlEnv,
+  /** The header Okta sends the shared secret in (Okta's "Authentication field"). */
+  OKTA_HOOK_AUTH_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name')
+    .transform((v) => v.toLowerCase())
+    .default('authorization'),
+  /** The exact value Okta sends in that header (Okta's "Authentication secret"), e.g. "Basic dXNlcjpwYXNz". */
+  OKTA_HOOK_AUTH_SECRET: z
+    .string({ error: 'required: the exact value Okta sends in the auth header' })
+    .min(16, {
+      message: 'must be at least 16 characters (use a long random secret)',
+    }),
+  /** How long the hook waits for a provider to accept before answering PENDING. Okta gives up at 3 000 ms. */
+  HOOK_RESPONSE_BUDGET_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2500, { message: 'must be at most 2500: Okta abandons the call at 3000 ms, network included' })
+    .default(2000),
+  /** How long enqueueing may take before we give up and let Okta fall back to its own providers. */
+  HOOK_ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(20).max(1500).default(300),
+  HOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(262_144).default(32_768),
+  /** Region assumed for numbers Okta sends without a country code (ISO 3166 alpha-2). */
+  DEFAULT_PHONE_REGION: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US or GB')
+    .default('US'),
+  /** An OTP with less time than this left is not worth sending. */
+  MIN_OTP_LIFETIME_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  /** Upper bound on how long we keep trying, whatever otpExpires says (bounds how long anything stays in Redis). */
+  MAX_OTP_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(1_800),
+  /** How long delivery records (no secrets) are kept after the OTP expires. */
+  DELIVERY_RETENTION_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(86_400),
+});
+
+export type IngressConfig = z.infer<typeof ingressEnvSchema>;

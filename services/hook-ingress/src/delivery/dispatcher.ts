@@ -1,0 +1,158 @@
+import {
+  type Channel,
+  type DeliveryOutcome,
+  deliveryIdFor,
+  jobIdFor,
+  type SendJob,
+  type SendSecrets,
+} from '@byot/contracts';
+import type { DeliveryStore, OutcomeListener } from '@byot/delivery';
+import type { Logger } from '@byot/observability';
+import type { SendQueue } from '@byot/redis';
+import type { Sealer } from '@byot/sealing';
+import type { AcceptedHook } from '../okta/parse-hook.ts';
+
+export type DispatchResult =
+  | { kind: 'settled'; outcome: DeliveryOutcome; deliveryId: string }
+  | { kind: 'pending'; deliveryId: string }
+  /** We could not take the job: Okta must send it itself, and we must never send it. */
+  | { kind: 'fallback'; reason: string; deliveryId: string };
+
+export interface DispatcherDeps {
+  queues: Record<Channel, SendQueue>;
+  store: DeliveryStore;
+  outcomes: OutcomeListener;
+  sealer: Sealer;
+  log: Logger;
+  enqueueTimeoutMs: number;
+  maxOtpLifetimeMs: number;
+}
+
+/**
+ * The hook path's one job: hand the send to a worker and wait, bounded, for what became of it.
+ *
+ * Order matters: the wait is registered before the job is added, so an outcome announced at once is not missed,
+ * and the record is read after the add, so a duplicate of a hook settled long ago gets the same answer at once.
+ * Enqueueing is idempotent by eventId (BullMQ job id while the job lives; the delivery record after).
+ */
+export class Dispatcher {
+  readonly #deps: DispatcherDeps;
+
+  constructor(deps: DispatcherDeps) {
+    this.#deps = deps;
+  }
+
+  async dispatch(hook: AcceptedHook, deadline: number, receivedAt: number): Promise<DispatchResult> {
+    const { queues, store, outcomes } = this.#deps;
+    const deliveryId = deliveryIdFor(hook.eventId);
+    const otpExpiresAt = Math.min(hook.otpExpiresAt, receivedAt + this.#deps.maxOtpLifetimeMs);
+    const job = this.#buildJob(hook, deliveryId, otpExpiresAt, receivedAt);
+
+    const wait = outcomes.register(hook.eventId);
+    try {
+      await withTimeout(
+        queues[hook.channel].add('send', job, { jobId: jobIdFor(hook.eventId) }),
+        this.#deps.enqueueTimeoutMs,
+        'enqueue',
+      );
+    } catch (error) {
+      wait.cancel();
+      this.#tombstone(hook.eventId, otpExpiresAt);
+      return { kind: 'fallback', reason: describeRedisFailure(error), deliveryId };
+    }
+
+    try {
+      const settledEarlier = await withTimeout(
+        store.getOutcome(hook.eventId),
+        this.#deps.enqueueTimeoutMs,
+        'read',
+      );
+      if (settledEarlier) wait.resolve(settledEarlier);
+    } catch {
+      // The job is queued: the worker will deliver. Keep waiting for the announced outcome.
+    }
+
+    const outcome = await wait.until(deadline);
+    if (!outcome) return { kind: 'pending', deliveryId };
+    if (outcome.kind === 'fallback') return { kind: 'fallback', reason: outcome.reason, deliveryId };
+    return { kind: 'settled', outcome, deliveryId };
+  }
+
+  #buildJob(hook: AcceptedHook, deliveryId: string, otpExpiresAt: number, receivedAt: number): SendJob {
+    const secrets: SendSecrets = {
+      otpCode: hook.otpCode,
+      phoneE164: hook.phoneE164,
+      ...(hook.message !== undefined ? { message: hook.message } : {}),
+      ...(hook.login !== undefined ? { login: hook.login } : {}),
+    };
+    return {
+      version: 1,
+      eventId: hook.eventId,
+      deliveryId,
+      channel: hook.channel,
+      requestType: hook.requestType,
+      ...(hook.source ? { source: hook.source } : {}),
+      ...(hook.locale ? { locale: hook.locale } : {}),
+      otpExpiresAt,
+      receivedAt,
+      phoneMasked: hook.phoneMasked,
+      ...(hook.phoneCountry ? { phoneCountry: hook.phoneCountry } : {}),
+      sealed: this.#deps.sealer.sealJson(secrets, hook.eventId),
+    };
+  }
+
+  /**
+   * We told (are telling) Okta to send this OTP itself. If the failed add in fact reached Redis (a timeout after
+   * the write), a worker could still pick the job up: the tombstone stops it. Written in the background, with a
+   * few retries, because Redis is likely unwell right now. See ADR 0003 for the window this cannot close.
+   */
+  #tombstone(eventId: string, otpExpiresAt: number): void {
+    const attempt = async (n: number): Promise<void> => {
+      try {
+        const state = await this.#deps.store.markFallback(eventId, 'enqueue-failed', otpExpiresAt);
+        if (state !== 'fallback') {
+          this.#deps.log.error(
+            { eventId, state },
+            'fallback tombstone refused: a worker already started sending',
+          );
+        }
+      } catch {
+        if (n < 5 && Date.now() < otpExpiresAt) {
+          setTimeout(() => void attempt(n + 1), 200 * 2 ** n).unref();
+        } else {
+          this.#deps.log.warn({ eventId }, 'could not write fallback tombstone (Redis unreachable)');
+        }
+      }
+    };
+    void attempt(0);
+  }
+}
+
+class TimeoutError extends Error {
+  constructor(what: string, ms: number) {
+    super(`${what} timed out after ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describeRedisFailure(error: unknown): string {
+  if (error instanceof TimeoutError) return 'queue-timeout';
+  const message = error instanceof Error ? error.message : '';
+  if (/OOM|maxmemory/i.test(message)) return 'queue-full';
+  if (/writeable|connect|ECONNREFUSED|closed|Connection is closed/i.test(message)) return 'queue-unreachable';
+  return 'queue-error';
+}

@@ -1,0 +1,64 @@
+import { REQUEST_TYPE_LABEL } from '@byot/contracts';
+import type { Logger } from '@byot/observability';
+import type { Request, Response } from 'express';
+import type { Dispatcher } from '../delivery/dispatcher.ts';
+import { answerForDispatch, answerForRejection, fallbackAnswer, type OktaAnswer } from '../okta/answer.ts';
+import { type AcceptedHook, isRejection, type ParseSettings, parseHook } from '../okta/parse-hook.ts';
+
+export interface TelephonyRouteDeps {
+  dispatcher: Dispatcher;
+  parse: ParseSettings;
+  budgetMs: number;
+  log: Logger;
+}
+
+/** POST /v1/okta/telephony (already authenticated): validate, dispatch, answer inside the budget, log one line. */
+export function telephonyRoute(deps: TelephonyRouteDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const receivedAt = (res.locals.receivedAt as number | undefined) ?? Date.now();
+    const started = (res.locals.startedAt as number | undefined) ?? performance.now();
+    const deadline = receivedAt + deps.budgetMs;
+
+    const parsed = parseHook(req.body, deps.parse, receivedAt);
+    let answer: OktaAnswer;
+    let hook: AcceptedHook | undefined;
+    if (isRejection(parsed)) {
+      answer = answerForRejection(parsed);
+      deps.log.warn(
+        {
+          eventId: parsed.eventId,
+          reason: parsed.reason,
+          causes: parsed.causes?.map((c) => `${c.location}: ${c.errorSummary}`),
+        },
+        `hook rejected: ${parsed.reason}`,
+      );
+    } else {
+      hook = parsed;
+      try {
+        const result = await deps.dispatcher.dispatch(hook, deadline, receivedAt);
+        answer = answerForDispatch(result, Math.round(performance.now() - started));
+      } catch (error) {
+        deps.log.error({ eventId: hook.eventId, err: error }, 'dispatch failed unexpectedly');
+        answer = fallbackAnswer('internal-error');
+      }
+    }
+
+    res.status(answer.httpStatus).json(answer.body);
+    deps.log.info(
+      {
+        eventId: hook?.eventId ?? (isRejection(parsed) ? parsed.eventId : undefined),
+        requestType: hook ? REQUEST_TYPE_LABEL[hook.requestType] : undefined,
+        channel: hook?.channel,
+        phoneMasked: hook?.phoneMasked,
+        phoneKnownValid: hook?.phoneKnownValid,
+        preview: hook?.preview,
+        answer: answer.label,
+        httpStatus: answer.httpStatus,
+        provider: answer.result?.provider,
+        transactionId: answer.result?.transactionId,
+        elapsedMs: Math.round(performance.now() - started),
+      },
+      'hook answered',
+    );
+  };
+}

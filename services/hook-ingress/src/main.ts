@@ -1,0 +1,132 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { decodeKey, loadConfigOrExit } from '@byot/config';
+import { DeliveryStore, OutcomeListener } from '@byot/delivery';
+import { createLogger } from '@byot/observability';
+import {
+  closeRedis,
+  createKeyspace,
+  createRedisConnection,
+  createSendQueue,
+  waitUntilReady,
+} from '@byot/redis';
+import { installShutdown } from '@byot/runtime';
+import { createSealer } from '@byot/sealing';
+import { createApp, TELEPHONY_HOOK_PATH } from './app.ts';
+import { HeaderSecretAuthenticator } from './auth/hook-authenticator.ts';
+import { ingressEnvSchema } from './config.ts';
+import { Dispatcher } from './delivery/dispatcher.ts';
+
+const config = loadConfigOrExit(ingressEnvSchema, 'hook-ingress');
+const log = createLogger({ service: 'hook-ingress', level: config.LOG_LEVEL });
+const keyspace = createKeyspace(config.REDIS_KEY_PREFIX, config.REDIS_CLUSTER_HASH_TAG);
+
+// Producer semantics: fail fast, so Okta can fall back while Redis is away (see @byot/redis connections.ts).
+const producer = createRedisConnection({
+  url: config.REDIS_URL,
+  role: 'producer',
+  name: 'byot:hook-ingress:producer',
+  commandTimeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
+});
+const subscriber = createRedisConnection({
+  url: config.REDIS_URL,
+  role: 'subscriber',
+  name: 'byot:hook-ingress:outcomes',
+});
+for (const [name, conn] of [
+  ['producer', producer],
+  ['subscriber', subscriber],
+] as const) {
+  conn.on('error', (err) => log.warn({ connection: name, err }, 'redis connection error'));
+}
+
+const sealer = createSealer(
+  decodeKey(config.DATA_ENCRYPTION_KEY) as Buffer,
+  config.DATA_ENCRYPTION_KEY_PREVIOUS ? [decodeKey(config.DATA_ENCRYPTION_KEY_PREVIOUS) as Buffer] : [],
+);
+const store = new DeliveryStore(producer, keyspace, config.DELIVERY_RETENTION_SECONDS * 1000);
+const outcomes = new OutcomeListener(subscriber, keyspace);
+outcomes.onMalformed(() => log.warn('ignored a malformed outcome message'));
+const queues = {
+  sms: createSendQueue('sms', producer, keyspace),
+  voice: createSendQueue('voice', producer, keyspace),
+};
+for (const queue of Object.values(queues))
+  queue.on('error', (err) => log.warn({ queue: queue.name, err }, 'queue error'));
+
+let shuttingDown = false;
+const app = createApp({
+  authenticator: new HeaderSecretAuthenticator(config.OKTA_HOOK_AUTH_HEADER, config.OKTA_HOOK_AUTH_SECRET),
+  dispatcher: new Dispatcher({
+    queues,
+    store,
+    outcomes,
+    sealer,
+    log,
+    enqueueTimeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
+    maxOtpLifetimeMs: config.MAX_OTP_LIFETIME_SECONDS * 1000,
+  }),
+  parse: { defaultRegion: config.DEFAULT_PHONE_REGION, minLifetimeMs: config.MIN_OTP_LIFETIME_MS },
+  budgetMs: config.HOOK_RESPONSE_BUDGET_MS,
+  maxBodyBytes: config.HOOK_MAX_BODY_BYTES,
+  log,
+  isReady: async () => {
+    if (shuttingDown || subscriber.status !== 'ready') return false;
+    return (await producer.ping()) === 'PONG';
+  },
+});
+
+const server = createServer(app);
+// Okta's connections are short; keep-alive beyond the budget only holds sockets open during shutdown.
+server.keepAliveTimeout = 5_000;
+server.headersTimeout = 10_000;
+server.requestTimeout = 10_000;
+
+try {
+  // Start even if Redis is down: the hook then answers "fall back" at once instead of timing out (and /readyz says so).
+  await waitUntilReady(producer, 5_000).catch((err) =>
+    log.warn({ err }, 'redis not ready at start; hooks will fall back'),
+  );
+  await outcomes.start().catch((err) => log.warn({ err }, 'outcome subscription not ready at start'));
+  server.listen(config.PORT, config.HOST);
+  await once(server, 'listening');
+} catch (error) {
+  log.fatal({ err: error }, 'hook-ingress failed to start');
+  process.exit(1);
+}
+const address = server.address();
+const port = typeof address === 'object' && address ? address.port : config.PORT;
+log.info(
+  {
+    port,
+    hookPath: TELEPHONY_HOOK_PATH,
+    budgetMs: config.HOOK_RESPONSE_BUDGET_MS,
+    keyPrefix: keyspace.prefix,
+  },
+  `hook-ingress listening on :${port}${TELEPHONY_HOOK_PATH}`,
+);
+
+installShutdown(
+  [
+    {
+      name: 'stop intake',
+      run: async () => {
+        shuttingDown = true;
+        // Stops accepting; in-flight hooks finish (each is bounded by the budget), idle keep-alives close now.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await closed;
+      },
+    },
+    {
+      name: 'close queues',
+      run: async () => void (await Promise.all(Object.values(queues).map((q) => q.close()))),
+    },
+    {
+      name: 'disconnect redis',
+      run: async () => void (await Promise.all([closeRedis(subscriber), closeRedis(producer)])),
+    },
+    { name: 'flush logs', run: async () => log.flush() },
+  ],
+  { log, deadlineMs: config.HOOK_RESPONSE_BUDGET_MS + 5_000 },
+);

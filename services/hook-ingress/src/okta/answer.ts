@@ -1,0 +1,49 @@
+import { type OktaActionResult, oktaCommands, oktaError, outcomeToOktaResult } from '@byot/contracts';
+import type { DispatchResult } from '../delivery/dispatcher.ts';
+import type { HookRejection } from './parse-hook.ts';
+
+/** An HTTP answer to Okta, plus the bounded label we log and count it under. */
+export interface OktaAnswer {
+  httpStatus: number;
+  body: unknown;
+  /** SUCCESSFUL | PENDING | FAILED | FALLBACK | ERROR */
+  label: string;
+  result?: OktaActionResult;
+}
+
+export function answerForRejection(rejection: HookRejection): OktaAnswer {
+  if (rejection.answer === 'failed') {
+    const result: OktaActionResult = {
+      status: 'FAILED',
+      ...(rejection.eventId ? { transactionId: `byot-${rejection.eventId}` } : {}),
+      transactionMetadata: `${rejection.reason}: ${rejection.summary}`,
+    };
+    return { httpStatus: 200, body: oktaCommands(result), label: 'FAILED', result };
+  }
+  return { httpStatus: 400, body: oktaError(rejection.summary, rejection.causes), label: 'ERROR' };
+}
+
+/**
+ * Okta falls back to its own providers on any non-200 answer. We answer 503 (not 200 with an error object, which
+ * older Okta versions treated as "deliver nothing") so the person still gets a code.
+ */
+export function fallbackAnswer(reason: string): OktaAnswer {
+  return {
+    httpStatus: 503,
+    body: oktaError('byot cannot take this message now; Okta should deliver it', [
+      { errorSummary: reason, reason },
+    ]),
+    label: 'FALLBACK',
+  };
+}
+
+export function answerForDispatch(result: DispatchResult, elapsedMs: number): OktaAnswer {
+  if (result.kind === 'fallback') return fallbackAnswer(result.reason);
+  const action = outcomeToOktaResult(
+    result.kind === 'settled' ? result.outcome : undefined,
+    result.deliveryId,
+    elapsedMs,
+  );
+  if (!action) return fallbackAnswer('fallback');
+  return { httpStatus: 200, body: oktaCommands(action), label: action.status, result: action };
+}

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DATA_DIR = join(REPO_ROOT, '.data');
+const DEV_SECRETS_FILE = join(DATA_DIR, 'dev-secrets.env');
+
+/** Sandbox credentials the simulator accepts: never real ones. */
+export const SANDBOX_TWILIO = {
+  TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
+  TWILIO_AUTH_TOKEN: 'sandbox-auth-token-0000000000000000',
+  TWILIO_FROM_NUMBER: '+15005550006',
+} as const;
+
+/**
+ * The environment for local runs: the process environment wins, then `.env` at the repository root, then
+ * secrets generated once per checkout into `.data/dev-secrets.env` (git-ignored), so a newcomer needs no setup
+ * and restarts keep opening what was sealed before.
+ */
+export function loadDevEnvironment(): Record<string, string> {
+  const fromDotEnv = existsSync(join(REPO_ROOT, '.env'))
+    ? parseEnv(readFileSync(join(REPO_ROOT, '.env'), 'utf8'))
+    : {};
+  const generated = ensureDevSecrets();
+  const env: Record<string, string> = {};
+  for (const source of [generated, fromDotEnv, process.env]) {
+    for (const [key, value] of Object.entries(source))
+      if (value !== undefined && value !== '') env[key] = value;
+  }
+  return env;
+}
+
+function ensureDevSecrets(): Record<string, string | undefined> {
+  if (existsSync(DEV_SECRETS_FILE)) return parseEnv(readFileSync(DEV_SECRETS_FILE, 'utf8'));
+  mkdirSync(dirname(DEV_SECRETS_FILE), { recursive: true });
+  const secrets = {
+    DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    OKTA_HOOK_AUTH_SECRET: `Basic ${Buffer.from(`okta:${randomBytes(18).toString('base64url')}`).toString('base64')}`,
+  };
+  writeFileSync(
+    DEV_SECRETS_FILE,
+    `# Generated for local runs of this checkout. Not for production.\n${Object.entries(secrets)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join('\n')}\n`,
+    { mode: 0o600 },
+  );
+  return secrets;
+}

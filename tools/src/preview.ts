@@ -1,0 +1,119 @@
+/**
+ * Plays Okta's "Preview" tab: sends one realistic, authenticated telephony hook and prints what Okta would make
+ * of the answer. Like Okta's Preview, it is real: the code is sent (to the simulator in the sandbox).
+ *
+ *   npm run preview -- --phone +14155550123 [--channel sms|voice] [--type mfa|enrollment|unlock|password-reset]
+ *                      [--locale en-US] [--url http://127.0.0.1:8080] [--otp 123456]
+ */
+import { parseArgs } from 'node:util';
+import { type OktaRequestType, oktaTelephonyRequestSchema } from '@byot/contracts';
+import { oktaHookRequest, randomOtp } from '@byot/testkit';
+import { loadDevEnvironment } from './dev-env.ts';
+
+const REQUEST_TYPES: Record<string, OktaRequestType> = {
+  mfa: 'com.okta.user.telephony.mfa-verification',
+  enrollment: 'com.okta.user.telephony.pre-enrollment',
+  unlock: 'com.okta.user.telephony.account-unlock',
+  'password-reset': 'com.okta.user.telephony.password-reset',
+};
+
+const { values } = parseArgs({
+  options: {
+    phone: { type: 'string' },
+    channel: { type: 'string', default: 'sms' },
+    type: { type: 'string', default: 'mfa' },
+    locale: { type: 'string', default: 'en-US' },
+    url: { type: 'string' },
+    otp: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (values.help || !values.phone) {
+  process.stderr.write(
+    'usage: npm run preview -- --phone +14155550123 [--channel sms|voice] [--type mfa|enrollment|unlock|password-reset] [--locale en-US] [--url URL] [--otp 123456]\n',
+  );
+  process.exit(values.help ? 0 : 2);
+}
+const requestType = REQUEST_TYPES[values.type ?? 'mfa'];
+if (!requestType) {
+  process.stderr.write(`--type must be one of ${Object.keys(REQUEST_TYPES).join(', ')}\n`);
+  process.exit(2);
+}
+
+const env = loadDevEnvironment();
+const baseUrl = values.url ?? `http://127.0.0.1:${env.PORT ?? '8080'}`;
+const headerName = env.OKTA_HOOK_AUTH_HEADER ?? 'authorization';
+const secret = env.OKTA_HOOK_AUTH_SECRET;
+if (!secret) {
+  process.stderr.write(
+    'OKTA_HOOK_AUTH_SECRET is not set (and no .data/dev-secrets.env): start the system once first.\n',
+  );
+  process.exit(2);
+}
+
+const otpCode = values.otp ?? randomOtp(6);
+const body = oktaHookRequest({
+  phoneNumber: values.phone,
+  deliveryChannel: values.channel === 'voice' ? 'voice call' : 'SMS',
+  otpCode,
+  requestType,
+  locale: values.locale ?? 'en-US',
+});
+// Okta's Preview tab marks its calls with this URL; so do we.
+const previewBody = oktaTelephonyRequestSchema.parse(body);
+if (previewBody.data.context?.request?.url) {
+  previewBody.data.context.request.url.value =
+    '/api/internal/v1/inlineHooks/com.okta.telephony.provider/generatePreview';
+}
+
+const started = performance.now();
+let status: number;
+let answer: unknown;
+try {
+  const response = await fetch(`${baseUrl}/v1/okta/telephony`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', [headerName]: secret },
+    body: JSON.stringify(previewBody),
+    signal: AbortSignal.timeout(3_000),
+  });
+  status = response.status;
+  const text = await response.text();
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    answer = text;
+  }
+} catch (error) {
+  const elapsed = Math.round(performance.now() - started);
+  process.stdout.write(
+    `No answer within Okta's 3 s window (${elapsed} ms: ${(error as Error).message}).\nOkta would: skip the hook and send the code through its own providers.\n`,
+  );
+  process.exit(1);
+}
+const elapsed = Math.round(performance.now() - started);
+
+process.stdout.write(`POST ${baseUrl}/v1/okta/telephony  eventId=${previewBody.eventId}\n`);
+process.stdout.write(`HTTP ${status} in ${elapsed} ms\n${JSON.stringify(answer, null, 2)}\n`);
+process.stdout.write(`Okta would: ${oktaInterpretation(status, answer)}\n`);
+
+function oktaInterpretation(httpStatus: number, payload: unknown): string {
+  if (httpStatus !== 200)
+    return `skip the hook (HTTP ${httpStatus}) and send the code through its own providers`;
+  const p = payload as {
+    error?: { errorSummary?: string };
+    commands?: { value?: { status?: string; provider?: string; transactionId?: string }[] }[];
+  };
+  if (p.error) return `fail the hook ("${p.error.errorSummary}") and fall back to its own providers`;
+  const action = p.commands?.[0]?.value?.[0];
+  switch (action?.status) {
+    case 'SUCCESSFUL':
+      return `record delivery by ${action.provider} (${action.transactionId}); no fallback`;
+    case 'PENDING':
+      return `record the code as sent, pending confirmation (${action.transactionId}); no fallback`;
+    case 'FAILED':
+      return 'report that the code could not be delivered; no fallback';
+    default:
+      return 'skip the hook (unrecognised answer) and use its own providers';
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Starts the whole system on one machine, for a first look and for local work:
+ *   Redis (a local redis-server with AOF under .data/redis, unless REDIS_URL is set), the provider simulator,
+ *   hook-ingress and the workers, with readable logs, until Ctrl-C.
+ *
+ *   npm start
+ *
+ * Every service reads the same environment (process env > .env > generated .data/dev-secrets.env).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { findRedisServerBinary, RedisServerProcess, waitForHttp } from '@byot/testkit';
+import { DATA_DIR, loadDevEnvironment, REPO_ROOT, SANDBOX_TWILIO } from './dev-env.ts';
+import { formatLogLine } from './log-format.ts';
+
+interface ServiceSpec {
+  name: string;
+  entry: string;
+  env: Record<string, string>;
+  readyUrl: string;
+}
+
+const env = loadDevEnvironment();
+const color = process.stdout.isTTY === true && !env.NO_COLOR;
+const ports = {
+  ingress: Number(env.PORT ?? 8080),
+  sim: Number(env.SIM_PORT ?? 4010),
+  smsHealth: Number(env.SMS_WORKER_HEALTH_PORT ?? 9101),
+  redis: Number(env.LOCAL_REDIS_PORT ?? 6390),
+};
+
+const children: ChildProcess[] = [];
+let redis: RedisServerProcess | undefined;
+let stopping = false;
+
+function say(line: string): void {
+  process.stdout.write(`${formatLogLine('byot', JSON.stringify({ level: 'info', msg: line }), color)}\n`);
+}
+
+async function startRedis(): Promise<string> {
+  if (env.REDIS_URL) {
+    say(`using Redis at REDIS_URL (not starting one)`);
+    return env.REDIS_URL;
+  }
+  if (!findRedisServerBinary()) {
+    throw new Error(
+      'redis-server not found: install it (Debian/Ubuntu: apt-get install redis-server) or set REDIS_URL',
+    );
+  }
+  const dir = join(DATA_DIR, 'redis');
+  mkdirSync(dir, { recursive: true });
+  // AOF on, as the README recommends for production: accepted jobs survive a Redis restart.
+  redis = await RedisServerProcess.start({ port: ports.redis, dir, appendonly: true });
+  say(`started redis-server on 127.0.0.1:${ports.redis} (data in .data/redis, AOF on)`);
+  return redis.url;
+}
+
+function startService(spec: ServiceSpec): ChildProcess {
+  const child = spawn(process.execPath, ['--conditions=byot-source', join(REPO_ROOT, spec.entry)], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env, ...spec.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => {
+      process.stdout.write(`${formatLogLine(spec.name, line, color)}\n`);
+    });
+  }
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      say(`${spec.name} exited (${signal ?? code}); stopping everything`);
+      void shutdown(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say('stopping…');
+  // Intake first (the ingress), then the workers drain, then the simulator and Redis.
+  for (const child of [...children].reverse()) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve();
+        }, 20_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+  await redis?.stop();
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  const redisUrl = await startRedis();
+  const twilioSandbox = { ...SANDBOX_TWILIO, ...pick(env, Object.keys(SANDBOX_TWILIO)) };
+  const simUrl = `http://127.0.0.1:${ports.sim}`;
+  const common = { REDIS_URL: redisUrl, LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
+
+  const services: ServiceSpec[] = [
+    {
+      name: 'provider-sim',
+      entry: 'services/provider-sim/src/main.ts',
+      env: { ...common, ...twilioSandbox, PORT: String(ports.sim), HOST: '127.0.0.1' },
+      readyUrl: `${simUrl}/healthz`,
+    },
+    {
+      name: 'sms-worker',
+      entry: 'services/sms-worker/src/main.ts',
+      env: {
+        ...common,
+        ...twilioSandbox,
+        TWILIO_API_BASE_URL: env.TWILIO_API_BASE_URL ?? simUrl,
+        HEALTH_PORT: String(ports.smsHealth),
+        HEALTH_HOST: '127.0.0.1',
+      },
+      readyUrl: `http://127.0.0.1:${ports.smsHealth}/readyz`,
+    },
+    {
+      name: 'hook-ingress',
+      entry: 'services/hook-ingress/src/main.ts',
+      env: { ...common, PORT: String(ports.ingress) },
+      readyUrl: `http://127.0.0.1:${ports.ingress}/readyz`,
+    },
+  ];
+  for (const service of services) {
+    startService(service);
+    await waitForHttp(service.readyUrl, 30_000);
+  }
+
+  const hookUrl = `http://127.0.0.1:${ports.ingress}/v1/okta/telephony`;
+  process.stdout.write(
+    [
+      '',
+      'byot is running (sandbox: codes go to the provider simulator, not to phones).',
+      `  Okta hook:    POST ${hookUrl}`,
+      `  Auth header:  ${env.OKTA_HOOK_AUTH_HEADER ?? 'authorization'}: (OKTA_HOOK_AUTH_SECRET in .data/dev-secrets.env or your .env)`,
+      `  Inbox:        ${simUrl}/   (the simulated phone: every SMS and call lands here)`,
+      `  Try it:       npm run preview -- --phone +14155550123`,
+      '  Stop:         Ctrl-C',
+      '',
+    ].join('\n'),
+  );
+} catch (error) {
+  process.stderr.write(`could not start byot: ${(error as Error).message}\n`);
+  await shutdown(1);
+}
+
+function pick(source: Record<string, string>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.filter((k) => source[k]).map((k) => [k, source[k] as string]));
+}
