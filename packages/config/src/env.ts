@@ -107,3 +107,11 @@ export const publicUrlEnv = {
     .transform((v) => v.replace(/\/+$/, ''))
     .optional(),
 };
+
+/** Delivery policy both sides of the queue must agree on. */
+export const deliveryEnv = {
+  /** An OTP with less time than this left is not worth sending (nor retrying). */
+  MIN_OTP_LIFETIME_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  /** How long delivery records (no secrets: the phone is masked) are kept after the OTP expires. */
+  DELIVERY_RETENTION_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(86_400),
+};

@@ -20,6 +20,8 @@ export interface SendProcessorDeps {
   sealer: Sealer;
   log: Logger;
   retry: RetrySettings;
+  /** Longer than one provider call can take (client timeout + margin), shorter than BullMQ's job lock. */
+  attemptStaleAfterMs: number;
   /** The provider the next attempt goes to, for the record (failover picks per attempt). */
   providerFor: (job: SendJob, attempt: number) => string;
   send: AttemptSender;
@@ -64,7 +66,16 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         otpExpiresAt: data.otpExpiresAt,
       },
       deps.providerFor(data, 1),
+      deps.attemptStaleAfterMs,
     );
+    if (decision.decision === 'busy') {
+      // Another worker holds an attempt in progress (a stalled job handed out twice): look again once it
+      // must have finished, without spending an attempt.
+      deps.log.warn({ ...context, retryInMs: decision.retryInMs }, 'attempt in progress elsewhere; waiting');
+      if (!token) throw new Error('attempt in progress elsewhere');
+      await job.moveToDelayed(Date.now() + decision.retryInMs, token);
+      throw new DelayedError();
+    }
     if (decision.decision === 'settled') {
       // A duplicate hook or a redelivered job: announce the settled outcome again for whoever is waiting.
       if (decision.outcome) await deps.store.announce(decision.outcome);

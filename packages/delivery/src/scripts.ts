@@ -7,9 +7,10 @@ const SETTLED = `local settled = {accepted=true, failed=true, expired=true, fall
 
 /**
  * KEYS[1] record
- * ARGV: now, expireAtMs, eventId, deliveryId, channel, requestType, phoneMasked, otpExpiresAt, provider
+ * ARGV: now, expireAtMs, eventId, deliveryId, channel, requestType, phoneMasked, otpExpiresAt, provider, staleAfterMs
  * Returns {decision, previousState, attempts, outcomeJson}
- *   decision 'go': the caller may send (previousState 'sending' means an earlier attempt's fate is unknown)
+ *   decision 'go': the caller may send (previousState 'sending' means an earlier attempt's worker died mid-send)
+ *   decision 'busy': another worker started an attempt less than staleAfterMs ago and may still be sending
  *   decision 'settled': do not send; outcomeJson is the settled outcome
  */
 export const BEGIN_ATTEMPT = `
@@ -18,6 +19,12 @@ local key = KEYS[1]
 local state = redis.call('HGET', key, 'state')
 if state and settled[state] then
   return {'settled', state, redis.call('HGET', key, 'attempts') or '0', redis.call('HGET', key, 'outcome') or ''}
+end
+if state == 'sending' then
+  local since = tonumber(ARGV[1]) - tonumber(redis.call('HGET', key, 'updatedAt') or '0')
+  if since < tonumber(ARGV[10]) then
+    return {'busy', state, redis.call('HGET', key, 'attempts') or '0', tostring(tonumber(ARGV[10]) - since)}
+  end
 end
 if not state then
   redis.call('HSET', key, 'eventId', ARGV[3], 'deliveryId', ARGV[4], 'channel', ARGV[5], 'requestType', ARGV[6],

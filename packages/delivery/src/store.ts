@@ -6,6 +6,7 @@ import { BEGIN_ATTEMPT, MARK_FALLBACK, MARK_RETRYING, SETTLE } from './scripts.t
 
 export type BeginDecision =
   | { decision: 'go'; attempt: number; previousState: string }
+  | { decision: 'busy'; retryInMs: number }
   | { decision: 'settled'; state: string; outcome: DeliveryOutcome | undefined };
 
 type ScriptRunner = (keys: number, ...args: (string | number)[]) => Promise<unknown>;
@@ -43,7 +44,17 @@ export class DeliveryStore {
     return Math.max(otpExpiresAt, Date.now()) + this.#retentionMs;
   }
 
-  async beginAttempt(meta: DeliveryMeta, provider: string, now = Date.now()): Promise<BeginDecision> {
+  /**
+   * Decides atomically whether an attempt may start. `staleAfterMs` is how long an attempt in progress is trusted
+   * to be alive (longer than a provider call can take, shorter than BullMQ's lock), so a job processed twice at
+   * once waits instead of sending twice, while a job whose worker died is resumed.
+   */
+  async beginAttempt(
+    meta: DeliveryMeta,
+    provider: string,
+    staleAfterMs: number,
+    now = Date.now(),
+  ): Promise<BeginDecision> {
     const reply = (await this.#scripts.begin(
       1,
       this.#keyspace.delivery(meta.eventId),
@@ -56,8 +67,10 @@ export class DeliveryStore {
       meta.phoneMasked,
       meta.otpExpiresAt,
       provider,
+      staleAfterMs,
     )) as [string, string, string, string];
     const [decision, state, attempts, outcomeJson] = reply;
+    if (decision === 'busy') return { decision, retryInMs: Number(outcomeJson) };
     if (decision === 'settled') {
       return {
         decision,

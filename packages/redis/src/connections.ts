@@ -64,15 +64,21 @@ export async function waitUntilReady(redis: Redis, timeoutMs = 5000): Promise<vo
   });
 }
 
-/** Closes gracefully, falling back to a hard disconnect if the server does not answer. */
+/** Closes gracefully, falling back to a hard disconnect if the server does not answer (or was never reached). */
 export async function closeRedis(redis: Redis, timeoutMs = 2000): Promise<void> {
   if (redis.status === 'end') return;
-  const timer = setTimeout(() => redis.disconnect(), timeoutMs);
-  try {
-    await redis.quit();
-  } catch {
+  if (redis.status !== 'ready') {
+    // QUIT would wait in the offline queue for a connection that may never come.
     redis.disconnect();
-  } finally {
-    clearTimeout(timer);
+    return;
   }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    redis.quit().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if ((redis.status as string) !== 'end') redis.disconnect();
 }

@@ -30,3 +30,19 @@ export function createSendQueue(
     defaultJobOptions: SEND_JOB_OPTIONS,
   });
 }
+
+/**
+ * Queue.close() waits for the connection to be ready first, so against an unreachable Redis it never returns.
+ * Shutdown must not hang on that: give up after `timeoutMs` (the connection is closed separately).
+ */
+export async function closeQueue(queue: { close(): Promise<void> }, timeoutMs = 2_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    queue.close().catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+}

@@ -1,4 +1,4 @@
-import { loggingEnv, port, publicUrlEnv, redisEnv, sealingEnv } from '@byot/config';
+import { deliveryEnv, loggingEnv, port, publicUrlEnv, redisEnv, sealingEnv } from '@byot/config';
 import { z } from 'zod';
 
 export const ingressEnvSchema = z.object({
@@ -8,6 +8,7 @@ export const ingressEnvSchema = z.object({
   ...sealingEnv,
   ...loggingEnv,
   ...publicUrlEnv,
+  ...deliveryEnv,
   /** The header Okta sends the shared secret in (Okta's "Authentication field"). */
   OKTA_HOOK_AUTH_HEADER: z
     .string()
@@ -35,12 +36,8 @@ export const ingressEnvSchema = z.object({
     .string()
     .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US or GB')
     .default('US'),
-  /** An OTP with less time than this left is not worth sending. */
-  MIN_OTP_LIFETIME_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   /** Upper bound on how long we keep trying, whatever otpExpires says (bounds how long anything stays in Redis). */
   MAX_OTP_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(1_800),
-  /** How long delivery records (no secrets) are kept after the OTP expires. */
-  DELIVERY_RETENTION_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(86_400),
 });
 
 export type IngressConfig = z.infer<typeof ingressEnvSchema>;

@@ -65,6 +65,7 @@ const app = createApp({
     log,
     enqueueTimeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
     maxOtpLifetimeMs: config.MAX_OTP_LIFETIME_SECONDS * 1000,
+    queueConnected: () => producer.status === 'ready',
   }),
   parse: { defaultRegion: config.DEFAULT_PHONE_REGION, minLifetimeMs: config.MIN_OTP_LIFETIME_MS },
   budgetMs: config.HOOK_RESPONSE_BUDGET_MS,
@@ -87,7 +88,8 @@ try {
   await waitUntilReady(producer, 5_000).catch((err) =>
     log.warn({ err }, 'redis not ready at start; hooks will fall back'),
   );
-  await outcomes.start().catch((err) => log.warn({ err }, 'outcome subscription not ready at start'));
+  // Not awaited: with Redis down, SUBSCRIBE waits in the offline queue and ioredis re-subscribes on reconnect.
+  void outcomes.start().catch((err) => log.warn({ err }, 'outcome subscription failed'));
   server.listen(config.PORT, config.HOST);
   await once(server, 'listening');
 } catch (error) {

@@ -1,4 +1,12 @@
-import { booleanFromEnv, loggingEnv, port, publicUrlEnv, redisEnv, sealingEnv } from '@byot/config';
+import {
+  booleanFromEnv,
+  deliveryEnv,
+  loggingEnv,
+  port,
+  publicUrlEnv,
+  redisEnv,
+  sealingEnv,
+} from '@byot/config';
 import { z } from 'zod';
 
 export const smsWorkerEnvSchema = z
@@ -7,6 +15,7 @@ export const smsWorkerEnvSchema = z
     ...sealingEnv,
     ...loggingEnv,
     ...publicUrlEnv,
+    ...deliveryEnv,
     /** Health/readiness endpoint for orchestrators. 0 picks a free port. */
     HEALTH_PORT: port(9101),
     HEALTH_HOST: z.string().default('0.0.0.0'),
@@ -38,7 +47,6 @@ export const smsWorkerEnvSchema = z
     STATUS_CALLBACKS: booleanFromEnv.default(true),
     RETRY_BASE_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(250),
     RETRY_MAX_DELAY_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
-    MIN_OTP_LIFETIME_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   })
   .refine((c) => c.TWILIO_FROM_NUMBER || c.TWILIO_MESSAGING_SERVICE_SID, {
     message: 'set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID',

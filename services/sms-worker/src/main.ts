@@ -22,7 +22,7 @@ const sealer = createSealer(
   decodeKey(config.DATA_ENCRYPTION_KEY) as Buffer,
   config.DATA_ENCRYPTION_KEY_PREVIOUS ? [decodeKey(config.DATA_ENCRYPTION_KEY_PREVIOUS) as Buffer] : [],
 );
-const store = new DeliveryStore(connection, keyspace, 86_400_000);
+const store = new DeliveryStore(connection, keyspace, config.DELIVERY_RETENTION_SECONDS * 1000);
 
 const twilioSms = new TwilioSmsProvider(
   createTwilioClient({
@@ -53,6 +53,7 @@ const processor = createSendProcessor({
     minUsefulLifetimeMs: config.MIN_OTP_LIFETIME_MS,
     maxAttempts: 12,
   },
+  attemptStaleAfterMs: config.PROVIDER_TIMEOUT_MS + 5_000,
   providerFor: () => twilioSms.name,
   send: (job, secrets) =>
     twilioSms.sendSms({
@@ -71,6 +72,9 @@ const worker = new Worker<SendJob, ProcessResult>(QUEUES.sms, processor, {
   // A job whose worker died is picked up again after the lock lapses; the delivery record keeps it from
   // being sent twice when the first attempt is known to have finished.
   maxStalledCount: 3,
+  // A dead worker's job is handed out again within ~15 s (the lock is renewed every 7.5 s while alive).
+  lockDuration: 15_000,
+  stalledInterval: 5_000,
   autorun: false,
 });
 worker.on('error', (err) => log.error({ err }, 'worker error'));

@@ -8,6 +8,9 @@ describe('smsText', () => {
   });
   it('falls back to the template when Okta sent no text or a text without the code', () => {
     assert.equal(smsText('482913', undefined, 'Code: {code}'), 'Code: 482913');
-    assert.equal(smsText('482913', 'Your code is {{code}}', 'Code: {code} ({code})'), 'Code: 482913 (482913)');
+    assert.equal(
+      smsText('482913', 'Your code is {{code}}', 'Code: {code} ({code})'),
+      'Code: 482913 (482913)',
+    );
   });
 });

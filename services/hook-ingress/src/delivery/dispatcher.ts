@@ -26,6 +26,8 @@ export interface DispatcherDeps {
   log: Logger;
   enqueueTimeoutMs: number;
   maxOtpLifetimeMs: number;
+  /** False while the producer connection is down: then we answer "fall back" at once, without trying. */
+  queueConnected: () => boolean;
 }
 
 /**
@@ -48,6 +50,10 @@ export class Dispatcher {
     const otpExpiresAt = Math.min(hook.otpExpiresAt, receivedAt + this.#deps.maxOtpLifetimeMs);
     const job = this.#buildJob(hook, deliveryId, otpExpiresAt, receivedAt);
 
+    if (!this.#deps.queueConnected()) {
+      // Nothing was written, so there is nothing to tombstone: Okta's providers will send it.
+      return { kind: 'fallback', reason: 'queue-unreachable', deliveryId };
+    }
     const wait = outcomes.register(hook.eventId);
     try {
       await withTimeout(
