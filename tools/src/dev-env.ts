@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const DATA_DIR = join(REPO_ROOT, '.data');
+/** Local state of `npm start` (Redis AOF, generated dev secrets); BYOT_DATA_DIR moves it (tests do). */
+export const DATA_DIR = process.env.BYOT_DATA_DIR ?? join(REPO_ROOT, '.data');
 const DEV_SECRETS_FILE = join(DATA_DIR, 'dev-secrets.env');
 
 /** Sandbox credentials the simulator accepts: never real ones. */

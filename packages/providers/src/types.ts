@@ -25,3 +25,33 @@ export interface SmsProvider {
   readonly channel: Extract<Channel, 'sms'>;
   sendSms(request: SmsRequest, signal?: AbortSignal): Promise<SendResult>;
 }
+
+/** Twilio's call progress events a status callback can ask for; `answered` vs `completed` tells busy/no-answer apart. */
+export const VOICE_STATUS_EVENTS = ['initiated', 'ringing', 'answered', 'completed'] as const;
+export type VoiceStatusEvent = (typeof VOICE_STATUS_EVENTS)[number];
+
+export interface VoiceCallRequest {
+  /** E.164 with '+'. */
+  to: string;
+  /** Spoken digit by digit. Never put in a URL: adapters send it in the call's inline script only. */
+  otpCode: string;
+  /** Okta's locale ("EN-US", "fr-FR", "pt-BR"...); unknown or absent means English. */
+  locale?: string;
+  /** How many times the code is spoken. */
+  repeat: number;
+  /** Seconds the phone may ring before the call counts as unanswered. */
+  ringTimeoutSeconds: number;
+  /** Absolute URL for call progress callbacks, when a public base URL is configured. */
+  statusCallbackUrl?: string;
+  /** Events to report to statusCallbackUrl; default: all of VOICE_STATUS_EVENTS. */
+  statusCallbackEvents?: readonly VoiceStatusEvent[];
+  /** Our delivery id, for providers that carry a client reference. */
+  clientRef: string;
+}
+
+/** One provider's voice capability: place a call that speaks the code. Adapters throw ProviderError only. */
+export interface VoiceProvider {
+  readonly name: string;
+  readonly channel: Extract<Channel, 'voice'>;
+  placeCall(request: VoiceCallRequest, signal?: AbortSignal): Promise<SendResult>;
+}

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sharedTestRedis, uniquePrefix } from '@byot/testkit';
+import { closeRedis, createRedisConnection, waitUntilReady } from './connections.ts';
+import { createKeyspace } from './keyspace.ts';
+import { closeQueue, createSendQueue } from './queues.ts';
+
+describe('keyspace', () => {
+  it('wraps the prefix in a hash tag for Redis Cluster', () => {
+    assert.equal(createKeyspace('byot').delivery('e1'), 'byot:delivery:e1');
+    const clustered = createKeyspace('byot', true);
+    assert.equal(clustered.prefix, '{byot}');
+    assert.equal(clustered.delivery('e1'), '{byot}:delivery:e1');
+    assert.equal(clustered.outcomesChannel, '{byot}:outcomes');
+  });
+});
+
+describe('connections and queues against a real Redis', () => {
+  let url: string;
+  before(async () => {
+    url = (await sharedTestRedis()).url;
+  });
+
+  it('a producer fails fast when Redis is unreachable instead of queueing commands', async () => {
+    const producer = createRedisConnection({ url: 'redis://127.0.0.1:1', role: 'producer', name: 't' });
+    producer.on('error', () => {});
+    const started = performance.now();
+    await assert.rejects(producer.ping());
+    assert.ok(performance.now() - started < 200);
+    await closeRedis(producer);
+  });
+
+  it('send queues drop finished jobs so no sealed payload lingers', async () => {
+    const conn = createRedisConnection({ url, role: 'producer', name: 't' });
+    await waitUntilReady(conn);
+    const keyspace = createKeyspace(uniquePrefix('queues'));
+    const queue = createSendQueue('sms', conn, keyspace);
+    const job = await queue.add('send', { sealed: 'x' } as never, { jobId: 'evt-a' });
+    assert.deepEqual(job.opts.removeOnComplete, true);
+    assert.deepEqual(job.opts.removeOnFail, true);
+    const duplicate = await queue.add('send', { sealed: 'y' } as never, { jobId: 'evt-a' });
+    assert.equal(duplicate.id, 'evt-a');
+    assert.equal(await queue.count(), 1);
+    await closeQueue(queue);
+    await closeRedis(conn);
+  });
+
+  after(() => {});
+});
