@@ -114,10 +114,13 @@ installShutdown(
       name: 'stop intake',
       run: async () => {
         shuttingDown = true;
-        // Stops accepting; in-flight hooks finish (each is bounded by the budget), idle keep-alives close now.
+        // Stops accepting; in-flight hooks finish (each is bounded by the budget). Keep-alive connections are
+        // closed as soon as they fall idle, rather than after keepAliveTimeout.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
         server.closeIdleConnections();
         await closed;
+        clearInterval(sweep);
       },
     },
     {
