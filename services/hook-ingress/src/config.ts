@@ -28,8 +28,11 @@ export const ingressEnvSchema = z.object({
     .min(0)
     .max(2500, { message: 'must be at most 2500: Okta abandons the call at 3000 ms, network included' })
     .default(2000),
-  /** How long enqueueing may take before we give up and let Okta fall back to its own providers. */
-  HOOK_ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(20).max(1500).default(300),
+  /**
+   * How long enqueueing may take before we give up and let Okta fall back to its own providers. A healthy Redis
+   * answers in a millisecond; this only catches a hung one, so it leaves room for a busy machine.
+   */
+  HOOK_ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(20).max(2000).default(1000),
   HOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(262_144).default(32_768),
   /** Region assumed for numbers Okta sends without a country code (ISO 3166 alpha-2). */
   DEFAULT_PHONE_REGION: z

@@ -85,9 +85,10 @@ server.requestTimeout = 10_000;
 
 try {
   // Start even if Redis is down: the hook then answers "fall back" at once instead of timing out (and /readyz says so).
-  await waitUntilReady(producer, 5_000).catch((err) =>
-    log.warn({ err }, 'redis not ready at start; hooks will fall back'),
-  );
+  await waitUntilReady(producer, 5_000)
+    // Warm up: BullMQ checks the server and loads its scripts on first use; do it now, not on Okta's clock.
+    .then(() => Promise.all(Object.values(queues).map((q) => q.getJobCounts('waiting'))))
+    .catch((err) => log.warn({ err }, 'redis not ready at start; hooks will fall back'));
   // Not awaited: with Redis down, SUBSCRIBE waits in the offline queue and ioredis re-subscribes on reconnect.
   void outcomes.start().catch((err) => log.warn({ err }, 'outcome subscription failed'));
   server.listen(config.PORT, config.HOST);
