@@ -1,3 +1,5 @@
+export * from './breaker.ts';
+export * from './channel-worker.ts';
 export * from './outcome-bus.ts';
 export * from './processor.ts';
 export * from './record.ts';

@@ -1,0 +1,177 @@
+import type { Server } from 'node:http';
+import { decodeKey } from '@byot/config';
+import { type Channel, QUEUES, type SendJob } from '@byot/contracts';
+import type { Logger } from '@byot/observability';
+import { closeRedis, createKeyspace, createRedisConnection, waitUntilReady } from '@byot/redis';
+import { installShutdown, listeningPort, startHealthServer } from '@byot/runtime';
+import { createSealer } from '@byot/sealing';
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type AttemptSender, createSendProcessor, type ProcessResult } from './processor.ts';
+import { DeliveryStore } from './store.ts';
+
+/**
+ * The parsed environment a channel worker runs on: the `redisEnv`, `sealingEnv`, `deliveryEnv` and `workerEnv`
+ * fragments of @byot/config, plus the worker's own HEALTH_PORT.
+ */
+export interface ChannelWorkerEnv {
+  REDIS_URL: string;
+  REDIS_KEY_PREFIX: string;
+  REDIS_CLUSTER_HASH_TAG: boolean;
+  DATA_ENCRYPTION_KEY: string;
+  DATA_ENCRYPTION_KEY_PREVIOUS?: string | undefined;
+  DELIVERY_RETENTION_SECONDS: number;
+  MIN_OTP_LIFETIME_MS: number;
+  RETRY_BASE_DELAY_MS: number;
+  RETRY_MAX_DELAY_MS: number;
+  PROVIDER_TIMEOUT_MS: number;
+  SHUTDOWN_DRAIN_MS: number;
+  HEALTH_PORT: number;
+  HEALTH_HOST: string;
+}
+
+export interface ChannelWorkerOptions {
+  /** Process name in logs and in Redis CLIENT LIST ("sms-worker"). */
+  service: string;
+  /** Which queue to consume: QUEUES[channel]. */
+  channel: Channel;
+  env: ChannelWorkerEnv;
+  concurrency: number;
+  log: Logger;
+  /** The provider the given attempt goes to, for the delivery record. */
+  providerFor: (job: SendJob, attempt: number) => string;
+  /** One attempt through the provider; throws ProviderError. */
+  send: AttemptSender;
+  /** Extra fields for the "started" log line (never secrets). */
+  describe?: Record<string, unknown>;
+  /** Signals that start the graceful shutdown; default SIGTERM and SIGINT. Tests pass []. */
+  signals?: NodeJS.Signals[];
+  /** What ends the process after shutdown; default process.exit. */
+  exit?: (code: number) => void;
+}
+
+export interface ChannelWorker {
+  worker: Worker<SendJob, ProcessResult>;
+  connection: Redis;
+  store: DeliveryStore;
+  health: Server;
+  /** Runs the shutdown sequence (drain, close health server, disconnect, flush), then `exit`. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Everything a channel worker process does besides talking to its provider: the worker-semantics Redis
+ * connection, the sealer, the delivery store, the BullMQ worker running the shared attempt loop, the health
+ * server, and the ordered SIGTERM drain. Each worker's main.ts builds its provider and calls this.
+ */
+export async function startChannelWorker(options: ChannelWorkerOptions): Promise<ChannelWorker> {
+  const { env, log } = options;
+  const queue = QUEUES[options.channel];
+  const keyspace = createKeyspace(env.REDIS_KEY_PREFIX, env.REDIS_CLUSTER_HASH_TAG);
+
+  // Worker semantics (maxRetriesPerRequest: null): BullMQ's blocking commands wait out Redis restarts.
+  const connection = createRedisConnection({
+    url: env.REDIS_URL,
+    role: 'worker',
+    name: `byot:${options.service}`,
+  });
+  connection.on('error', (err) => log.warn({ err }, 'redis connection error'));
+
+  const sealer = createSealer(
+    decodeKey(env.DATA_ENCRYPTION_KEY) as Buffer,
+    env.DATA_ENCRYPTION_KEY_PREVIOUS ? [decodeKey(env.DATA_ENCRYPTION_KEY_PREVIOUS) as Buffer] : [],
+  );
+  const store = new DeliveryStore(connection, keyspace, env.DELIVERY_RETENTION_SECONDS * 1000);
+
+  const processor = createSendProcessor({
+    store,
+    sealer,
+    log,
+    retry: {
+      baseDelayMs: env.RETRY_BASE_DELAY_MS,
+      maxDelayMs: env.RETRY_MAX_DELAY_MS,
+      minUsefulLifetimeMs: env.MIN_OTP_LIFETIME_MS,
+      maxAttempts: 12,
+    },
+    attemptStaleAfterMs: env.PROVIDER_TIMEOUT_MS + 5_000,
+    providerFor: options.providerFor,
+    send: options.send,
+  });
+
+  const worker = new Worker<SendJob, ProcessResult>(queue, processor, {
+    connection,
+    prefix: keyspace.prefix,
+    concurrency: options.concurrency,
+    // A job whose worker died is picked up again after the lock lapses; the delivery record keeps it from
+    // being sent twice when the first attempt is known to have finished.
+    maxStalledCount: 3,
+    // A dead worker's job is handed out again within ~15 s (the lock is renewed every 7.5 s while alive).
+    lockDuration: 15_000,
+    stalledInterval: 5_000,
+    autorun: false,
+  });
+  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  worker.on('failed', (job, err) => log.error({ jobId: job?.id, err }, 'job failed unexpectedly'));
+
+  const health = await startHealthServer({
+    port: env.HEALTH_PORT,
+    host: env.HEALTH_HOST,
+    ready: async () => connection.status === 'ready' && worker.isRunning(),
+  });
+
+  await waitUntilReady(connection, 30_000).catch((err) =>
+    log.warn({ err }, 'redis not ready yet; the worker will wait'),
+  );
+  void worker.run();
+  log.info(
+    {
+      queue,
+      concurrency: options.concurrency,
+      healthPort: listeningPort(health),
+      ...options.describe,
+    },
+    `${options.service} started`,
+  );
+
+  const shutdown = installShutdown(
+    [
+      {
+        name: 'drain in-flight sends',
+        run: async () => {
+          // close() stops fetching new jobs and waits for running ones; it has no deadline of its own.
+          const drained = worker.close();
+          const timedOut = await Promise.race([
+            drained.then(() => false),
+            new Promise<boolean>((resolve) => setTimeout(() => resolve(true), env.SHUTDOWN_DRAIN_MS).unref()),
+          ]);
+          if (timedOut) {
+            log.warn(
+              { drainMs: env.SHUTDOWN_DRAIN_MS },
+              'drain deadline passed; in-flight jobs will be redelivered',
+            );
+            await worker.close(true);
+          }
+        },
+      },
+      {
+        name: 'close health server',
+        run: () =>
+          new Promise<void>((resolve) => {
+            health.close(() => resolve());
+            // A probe's keep-alive connection would otherwise hold close() until it times out.
+            health.closeIdleConnections();
+          }),
+      },
+      { name: 'disconnect redis', run: () => closeRedis(connection) },
+      { name: 'flush logs', run: async () => log.flush() },
+    ],
+    {
+      log,
+      deadlineMs: env.SHUTDOWN_DRAIN_MS + 5_000,
+      ...(options.signals ? { signals: options.signals } : {}),
+      ...(options.exit ? { exit: options.exit } : {}),
+    },
+  );
+
+  return { worker, connection, store, health, shutdown };
+}
