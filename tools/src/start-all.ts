@@ -28,6 +28,7 @@ const ports = {
   ingress: Number(env.PORT ?? 8080),
   sim: Number(env.SIM_PORT ?? 4010),
   smsHealth: Number(env.SMS_WORKER_HEALTH_PORT ?? 9101),
+  voiceHealth: Number(env.VOICE_WORKER_HEALTH_PORT ?? 9102),
   redis: Number(env.LOCAL_REDIS_PORT ?? 6390),
 };
 
@@ -132,6 +133,18 @@ try {
       readyUrl: `http://127.0.0.1:${ports.smsHealth}/readyz`,
     },
     {
+      name: 'voice-worker',
+      entry: 'services/voice-worker/src/main.ts',
+      env: {
+        ...common,
+        ...twilioSandbox,
+        TWILIO_API_BASE_URL: env.TWILIO_API_BASE_URL ?? simUrl,
+        HEALTH_PORT: String(ports.voiceHealth),
+        HEALTH_HOST: '127.0.0.1',
+      },
+      readyUrl: `http://127.0.0.1:${ports.voiceHealth}/readyz`,
+    },
+    {
       name: 'hook-ingress',
       entry: 'services/hook-ingress/src/main.ts',
       env: { ...common, PORT: String(ports.ingress) },
@@ -152,6 +165,7 @@ try {
       `  Auth header:  ${env.OKTA_HOOK_AUTH_HEADER ?? 'authorization'}: (OKTA_HOOK_AUTH_SECRET in .data/dev-secrets.env or your .env)`,
       `  Inbox:        ${simUrl}/   (the simulated phone: every SMS and call lands here)`,
       `  Try it:       npm run preview -- --phone +14155550123`,
+      `  By voice:     npm run preview -- --phone +14155550123 --channel voice --locale fr-FR`,
       '  Stop:         Ctrl-C',
       '',
     ].join('\n'),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { ConfigError, decodeKey, parseEnv, publicUrlEnv, redisEnv, sealingEnv } from './env.ts';
+import { ConfigError, decodeKey, jsonFromEnv, parseEnv, publicUrlEnv, redisEnv, sealingEnv } from './env.ts';
 
 const schema = z.object({ ...redisEnv, ...sealingEnv, ...publicUrlEnv });
 const key = Buffer.alloc(32, 7).toString('base64');
@@ -53,5 +53,19 @@ describe('decodeKey', () => {
   it('refuses short keys', () => {
     assert.equal(decodeKey(Buffer.alloc(16).toString('base64')), undefined);
     assert.equal(decodeKey('abc'), undefined);
+  });
+});
+
+describe('jsonFromEnv', () => {
+  const schema = z.object({ MAP_JSON: jsonFromEnv(z.record(z.string(), z.number())).optional() });
+
+  it('parses JSON and checks it against the schema', () => {
+    assert.deepEqual(parseEnv(schema, { MAP_JSON: '{"a":1}' }).MAP_JSON, { a: 1 });
+    assert.equal(parseEnv(schema, {}).MAP_JSON, undefined);
+  });
+
+  it('names the variable for a syntax error and for a schema error', () => {
+    assert.throws(() => parseEnv(schema, { MAP_JSON: '{a:1' }), /MAP_JSON: must be valid JSON/);
+    assert.throws(() => parseEnv(schema, { MAP_JSON: '{"a":"x"}' }), /MAP_JSON\.a: /);
   });
 });

@@ -115,3 +115,46 @@ export const deliveryEnv = {
   /** How long delivery records (no secrets: the phone is masked) are kept after the OTP expires. */
   DELIVERY_RETENTION_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(86_400),
 };
+
+/** An E.164 phone number, as Twilio wants a From. */
+export const e164 = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number such as +15005550006');
+
+/** What every queue worker (sms-worker, voice-worker) shares besides its health port and concurrency. */
+export const workerEnv = {
+  HEALTH_HOST: z.string().default('0.0.0.0'),
+  /** How long SIGTERM waits for in-flight sends before giving up on them (they are redelivered elsewhere). */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).default(15_000),
+  /** Client timeout per provider request. Long enough for a slow provider, short enough to retry in time. */
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(5_000),
+  /** Ask providers for status callbacks (needs PUBLIC_BASE_URL). */
+  STATUS_CALLBACKS: booleanFromEnv.default(true),
+  RETRY_BASE_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  RETRY_MAX_DELAY_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+};
+
+/** The Twilio account every Twilio channel uses. */
+export const twilioEnv = {
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits'),
+  TWILIO_AUTH_TOKEN: z.string().min(8, 'required: the auth token of TWILIO_ACCOUNT_SID'),
+  TWILIO_FROM_NUMBER: e164.optional(),
+  /** Send Twilio API calls here instead of https://api.twilio.com (the simulator, a mock, a proxy). */
+  TWILIO_API_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+};
+
+/**
+ * A JSON value in an environment variable, checked against `schema`: a syntax error and a schema error both
+ * come back as configuration problems naming the variable.
+ */
+export function jsonFromEnv<S extends z.ZodType>(schema: S) {
+  return z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}

@@ -2,12 +2,18 @@ import type { Server } from 'node:http';
 import { decodeKey } from '@byot/config';
 import { type Channel, QUEUES, type SendJob } from '@byot/contracts';
 import type { Logger } from '@byot/observability';
-import { closeRedis, createKeyspace, createRedisConnection, waitUntilReady } from '@byot/redis';
+import {
+  closeRedis,
+  createKeyspace,
+  createRedisConnection,
+  type Keyspace,
+  waitUntilReady,
+} from '@byot/redis';
 import { installShutdown, listeningPort, startHealthServer } from '@byot/runtime';
 import { createSealer } from '@byot/sealing';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type AttemptSender, createSendProcessor, type ProcessResult } from './processor.ts';
+import { createSendProcessor, type ProcessResult, type SendProcessorDeps } from './processor.ts';
 import { DeliveryStore } from './store.ts';
 
 /**
@@ -30,6 +36,18 @@ export interface ChannelWorkerEnv {
   HEALTH_HOST: string;
 }
 
+/** What the attempt loop needs from a channel; the worker supplies the rest (store, sealer, log, retry policy). */
+export type ChannelProcessorDeps = Omit<
+  SendProcessorDeps,
+  'store' | 'sealer' | 'log' | 'retry' | 'attemptStaleAfterMs'
+>;
+
+export interface ChannelWorkerShared {
+  connection: Redis;
+  keyspace: Keyspace;
+  store: DeliveryStore;
+}
+
 export interface ChannelWorkerOptions {
   /** Process name in logs and in Redis CLIENT LIST ("sms-worker"). */
   service: string;
@@ -38,10 +56,11 @@ export interface ChannelWorkerOptions {
   env: ChannelWorkerEnv;
   concurrency: number;
   log: Logger;
-  /** The provider the given attempt goes to, for the delivery record. */
-  providerFor: (job: SendJob, attempt: number) => string;
-  /** One attempt through the provider; throws ProviderError. */
-  send: AttemptSender;
+  /**
+   * The channel's part of the attempt loop (its provider routes and policies), built once the worker's Redis
+   * connection exists, for whatever keeps shared state there.
+   */
+  processor: (shared: ChannelWorkerShared) => ChannelProcessorDeps;
   /** Extra fields for the "started" log line (never secrets). */
   describe?: Record<string, unknown>;
   /** Signals that start the graceful shutdown; default SIGTERM and SIGINT. Tests pass []. */
@@ -94,8 +113,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
       maxAttempts: 12,
     },
     attemptStaleAfterMs: env.PROVIDER_TIMEOUT_MS + 5_000,
-    providerFor: options.providerFor,
-    send: options.send,
+    ...options.processor({ connection, keyspace, store }),
   });
 
   const worker = new Worker<SendJob, ProcessResult>(queue, processor, {

@@ -9,11 +9,31 @@ import type { Logger } from '@byot/observability';
 import { ProviderError, type SendResult } from '@byot/providers';
 import type { Sealer } from '@byot/sealing';
 import { DelayedError, type Job } from 'bullmq';
+import type { CircuitBreakers } from './breaker.ts';
 import { decideRetry, type RetrySettings } from './retry-policy.ts';
 import type { DeliveryStore } from './store.ts';
 
 /** Sends one attempt through a provider. Throws ProviderError on failure. */
 export type AttemptSender = (job: SendJob, secrets: SendSecrets, attempt: number) => Promise<SendResult>;
+
+/** One provider able to deliver this channel, in the operator's order of preference. */
+export interface Route {
+  provider: string;
+  send: AttemptSender;
+}
+
+/** Where a code goes when no route of its channel can ever deliver it (e-mail, another channel). */
+export interface Escalation {
+  /** A short label for logs and the record, e.g. "voice" or "email:sendgrid". */
+  name: string;
+  /** Whether it applies to this delivery and failure (e.g. only to an e-mail login, only for landlines). */
+  appliesTo(job: SendJob, secrets: SendSecrets, failure: ProviderError | undefined): boolean;
+  /**
+   * 'handed-over': another worker now owns the delivery (e.g. a voice job was queued);
+   * a SendResult: the escalation itself delivered it.
+   */
+  run(job: SendJob, secrets: SendSecrets): Promise<'handed-over' | SendResult>;
+}
 
 export interface SendProcessorDeps {
   store: DeliveryStore;
@@ -22,23 +42,43 @@ export interface SendProcessorDeps {
   retry: RetrySettings;
   /** Longer than one provider call can take (client timeout + margin), shorter than BullMQ's job lock. */
   attemptStaleAfterMs: number;
-  /** The provider the next attempt goes to, for the record (failover picks per attempt). */
-  providerFor: (job: SendJob, attempt: number) => string;
-  send: AttemptSender;
+  routes: Route[];
+  /** Shared breakers: a provider that keeps failing is skipped by every worker for a while. */
+  breakers?: CircuitBreakers;
+  /** Tried in order once every route failed for good or the code is about to expire. */
+  escalations?: Escalation[];
+  /** Observes each provider attempt (metrics). */
+  onAttempt?: (event: AttemptEvent) => void;
+}
+
+export interface AttemptEvent {
+  provider: string;
+  channel: string;
+  outcome: 'accepted' | ProviderError['kind'] | 'skipped-open';
+  durationMs: number;
+  failover: boolean;
 }
 
 export type ProcessResult =
   | { result: 'accepted'; provider: string; providerMessageId: string }
   | { result: 'failed' | 'expired'; reason: string }
+  | { result: 'handed-over'; to: string }
   | { result: 'skipped'; state: string };
 
+/** Waiting this long or less for a throttled provider beats failing over to a worse route. */
+const SHORT_THROTTLE_MS = 1_000;
+
 /**
- * The attempt loop shared by every channel's worker. One BullMQ job is one delivery; each run of the processor is
- * one attempt. Retries are scheduled here (moveToDelayed), not by BullMQ's attempts, so the OTP's expiry, not an
- * attempt count, ends the chain. The delivery record decides atomically whether an attempt may start, which is
- * what keeps a redelivered or duplicated job from sending twice.
+ * The attempt loop shared by every channel's worker. One BullMQ job is one delivery; each run of the processor
+ * tries the routes in order (skipping providers whose shared breaker is open, moving to the next at once when one
+ * is unavailable), and schedules the next run itself (moveToDelayed), so the OTP's expiry, not an attempt count,
+ * ends the chain. The delivery record decides atomically whether a run may start, which is what keeps a
+ * redelivered or duplicated job from sending twice.
  */
 export function createSendProcessor(deps: SendProcessorDeps) {
+  if (deps.routes.length === 0) throw new Error('a send processor needs at least one route');
+  const primary = deps.routes[0] as Route;
+
   return async (job: Job<SendJob>, token?: string): Promise<ProcessResult> => {
     const data = sendJobSchema.parse(job.data);
     const context = {
@@ -48,8 +88,9 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       jobId: job.id,
     };
     const now = Date.now();
+    const tooLate = (at = Date.now()) => at + deps.retry.minUsefulLifetimeMs > data.otpExpiresAt;
 
-    if (now + deps.retry.minUsefulLifetimeMs > data.otpExpiresAt) {
+    if (tooLate(now)) {
       const reason = 'code expired before it could be sent';
       await settleFailure(deps.store, data, reason, 'expired');
       deps.log.warn({ ...context, lateByMs: now - data.otpExpiresAt }, 'send skipped: code expired');
@@ -65,16 +106,14 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         phoneMasked: data.phoneMasked,
         otpExpiresAt: data.otpExpiresAt,
       },
-      deps.providerFor(data, 1),
+      primary.provider,
       deps.attemptStaleAfterMs,
     );
     if (decision.decision === 'busy') {
       // Another worker holds an attempt in progress (a stalled job handed out twice): look again once it
       // must have finished, without spending an attempt.
       deps.log.warn({ ...context, retryInMs: decision.retryInMs }, 'attempt in progress elsewhere; waiting');
-      if (!token) throw new Error('attempt in progress elsewhere');
-      await job.moveToDelayed(Date.now() + decision.retryInMs, token);
-      throw new DelayedError();
+      return delay(job, token, decision.retryInMs);
     }
     if (decision.decision === 'settled') {
       // A duplicate hook or a redelivered job: announce the settled outcome again for whoever is waiting.
@@ -83,17 +122,101 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       return { result: 'skipped', state: decision.state };
     }
     const attempt = decision.attempt;
-    const provider = deps.providerFor(data, attempt);
     if (decision.previousState === 'sending') {
-      // The previous attempt's worker died mid-send: the provider may have accepted it. We send again, because a
+      // The previous run's worker died mid-send: the provider may have accepted it. We send again, because a
       // missing code locks a person out while a repeated one does not (ADR 0003).
       deps.log.warn({ ...context, attempt }, 'resuming after an attempt whose outcome is unknown');
     }
 
     const secrets = sendSecretsSchema.parse(deps.sealer.openJson(data.sealed, data.eventId));
-    const started = performance.now();
-    try {
-      const sent = await deps.send(data, secrets, attempt);
+    let lastError: ProviderError | undefined;
+    let permanent: ProviderError | undefined;
+    let throttledForMs: number | undefined;
+    let tried = 0;
+
+    for (const route of deps.routes) {
+      if (tooLate()) break;
+      const gate = deps.breakers ? await deps.breakers.decide(route.provider, data.channel) : 'allow';
+      if (gate === 'skip') {
+        deps.onAttempt?.({
+          provider: route.provider,
+          channel: data.channel,
+          outcome: 'skipped-open',
+          durationMs: 0,
+          failover: tried > 0,
+        });
+        deps.log.info({ ...context, attempt, provider: route.provider }, 'provider skipped: breaker open');
+        continue;
+      }
+      const failover = tried > 0;
+      tried++;
+      const result = await tryRoute(route, data, secrets, attempt);
+      if (result.ok) {
+        await deps.breakers?.recordSuccess(route.provider, data.channel);
+        return accept(result.sent, failover, result.ms);
+      }
+      const error = result.error;
+      lastError = error;
+      report(route, error, result.ms, failover);
+      if (error.kind === 'unavailable') {
+        await deps.breakers?.recordFailure(route.provider, data.channel);
+        continue;
+      }
+      if (gate === 'probe') await deps.breakers?.recordSuccess(route.provider, data.channel); // it answered
+      if (error.kind === 'rate-limited') {
+        const wait = error.retryAfterMs ?? SHORT_THROTTLE_MS;
+        if (wait <= SHORT_THROTTLE_MS && !tooLate(Date.now() + wait)) {
+          await sleep(wait);
+          const again = await tryRoute(route, data, secrets, attempt);
+          if (again.ok) return accept(again.sent, failover, again.ms);
+          lastError = again.error;
+          report(route, again.error, again.ms, failover);
+          if (again.error.kind === 'destination-permanent' || again.error.kind === 'bad-request') {
+            permanent = again.error;
+            break;
+          }
+        }
+        throttledForMs = Math.max(throttledForMs ?? 0, error.retryAfterMs ?? SHORT_THROTTLE_MS);
+        continue;
+      }
+      // destination-permanent or bad-request: another provider of this channel would fail the same way.
+      permanent = error;
+      break;
+    }
+
+    if (permanent) return giveUp(permanent.message, 'failed', permanent);
+
+    const failure =
+      lastError ??
+      new ProviderError({
+        kind: 'unavailable',
+        provider: 'all',
+        code: 'breaker-open',
+        safeMessage: 'every provider is cooling down after failures',
+      });
+    const next = decideRetry(
+      throttledForMs !== undefined && failure.kind !== 'rate-limited'
+        ? new ProviderError({
+            kind: 'rate-limited',
+            provider: failure.provider,
+            code: failure.code,
+            safeMessage: failure.message,
+            retryAfterMs: throttledForMs,
+          })
+        : failure,
+      attempt,
+      data.otpExpiresAt,
+      deps.retry,
+    );
+    if (next.action === 'stop') return giveUp(next.reason, next.state, failure);
+    await deps.store.markRetrying(data.eventId, failure.message, Date.now() + next.delayMs);
+    deps.log.warn(
+      { ...context, attempt, retryInMs: next.delayMs, reason: failure.message },
+      'no route delivered; retrying',
+    );
+    return delay(job, token, next.delayMs);
+
+    async function accept(sent: SendResult, failover: boolean, providerMs: number): Promise<ProcessResult> {
       const outcome: DeliveryOutcome = {
         kind: 'accepted',
         eventId: data.eventId,
@@ -102,54 +225,139 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         at: Date.now(),
       };
       await deps.store.settle(outcome, 'accepted', data.otpExpiresAt);
+      deps.onAttempt?.({
+        provider: sent.provider,
+        channel: data.channel,
+        outcome: 'accepted',
+        durationMs: providerMs,
+        failover,
+      });
       deps.log.info(
         {
           ...context,
           attempt,
           provider: sent.provider,
+          failover,
           providerMessageId: sent.providerMessageId,
           providerStatus: sent.providerStatus,
-          providerMs: Math.round(performance.now() - started),
+          providerMs,
           sinceHookMs: Date.now() - data.receivedAt,
         },
         'provider accepted',
       );
       return { result: 'accepted', provider: sent.provider, providerMessageId: sent.providerMessageId };
-    } catch (caught) {
-      const error =
-        caught instanceof ProviderError
-          ? caught
-          : new ProviderError({
-              kind: 'unavailable',
-              provider,
-              code: 'internal',
-              safeMessage: `${provider} adapter failed: ${caught instanceof Error ? caught.name : 'error'}`,
-              mayHaveBeenDelivered: true,
-            });
-      const next = decideRetry(error, attempt, data.otpExpiresAt, deps.retry);
-      const attemptLog = {
-        ...context,
-        attempt,
-        provider: error.provider,
-        errorKind: error.kind,
-        errorCode: error.code,
-        providerMs: Math.round(performance.now() - started),
-      };
-      if (next.action === 'stop') {
-        await settleFailure(deps.store, data, next.reason, next.state, error.provider);
-        deps.log.warn({ ...attemptLog, reason: next.reason }, `send ${next.state}`);
-        return { result: next.state, reason: next.reason };
-      }
-      await deps.store.markRetrying(data.eventId, error.message, Date.now() + next.delayMs);
+    }
+
+    function report(route: Route, error: ProviderError, providerMs: number, failover: boolean): void {
+      deps.onAttempt?.({
+        provider: route.provider,
+        channel: data.channel,
+        outcome: error.kind,
+        durationMs: providerMs,
+        failover,
+      });
       deps.log.warn(
-        { ...attemptLog, retryInMs: next.delayMs, reason: error.message },
-        'attempt failed; retrying',
+        {
+          ...context,
+          attempt,
+          provider: route.provider,
+          errorKind: error.kind,
+          errorCode: error.code,
+          providerMs,
+          failover,
+          reason: error.message,
+        },
+        'provider attempt failed',
       );
-      if (!token) throw error;
-      await job.moveToDelayed(Date.now() + next.delayMs, token);
-      throw new DelayedError();
+    }
+
+    /** Every route failed for good, or time is up: escalate if a policy applies, else settle the failure. */
+    async function giveUp(
+      reason: string,
+      state: 'failed' | 'expired',
+      failure: ProviderError,
+    ): Promise<ProcessResult> {
+      for (const escalation of deps.escalations ?? []) {
+        if (!escalation.appliesTo(data, secrets, failure)) continue;
+        try {
+          const result = await escalation.run(data, secrets);
+          if (result === 'handed-over') {
+            await deps.store.markRetrying(
+              data.eventId,
+              `${reason}; handed over to ${escalation.name}`,
+              Date.now(),
+            );
+            deps.log.info(
+              { ...context, attempt, escalation: escalation.name, reason },
+              'delivery handed over',
+            );
+            return { result: 'handed-over', to: escalation.name };
+          }
+          return accept(result, true, 0);
+        } catch (error) {
+          const e = toProviderError(error, escalation.name);
+          deps.log.warn(
+            { ...context, escalation: escalation.name, errorKind: e.kind, errorCode: e.code },
+            'escalation failed',
+          );
+        }
+      }
+      await settleFailure(
+        deps.store,
+        data,
+        reason,
+        state,
+        failure.provider === 'all' ? undefined : failure.provider,
+      );
+      deps.log.warn({ ...context, attempt, reason, state }, `send ${state}`);
+      return { result: state, reason };
     }
   };
+}
+
+type RouteResult =
+  | { ok: true; sent: SendResult; ms: number }
+  | { ok: false; error: ProviderError; ms: number };
+
+async function tryRoute(
+  route: Route,
+  data: SendJob,
+  secrets: SendSecrets,
+  attempt: number,
+): Promise<RouteResult> {
+  const started = performance.now();
+  try {
+    const sent = await route.send(data, secrets, attempt);
+    return { ok: true, sent, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    return {
+      ok: false,
+      error: toProviderError(error, route.provider),
+      ms: Math.round(performance.now() - started),
+    };
+  }
+}
+
+function toProviderError(error: unknown, provider: string): ProviderError {
+  return error instanceof ProviderError
+    ? error
+    : new ProviderError({
+        kind: 'unavailable',
+        provider,
+        code: 'internal',
+        safeMessage: `${provider} adapter failed: ${error instanceof Error ? error.name : 'error'}`,
+        mayHaveBeenDelivered: true,
+      });
+}
+
+async function delay(job: Job<SendJob>, token: string | undefined, ms: number): Promise<never> {
+  if (!token) throw new Error('cannot reschedule a job without its lock token');
+  await job.moveToDelayed(Date.now() + ms, token);
+  throw new DelayedError();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function settleFailure(

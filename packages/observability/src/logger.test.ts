@@ -45,6 +45,9 @@ describe('logger redaction', () => {
 
   it('keeps ordinary values readable', () => {
     assert.equal(scrubString('took 1234 ms on port 8080'), 'took 1234 ms on port 8080');
+    const sid = 'SM0f3c1234567890abcdef1234567890ab';
+    assert.equal(scrubString(`accepted ${sid}`), `accepted ${sid}`);
+    assert.equal(scrubString('call 4155550123 now'), 'call [number …23] now');
     assert.deepEqual(redact({ status: 'SUCCESSFUL', attempt: 2, provider: 'twilio' }), {
       status: 'SUCCESSFUL',
       attempt: 2,

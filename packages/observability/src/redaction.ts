@@ -11,8 +11,11 @@ export const REDACTED = '[redacted]';
 const SENSITIVE_KEY =
   /^(otp|otpcode|code_?value|msgtemplate|message_?text|body|text|twiml|ncco|speech|phone|phonenumber|phonee164|msisdn|to|from|recipient|login|email|authorization|proxy-authorization|cookie|set-cookie|x-twilio-signature|auth|authtoken|auth_token|token|access_?token|secret|password|api_?key|api_?secret|private_?key|sealed|secrets)$/i;
 
-/** Seven or more digits, possibly with a leading + and separators: a phone number or a long code. */
-const PHONE_LIKE = /\+?\d(?:[\s().-]?\d){6,}/g;
+/**
+ * Seven or more digits, possibly with a leading + and separators: a phone number or a long code. Not inside a
+ * word, so provider ids such as "SM0f3c…" or "CA9a1…" stay readable.
+ */
+const PHONE_LIKE = /(?<![A-Za-z0-9])\+?\d(?:[\s().-]?\d){6,}(?![A-Za-z0-9])/g;
 
 export function isSensitiveKey(key: string): boolean {
   return SENSITIVE_KEY.test(key);

@@ -55,3 +55,17 @@ export interface VoiceProvider {
   readonly channel: Extract<Channel, 'voice'>;
   placeCall(request: VoiceCallRequest, signal?: AbortSignal): Promise<SendResult>;
 }
+
+export interface EmailRequest {
+  to: string;
+  subject: string;
+  text: string;
+  clientRef: string;
+}
+
+/** E-mail, the optional last resort. Adapters throw ProviderError and nothing else. */
+export interface EmailProvider {
+  readonly name: string;
+  readonly channel: 'email';
+  sendEmail(request: EmailRequest): Promise<SendResult>;
+}

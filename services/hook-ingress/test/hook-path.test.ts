@@ -111,11 +111,15 @@ async function startHarness(options: { budgetMs?: number; withWorker?: boolean; 
         log,
         retry: { baseDelayMs: 20, maxDelayMs: 100, minUsefulLifetimeMs: 5_000, maxAttempts: 5 },
         attemptStaleAfterMs: 5_000,
-        providerFor: () => 'twilio',
-        send: async (job, secrets, attempt) => {
-          sends.push({ eventId: job.eventId, otpCode: secrets.otpCode, attempt });
-          return script(job, secrets, attempt);
-        },
+        routes: [
+          {
+            provider: 'twilio',
+            send: async (job, secrets, attempt) => {
+              sends.push({ eventId: job.eventId, otpCode: secrets.otpCode, attempt });
+              return script(job, secrets, attempt);
+            },
+          },
+        ],
       }),
       { connection: workerConn, prefix: keyspace.prefix, concurrency: 20 },
     );

@@ -2,12 +2,15 @@ import twilio from 'twilio';
 import { classifyTransportError, ProviderError } from '../errors.ts';
 
 /**
- * Twilio's REST error codes that say "this number cannot receive this": no retry, and no other SMS provider
- * would do better. (21614 not mobile, 21635 landline: the voice channel may still work.)
+ * Twilio's REST error codes that say "this number cannot receive this": no retry, and no other provider would
+ * do better. (21614 not mobile, 21635 landline: the voice channel may still work.) Voice (Calls.json): 21217
+ * invalid number, 21214 cannot be reached, 21215 region not enabled in geo permissions (like 21408 for SMS),
+ * 21216 blocked, 13224 invalid or unsupported number.
  */
 const DESTINATION_PERMANENT: Record<number, string> = {
   21211: 'invalid destination number',
   21214: 'destination number cannot be reached',
+  21215: 'calls to the destination region are not enabled for this account (geo permissions)',
   21216: 'destination number is blocked',
   21217: 'invalid destination number',
   21265: 'destination is a short code',
@@ -26,6 +29,7 @@ const ACCOUNT_UNUSABLE: Record<number, string> = {
   20005: 'twilio account is not active',
   21606: 'the From number cannot send to this destination',
   21608: 'twilio trial account cannot send to unverified numbers',
+  21210: "the 'From' number is not a verified caller ID of this account",
   21603: "the 'From' number or messaging service is missing",
   21659: "the 'From' number is not a twilio number of this account",
 };

@@ -1,0 +1,76 @@
+import { loadConfigOrExit } from '@byot/config';
+import { CALLBACK_PATHS } from '@byot/contracts';
+import { startChannelWorker } from '@byot/delivery';
+import { createLogger } from '@byot/observability';
+import { createTwilioClient, TwilioVoiceProvider } from '@byot/providers';
+import { voiceWorkerEnvSchema } from './config.ts';
+import { ringTimeoutSeconds } from './ring-timeout.ts';
+
+const config = loadConfigOrExit(voiceWorkerEnvSchema, 'voice-worker');
+const log = createLogger({ service: 'voice-worker', level: config.LOG_LEVEL });
+
+const twilioVoice = new TwilioVoiceProvider(
+  createTwilioClient({
+    accountSid: config.TWILIO_ACCOUNT_SID,
+    authToken: config.TWILIO_AUTH_TOKEN,
+    timeoutMs: config.PROVIDER_TIMEOUT_MS,
+    ...(config.TWILIO_API_BASE_URL ? { apiBaseUrl: config.TWILIO_API_BASE_URL } : {}),
+  }),
+  { fromNumber: config.voiceFromNumber, speech: config.speech },
+);
+// With the initiated/ringing/answered/completed events, the callbacks tell answered from busy / no-answer / failed.
+const statusCallbackUrl =
+  config.STATUS_CALLBACKS && config.PUBLIC_BASE_URL
+    ? `${config.PUBLIC_BASE_URL}${CALLBACK_PATHS.twilioCalls}`
+    : undefined;
+
+await startChannelWorker({
+  service: 'voice-worker',
+  channel: 'voice',
+  env: config,
+  concurrency: config.VOICE_WORKER_CONCURRENCY,
+  log,
+  processor: () => ({
+    routes: [
+      {
+        provider: twilioVoice.name,
+        // Okta's msgTemplate (secrets.message) is SMS text: a call speaks its own localised phrase.
+        send: (job, secrets, attempt) => {
+          const ring = ringTimeoutSeconds(
+            config.VOICE_RING_TIMEOUT_SECONDS,
+            job.otpExpiresAt,
+            config.MIN_OTP_LIFETIME_MS,
+          );
+          const speech = twilioVoice.speechFor(job.locale);
+          log.debug(
+            {
+              eventId: job.eventId,
+              attempt,
+              locale: job.locale,
+              speechLanguage: speech.language,
+              speechVoice: speech.voice,
+              ringTimeoutSeconds: ring,
+            },
+            'placing call',
+          );
+          return twilioVoice.placeCall({
+            to: secrets.phoneE164,
+            otpCode: secrets.otpCode,
+            ...(job.locale ? { locale: job.locale } : {}),
+            repeat: config.VOICE_REPEAT,
+            ringTimeoutSeconds: ring,
+            clientRef: job.deliveryId,
+            ...(statusCallbackUrl ? { statusCallbackUrl } : {}),
+          });
+        },
+      },
+    ],
+  }),
+  describe: {
+    twilioBaseUrl: config.TWILIO_API_BASE_URL ?? 'https://api.twilio.com',
+    statusCallbacks: Boolean(statusCallbackUrl),
+    repeat: config.VOICE_REPEAT,
+    ringTimeoutSeconds: config.VOICE_RING_TIMEOUT_SECONDS,
+    languages: config.speech.languages,
+  },
+});
