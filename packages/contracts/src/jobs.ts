@@ -57,4 +57,7 @@ export function jobIdFor(eventId: string): string {
 export const CALLBACK_PATHS = {
   twilioMessages: '/v1/callbacks/twilio/messages',
   twilioCalls: '/v1/callbacks/twilio/calls',
+  vonageSms: '/v1/callbacks/vonage/sms',
+  vonageVoice: '/v1/callbacks/vonage/voice',
+  sendgridEvents: '/v1/callbacks/sendgrid/events',
 } as const;

@@ -13,6 +13,7 @@ import { installShutdown, listeningPort, startHealthServer } from '@byot/runtime
 import { createSealer } from '@byot/sealing';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { CircuitBreakers } from './breaker.ts';
 import { createSendProcessor, type ProcessResult, type SendProcessorDeps } from './processor.ts';
 import { DeliveryStore } from './store.ts';
 
@@ -34,18 +35,22 @@ export interface ChannelWorkerEnv {
   SHUTDOWN_DRAIN_MS: number;
   HEALTH_PORT: number;
   HEALTH_HOST: string;
+  BREAKER_FAILURE_THRESHOLD: number;
+  BREAKER_WINDOW_MS: number;
+  BREAKER_COOLDOWN_MS: number;
 }
 
 /** What the attempt loop needs from a channel; the worker supplies the rest (store, sealer, log, retry policy). */
 export type ChannelProcessorDeps = Omit<
   SendProcessorDeps,
-  'store' | 'sealer' | 'log' | 'retry' | 'attemptStaleAfterMs'
+  'store' | 'sealer' | 'log' | 'retry' | 'attemptStaleAfterMs' | 'breakers'
 >;
 
 export interface ChannelWorkerShared {
   connection: Redis;
   keyspace: Keyspace;
   store: DeliveryStore;
+  breakers: CircuitBreakers;
 }
 
 export interface ChannelWorkerOptions {
@@ -101,6 +106,22 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     env.DATA_ENCRYPTION_KEY_PREVIOUS ? [decodeKey(env.DATA_ENCRYPTION_KEY_PREVIOUS) as Buffer] : [],
   );
   const store = new DeliveryStore(connection, keyspace, env.DELIVERY_RETENTION_SECONDS * 1000);
+  const breakers = new CircuitBreakers(
+    connection,
+    keyspace.prefix,
+    {
+      failureThreshold: env.BREAKER_FAILURE_THRESHOLD,
+      windowMs: env.BREAKER_WINDOW_MS,
+      cooldownMs: env.BREAKER_COOLDOWN_MS,
+      probeTimeoutMs: env.PROVIDER_TIMEOUT_MS + 5_000,
+    },
+    (t) => {
+      const line = { provider: t.provider, channel: t.channel, from: t.from, to: t.to, failures: t.failures };
+      if (t.to === 'open') log.error(line, `circuit breaker opened: skipping ${t.provider} for ${t.channel}`);
+      else log.warn(line, `circuit breaker ${t.to}: ${t.provider} for ${t.channel}`);
+    },
+  );
+  const channelDeps = options.processor({ connection, keyspace, store, breakers });
 
   const processor = createSendProcessor({
     store,
@@ -113,7 +134,8 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
       maxAttempts: 12,
     },
     attemptStaleAfterMs: env.PROVIDER_TIMEOUT_MS + 5_000,
-    ...options.processor({ connection, keyspace, store }),
+    ...channelDeps,
+    breakers,
   });
 
   const worker = new Worker<SendJob, ProcessResult>(queue, processor, {
@@ -135,6 +157,17 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     port: env.HEALTH_PORT,
     host: env.HEALTH_HOST,
     ready: async () => connection.status === 'ready' && worker.isRunning(),
+    routes: {
+      // Breaker state of this channel's providers, as every replica sees it (shared in Redis).
+      '/breakers': async () => ({
+        contentType: 'application/json',
+        body: JSON.stringify(
+          await breakers.snapshot(
+            channelDeps.routes.map((r) => ({ provider: r.provider, channel: options.channel })),
+          ),
+        ),
+      }),
+    },
   });
 
   await waitUntilReady(connection, 30_000).catch((err) =>

@@ -279,14 +279,15 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     ): Promise<ProcessResult> {
       for (const escalation of deps.escalations ?? []) {
         if (!escalation.appliesTo(data, secrets, failure)) continue;
+        // Out of "sending" first: a worker the delivery is handed to must not find it busy.
+        await deps.store.markRetrying(
+          data.eventId,
+          `${reason}; escalating to ${escalation.name}`,
+          Date.now(),
+        );
         try {
           const result = await escalation.run(data, secrets);
           if (result === 'handed-over') {
-            await deps.store.markRetrying(
-              data.eventId,
-              `${reason}; handed over to ${escalation.name}`,
-              Date.now(),
-            );
             deps.log.info(
               { ...context, attempt, escalation: escalation.name, reason },
               'delivery handed over',

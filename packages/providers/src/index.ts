@@ -1,4 +1,6 @@
 export * from './errors.ts';
+export * from './from-config.ts';
+export * from './sendgrid/email.ts';
 export * from './twilio/client.ts';
 export * from './twilio/errors.ts';
 export * from './twilio/sms.ts';
@@ -6,3 +8,7 @@ export * from './twilio/voice.ts';
 export * from './twilio/voice-twiml.ts';
 export * from './types.ts';
 export * from './voice/phrases.ts';
+export * from './vonage/client.ts';
+export * from './vonage/errors.ts';
+export * from './vonage/sms.ts';
+export * from './vonage/voice.ts';

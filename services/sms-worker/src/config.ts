@@ -4,8 +4,12 @@ import {
   port,
   publicUrlEnv,
   redisEnv,
+  requireFailoverCredentials,
+  routingEnv,
   sealingEnv,
+  sendgridEnv,
   twilioEnv,
+  vonageEnv,
   workerEnv,
 } from '@byot/config';
 import { z } from 'zod';
@@ -19,6 +23,9 @@ export const smsWorkerEnvSchema = z
     ...deliveryEnv,
     ...workerEnv,
     ...twilioEnv,
+    ...routingEnv,
+    ...vonageEnv,
+    ...sendgridEnv,
     /** Health/readiness endpoint for orchestrators. 0 picks a free port. */
     HEALTH_PORT: port(9101),
     SMS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
@@ -35,6 +42,7 @@ export const smsWorkerEnvSchema = z
   .refine((c) => c.TWILIO_FROM_NUMBER || c.TWILIO_MESSAGING_SERVICE_SID, {
     message: 'set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID',
     path: ['TWILIO_FROM_NUMBER'],
-  });
+  })
+  .superRefine(requireFailoverCredentials('sms'));
 
 export type SmsWorkerConfig = z.infer<typeof smsWorkerEnvSchema>;

@@ -1,8 +1,22 @@
 import { loadConfigOrExit } from '@byot/config';
 import { CALLBACK_PATHS } from '@byot/contracts';
-import { startChannelWorker } from '@byot/delivery';
+import {
+  type Escalation,
+  emailEscalation,
+  landlineToVoiceEscalation,
+  type Route,
+  startChannelWorker,
+} from '@byot/delivery';
 import { createLogger } from '@byot/observability';
-import { createTwilioClient, TwilioSmsProvider } from '@byot/providers';
+import {
+  createTwilioClient,
+  emailProviderFromConfig,
+  type SmsProvider,
+  TwilioSmsProvider,
+  VonageSmsProvider,
+  vonageClientFromConfig,
+} from '@byot/providers';
+import { createSendQueue } from '@byot/redis';
 import { smsWorkerEnvSchema } from './config.ts';
 import { smsText } from './sms-text.ts';
 
@@ -28,28 +42,49 @@ const statusCallbackUrl =
     ? `${config.PUBLIC_BASE_URL}${CALLBACK_PATHS.twilioMessages}`
     : undefined;
 
+/** The SMS providers in the operator's order (SMS_PROVIDERS), built once per process. */
+const providers: SmsProvider[] = config.SMS_PROVIDERS.map((name) =>
+  name === 'twilio'
+    ? twilioSms
+    : new VonageSmsProvider(vonageClientFromConfig(config), config.VONAGE_FROM_NUMBER as string),
+);
+const routes: Route[] = providers.map((provider) => ({
+  provider: provider.name,
+  send: (job, secrets) =>
+    provider.sendSms({
+      to: secrets.phoneE164,
+      body: smsText(secrets.otpCode, secrets.message, config.SMS_TEMPLATE),
+      validitySeconds: Math.floor((job.otpExpiresAt - Date.now()) / 1000),
+      clientRef: job.deliveryId,
+      ...(statusCallbackUrl ? { statusCallbackUrl: callbackFor(provider.name) } : {}),
+    }),
+}));
+const email = emailProviderFromConfig(config);
+
+function callbackFor(provider: string): string {
+  return `${config.PUBLIC_BASE_URL}${provider === 'vonage' ? CALLBACK_PATHS.vonageSms : CALLBACK_PATHS.twilioMessages}`;
+}
+
 await startChannelWorker({
   service: 'sms-worker',
   channel: 'sms',
   env: config,
   concurrency: config.SMS_WORKER_CONCURRENCY,
   log,
-  processor: () => ({
-    routes: [
-      {
-        provider: twilioSms.name,
-        send: (job, secrets) =>
-          twilioSms.sendSms({
-            to: secrets.phoneE164,
-            body: smsText(secrets.otpCode, secrets.message, config.SMS_TEMPLATE),
-            validitySeconds: Math.floor((job.otpExpiresAt - Date.now()) / 1000),
-            clientRef: job.deliveryId,
-            ...(statusCallbackUrl ? { statusCallbackUrl } : {}),
-          }),
-      },
-    ],
-  }),
+  processor: ({ connection, keyspace }) => {
+    const escalations: Escalation[] = [];
+    if (config.LANDLINE_TO_VOICE)
+      escalations.push(landlineToVoiceEscalation(createSendQueue('voice', connection, keyspace)));
+    if (email)
+      escalations.push(
+        emailEscalation(email, { subject: config.EMAIL_SUBJECT, template: config.EMAIL_TEMPLATE }),
+      );
+    return { routes, escalations };
+  },
   describe: {
+    providers: config.SMS_PROVIDERS,
+    emailFallback: config.EMAIL_FALLBACK,
+    landlineToVoice: config.LANDLINE_TO_VOICE,
     twilioBaseUrl: config.TWILIO_API_BASE_URL ?? 'https://api.twilio.com',
     statusCallbacks: Boolean(statusCallbackUrl),
   },

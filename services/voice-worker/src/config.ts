@@ -6,8 +6,12 @@ import {
   port,
   publicUrlEnv,
   redisEnv,
+  requireFailoverCredentials,
+  routingEnv,
   sealingEnv,
+  sendgridEnv,
   twilioEnv,
+  vonageEnv,
   workerEnv,
 } from '@byot/config';
 import {
@@ -27,6 +31,9 @@ export const voiceWorkerEnvSchema = z
     ...deliveryEnv,
     ...workerEnv,
     ...twilioEnv,
+    ...routingEnv,
+    ...vonageEnv,
+    ...sendgridEnv,
     /** Health/readiness endpoint for orchestrators. 0 picks a free port. */
     HEALTH_PORT: port(9102),
     /** Calls placed in parallel per process (Twilio queues calls above the account's calls-per-second). */
@@ -46,6 +53,7 @@ export const voiceWorkerEnvSchema = z
     message: 'set TWILIO_VOICE_FROM_NUMBER or TWILIO_FROM_NUMBER',
     path: ['TWILIO_VOICE_FROM_NUMBER'],
   })
+  .superRefine(requireFailoverCredentials('voice'))
   .transform((c, ctx) => {
     try {
       const speech = createSpeechCatalog({

@@ -1,0 +1,44 @@
+import type { SendJob } from '@byot/contracts';
+import type { EmailProvider } from '@byot/providers';
+import type { SendQueue } from '@byot/redis';
+import type { Escalation } from './processor.ts';
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * The last resort: e-mail the code to the person's Okta login, when it is an e-mail address. Only when the
+ * operator turned it on (EMAIL_FALLBACK), and only once every phone route has failed for good or run out of time.
+ */
+export function emailEscalation(
+  provider: EmailProvider,
+  message: { subject: string; template: string },
+): Escalation {
+  return {
+    name: `email:${provider.name}`,
+    appliesTo: (_job, secrets) => Boolean(secrets.login && EMAIL.test(secrets.login)),
+    run: (job, secrets) =>
+      provider.sendEmail({
+        to: secrets.login as string,
+        subject: message.subject,
+        text: message.template.replaceAll('{code}', secrets.otpCode),
+        clientRef: job.deliveryId,
+      }),
+  };
+}
+
+/**
+ * SMS to a landline fails for good (Twilio 21614/21635, carrier 30006), but a call would get through: hand the
+ * delivery to the voice queue. The voice job has its own id, so it is not mistaken for the SMS job, and shares
+ * the delivery record, so the whole chain still sends at most one code.
+ */
+export function landlineToVoiceEscalation(voiceQueue: SendQueue): Escalation {
+  return {
+    name: 'voice',
+    appliesTo: (job, _secrets, failure) => job.channel === 'sms' && Boolean(failure?.suggestsVoice),
+    run: async (job) => {
+      const voiceJob: SendJob = { ...job, channel: 'voice' };
+      await voiceQueue.add('send', voiceJob, { jobId: `evt-${job.eventId}-voice` });
+      return 'handed-over';
+    },
+  };
+}
