@@ -12,7 +12,7 @@ describe('createSimulator', () => {
       authToken: SANDBOX_TWILIO_AUTH_TOKEN,
     });
     assert.equal(sim.store.capacity, 10_000);
-    assert.deepEqual(sim.faults.snapshot(), { twilio: {} });
+    assert.deepEqual(sim.faults.snapshot(), { twilio: {}, vonage: {}, sendgrid: {} });
   });
 
   it('applies options: account, capacity, start-up faults and baseline latency', () => {

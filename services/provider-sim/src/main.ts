@@ -26,17 +26,24 @@ const sim = createSimulator({
     authToken: config.twilio.authToken,
     baselineLatencyMs: config.twilioLatencyMs,
   },
+  vonage: config.vonage,
+  sendgrid: { apiKey: config.sendgrid.apiKey },
   initialFaults: config.initialFaults,
+  callbacks: config.callbacks,
   maxRecords: config.maxRecords,
   logger,
 });
 
 let running: RunningSimulator;
 try {
-  running = await listenSimulator(sim, { port: config.port, host: config.host });
+  running = await listenSimulator(sim, {
+    port: config.port,
+    host: config.host,
+    providerPorts: config.providerPorts,
+  });
 } catch (error) {
   const reason = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`provider-sim: cannot listen on ${config.host}:${config.port}: ${reason}\n`);
+  process.stderr.write(`provider-sim: cannot listen on ${config.host}: ${reason}\n`);
   process.exit(1);
 }
 
@@ -44,11 +51,26 @@ try {
 logger.info('provider-sim listening', {
   url: running.url,
   inbox: `${running.url}/`,
-  twilioBaseUrl: running.url,
+  twilioBaseUrl: running.providerUrls.twilio ?? running.url,
+  providerUrls: running.providerUrls,
   twilioAccountSid: config.twilio.accountSid,
   sandboxCredentials: config.twilio.sandboxCredentials,
   twilioLatencyMs: config.twilioLatencyMs,
+  vonageRestHost: running.providerUrls.vonage ?? running.url,
+  vonageApiHost: running.providerUrls.vonage ?? running.url,
+  vonageApiKey: config.vonage.apiKey,
+  vonageApplicationId: config.vonage.applicationId,
+  vonageSandboxCredentials: config.vonage.sandboxCredentials,
+  vonageVoice: sim.vonage.voiceEnabled
+    ? 'enabled'
+    : 'disabled: no VONAGE_PRIVATE_KEY, VONAGE_PRIVATE_KEY_PATH or VONAGE_PUBLIC_KEY',
+  vonageSignedCallbacks: sim.vonage.signatureSecret !== null,
+  sendgridBaseUrl: running.providerUrls.sendgrid ?? running.url,
+  sendgridSandboxCredentials: config.sendgrid.sandboxCredentials,
   faults: sim.faults.snapshot(),
+  callbackHosts: config.callbacks.allowedHosts,
+  sendgridEventUrl: config.callbacks.sendgridEventUrl ?? null,
+  sendgridEventPublicKey: sim.sendgrid.eventPublicKey,
   maxRecords: config.maxRecords,
 });
 

@@ -37,15 +37,50 @@ export interface RunningSystem {
   env: Record<string, string>;
   all(): ManagedProcess[];
   startWorker(extraEnv?: Record<string, string>): Promise<ManagedProcess>;
+  workerHealthUrl(worker: ManagedProcess): string;
   stop(): Promise<void>;
 }
 
 /** The whole system as separate OS processes on loopback: what production runs, minus real providers. */
-export async function startSystem(options: { budgetMs?: number; workerEnv?: Record<string, string> } = {}) {
+export const VONAGE_SANDBOX = {
+  VONAGE_API_KEY: 'e2ekey01',
+  VONAGE_API_SECRET: randomBytes(12).toString('hex'),
+  VONAGE_FROM_NUMBER: '+15005550100',
+};
+
+export interface SystemOptions {
+  budgetMs?: number;
+  workerEnv?: Record<string, string>;
+  /** Twilio primary, Vonage backup; Twilio on its own simulator port so a drill can take it "down". */
+  failover?: boolean;
+  /** SendGrid e-mail as the last resort. */
+  emailFallback?: boolean;
+}
+
+export async function startSystem(options: SystemOptions = {}) {
   const redis = await RedisServerProcess.start({ appendonly: true });
   const simPort = await getFreePort();
+  const twilioPort = await getFreePort();
   const ingressPort = await getFreePort();
   const simUrl = `http://127.0.0.1:${simPort}`;
+  const failoverEnv: Record<string, string> = options.failover
+    ? {
+        ...VONAGE_SANDBOX,
+        SMS_PROVIDERS: 'twilio,vonage',
+        VONAGE_REST_HOST: simUrl,
+        VONAGE_API_HOST: simUrl,
+        BREAKER_FAILURE_THRESHOLD: '3',
+        BREAKER_COOLDOWN_MS: '3000',
+      }
+    : {};
+  const emailEnv: Record<string, string> = options.emailFallback
+    ? {
+        EMAIL_FALLBACK: 'sendgrid',
+        SENDGRID_API_KEY: `SG.${randomBytes(8).toString('hex')}.${randomBytes(8).toString('hex')}`,
+        SENDGRID_FROM_EMAIL: 'codes@example.com',
+        SENDGRID_API_BASE_URL: simUrl,
+      }
+    : {};
   const env: Record<string, string> = {
     REDIS_URL: redis.url,
     DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
@@ -58,10 +93,18 @@ export async function startSystem(options: { budgetMs?: number; workerEnv?: Reco
   const sim = await startProcess({
     name: 'provider-sim',
     args: nodeServiceArgs(join(root, 'services/provider-sim/src/main.ts')),
-    env: { ...env, PORT: String(simPort), HOST: '127.0.0.1' },
+    env: {
+      ...env,
+      ...failoverEnv,
+      ...emailEnv,
+      PORT: String(simPort),
+      HOST: '127.0.0.1',
+      SIM_TWILIO_PORT: String(twilioPort),
+    },
     ready: { url: `${simUrl}/healthz` },
   });
   const workers: ManagedProcess[] = [];
+  const healthUrls = new Map<ManagedProcess, string>();
   const startWorker = async (extraEnv: Record<string, string> = {}) => {
     const healthPort = await getFreePort();
     const worker = await startProcess({
@@ -69,7 +112,10 @@ export async function startSystem(options: { budgetMs?: number; workerEnv?: Reco
       args: nodeServiceArgs(join(root, 'services/sms-worker/src/main.ts')),
       env: {
         ...env,
-        TWILIO_API_BASE_URL: simUrl,
+        ...failoverEnv,
+        ...emailEnv,
+        // Twilio's own simulator port: `down` refuses connections there, as a dead provider would.
+        TWILIO_API_BASE_URL: `http://127.0.0.1:${twilioPort}`,
         HEALTH_PORT: String(healthPort),
         HEALTH_HOST: '127.0.0.1',
         ...options.workerEnv,
@@ -77,6 +123,7 @@ export async function startSystem(options: { budgetMs?: number; workerEnv?: Reco
       },
       ready: { url: `http://127.0.0.1:${healthPort}/readyz` },
     });
+    healthUrls.set(worker, `http://127.0.0.1:${healthPort}`);
     workers.push(worker);
     return worker;
   };
@@ -97,6 +144,7 @@ export async function startSystem(options: { budgetMs?: number; workerEnv?: Reco
     env,
     all: () => [sim, ingress, ...workers],
     startWorker,
+    workerHealthUrl: (worker) => healthUrls.get(worker) ?? '',
     stop: async () => {
       await Promise.all([ingress, ...workers, sim].map((p) => p.stop('SIGTERM', 15_000).catch(() => {})));
       await redis.stop();
@@ -137,6 +185,7 @@ export async function sendHook(system: RunningSystem, body: unknown): Promise<Ho
 }
 
 export interface SimMessage {
+  provider: string;
   sid: string;
   to: string;
   body?: string;
@@ -153,8 +202,9 @@ export async function simMessages(system: RunningSystem, to: string): Promise<Si
 export async function setSimFaults(
   system: RunningSystem,
   faults: Record<string, unknown> | null,
+  provider = 'twilio',
 ): Promise<void> {
-  const response = await fetch(`${system.simUrl}/sim/faults/twilio`, {
+  const response = await fetch(`${system.simUrl}/sim/faults/${provider}`, {
     method: faults ? 'PUT' : 'DELETE',
     headers: { 'content-type': 'application/json' },
     ...(faults ? { body: JSON.stringify(faults) } : {}),

@@ -31,14 +31,19 @@ export const FaultConfigSchema = z
     hangRate: rate.optional(),
     /** Chance of refusing an otherwise valid request as an invalid destination (Twilio 21211). */
     invalidNumberRate: rate.optional(),
+    /**
+     * The provider is down: its dedicated listener (SIM_<PROVIDER>_PORT) is closed, so connections are refused,
+     * and on the shared port its requests have their connection reset. Cleared by a PUT without it or a DELETE.
+     */
+    down: z.boolean().optional(),
   })
   .strict();
 
 export type FaultConfig = z.infer<typeof FaultConfigSchema>;
 
-/** The start-up faults of every provider, as SIM_FAULTS carries them: {"twilio": {...}}. */
+/** The start-up faults of every provider, as SIM_FAULTS carries them: {"twilio": {...}, "vonage": {...}}. */
 export const InitialFaultsSchema = z.partialRecord(z.enum(PROVIDER_NAMES), FaultConfigSchema);
 export type InitialFaults = z.infer<typeof InitialFaultsSchema>;
 
 /** Which injected fault answered a request; recorded with faulted requests. */
-export type FaultKind = 'hang' | 'throttle' | 'error' | 'invalid-number';
+export type FaultKind = 'hang' | 'throttle' | 'error' | 'invalid-number' | 'down';

@@ -105,7 +105,33 @@ describe('FaultController', () => {
     copy.errorRate = 1;
     assert.deepEqual(faults.get('twilio'), { throttleRate: 1 });
     faults.clear('twilio');
-    assert.deepEqual(faults.snapshot(), { twilio: {} });
+    assert.deepEqual(faults.snapshot(), { twilio: {}, vonage: {}, sendgrid: {} });
     assert.equal(faults.decide('twilio').latencyMs, 15);
+  });
+});
+
+describe('FaultController, down', () => {
+  it('reports down, notifies subscribers and waits for them to settle', async () => {
+    const faults = new FaultController({ initial: { vonage: { down: true } } });
+    assert.equal(faults.isDown('vonage'), true);
+    assert.equal(faults.isDown('twilio'), false);
+    assert.equal(faults.isActive('vonage'), true);
+
+    const seen: string[] = [];
+    let finished = false;
+    const unsubscribe = faults.subscribe(async (provider, config) => {
+      seen.push(`${provider}:${config.down === true}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      finished = true;
+    });
+    faults.set('twilio', { down: true });
+    faults.clear('vonage');
+    await faults.settled();
+    assert.ok(finished);
+    assert.deepEqual(seen, ['twilio:true', 'vonage:false']);
+    unsubscribe();
+    faults.clearAll();
+    assert.equal(seen.length, 2);
+    assert.equal(faults.isDown('twilio'), false);
   });
 });

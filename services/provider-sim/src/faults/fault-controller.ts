@@ -17,6 +17,9 @@ export interface FaultDecision {
   invalidNumber: boolean;
 }
 
+/** Told when a provider's faults change; may return a promise (closing or reopening a listener). */
+export type FaultListener = (provider: ProviderName, config: FaultConfig) => void | Promise<void>;
+
 export interface FaultControllerOptions {
   /** Start-up faults (SIM_FAULTS). */
   initial?: InitialFaults;
@@ -37,11 +40,14 @@ export interface FaultControllerOptions {
  * Each rate is an independent chance, checked in the order hang → throttle → error; so hangRate 0.5 with
  * errorRate 0.5 yields 50 % hangs and 25 % errors.
  *
- * "Provider down" (connection refused) is not a fault here: it will be a per-provider listener that a drill
- * closes and reopens, because only a closed port produces a genuine ECONNREFUSED.
+ * `down` is not decided per request: only a closed port produces a genuine ECONNREFUSED, so the listeners
+ * (server.ts) subscribe to changes and close or reopen the provider's dedicated port, and the shared port resets
+ * the provider's connections while isDown() holds.
  */
 export class FaultController {
   readonly #faults = new Map<ProviderName, FaultConfig>();
+  readonly #listeners = new Set<FaultListener>();
+  readonly #pending = new Set<Promise<void>>();
   readonly #baseline: Partial<Record<ProviderName, number>>;
   readonly #random: () => number;
 
@@ -60,11 +66,43 @@ export class FaultController {
   /** Replaces (does not merge) the provider's faults. */
   set(provider: ProviderName, config: FaultConfig): FaultConfig {
     this.#faults.set(provider, structuredClone(config));
+    this.#notify(provider);
     return this.get(provider);
   }
 
   clear(provider: ProviderName): void {
     this.#faults.set(provider, {});
+    this.#notify(provider);
+  }
+
+  /** True while the provider is down (connections refused or reset). */
+  isDown(provider: ProviderName): boolean {
+    return this.#faults.get(provider)?.down === true;
+  }
+
+  /** Calls `listener` after every change of any provider's faults. Returns the unsubscribe function. */
+  subscribe(listener: FaultListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Resolves once every listener has finished reacting to the changes made so far (a down provider's port is
+   * closed, a recovered one listens again). The control API awaits it before answering.
+   */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  #notify(provider: ProviderName): void {
+    const config = this.get(provider);
+    for (const listener of this.#listeners) {
+      const result = listener(provider, config);
+      if (result instanceof Promise) {
+        const tracked = result.finally(() => this.#pending.delete(tracked));
+        this.#pending.add(tracked);
+      }
+    }
   }
 
   clearAll(): void {

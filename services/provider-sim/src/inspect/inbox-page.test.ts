@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { obj, postForm, request, startTestSimulator, type TestSimulator } from '../testing/harness.ts';
+import {
+  basicAuth,
+  obj,
+  postForm,
+  request,
+  startTestSimulator,
+  type TestSimulator,
+} from '../testing/harness.ts';
 
 describe('inbox page (GET /)', () => {
   let t: TestSimulator;
@@ -46,6 +53,42 @@ describe('inbox page (GET /)', () => {
     assert.match(html, /21610/, 'refused requests are listed with their code');
     // Newest first, like a phone.
     assert.ok(html.indexOf('+15559876543') < html.indexOf('+15551234567'));
+  });
+
+  it('shows Vonage messages with their provider and a warning for garbled text', async () => {
+    await request(`${t.url}/sms/json`, {
+      method: 'POST',
+      headers: { authorization: basicAuth(t.sim.vonage.apiKey, t.sim.vonage.apiSecret) },
+      json: { from: 'ACME', to: '4915112345678', text: 'Ваш код 482913' },
+    });
+    const html = String((await request(`${t.url}/`)).body);
+    assert.match(html, /<td>vonage<\/td>\n<td>sms<\/td>\n<td>4915112345678<\/td>/);
+    assert.match(html, /⚠ text contains characters outside the GSM-7 alphabet/);
+  });
+
+  it('lists status callbacks with their outcome, without query strings', async () => {
+    t.sim.callbackSettings.set('twilio', {
+      mixes: { sms: { weights: { failed: 1 } } },
+      delayMs: 1,
+      duplicateRate: 0,
+      outOfOrderRate: 0,
+    });
+    await postForm(
+      `${t.accountUrl}/Messages.json`,
+      {
+        To: '+15551234567',
+        From: '+15557654321',
+        Body: 'x',
+        StatusCallback: 'https://hooks.example.com/status?token=secret-token',
+      },
+      { authorization: t.authorization },
+    );
+    await t.sim.callbacks.idle();
+    const html = String((await request(`${t.url}/`)).body);
+    assert.match(html, /<td>failed \(30008\)<\/td>/);
+    assert.match(html, /POST https:\/\/hooks\.example\.com\/status<\/td>\n<td>skipped<\/td>/);
+    assert.ok(!html.includes('secret-token'));
+    t.sim.callbackSettings.reset('twilio');
   });
 
   it('shows a banner while faults are injected', async () => {

@@ -1,3 +1,4 @@
+import type { CallbackDelivery } from '../callbacks/dispatcher.ts';
 import type { FaultConfig } from '../faults/fault-config.ts';
 import { escapeHtml } from '../lib/html.ts';
 import type { ProviderName } from '../providers.ts';
@@ -11,6 +12,8 @@ export interface InboxView {
   refused: readonly RejectedRecord[];
   stats: StoreStats;
   faults: Readonly<Record<ProviderName, FaultConfig>>;
+  /** Status callbacks, newest first. */
+  callbacks?: readonly CallbackDelivery[];
 }
 
 /** Seconds between reloads: quick enough to feel like a phone, slow enough to read. */
@@ -36,37 +39,54 @@ th,td{border-bottom:1px solid #e5e5e5;padding:.4rem .6rem;text-align:left;vertic
 th{font-size:.8rem;text-transform:uppercase;color:#666}
 td.content{white-space:pre-wrap;font-family:ui-monospace,monospace}
 .small{color:#666;font-size:.85rem}.empty{color:#888;font-style:italic}
+.warn{color:#a15c00;font-family:system-ui,sans-serif;font-size:.85rem}
 `;
 
 function time(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(11, 23)} UTC`;
 }
 
-function deliveredRow(record: AcceptedRecord): string {
-  let content: string;
-  let details: string;
+function deliveredContent(record: AcceptedRecord): { content: string; details: string } {
   if (record.channel === 'voice') {
     if (record.speech) {
-      content = record.speech.text === '' ? '(nothing spoken)' : record.speech.text;
       const loops = record.speech.loops === 0 ? 'loops until hang-up' : `loop ${record.speech.loops}`;
-      details = `${record.speech.language} · ${record.speech.voice} · ${loops}`;
-    } else {
-      content = record.url
-        ? `(TwiML fetched from ${record.url}, not simulated)`
-        : '(TwiML application, not simulated)';
-      details = '';
+      return {
+        content: record.speech.text === '' ? '(nothing spoken)' : record.speech.text,
+        details: `${record.speech.language} · ${record.speech.voice} · ${loops}`,
+      };
     }
-  } else {
-    content = record.body ?? '';
-    details = `${record.numSegments ?? 1} segment(s)`;
+    const what = record.provider === 'vonage' ? 'NCCO' : 'TwiML';
+    return {
+      content: record.url
+        ? `(${what} fetched from ${record.url}, not simulated)`
+        : `(${what} application, not simulated)`,
+      details: '',
+    };
   }
+  if (record.channel === 'email') {
+    const others = (record.recipients?.length ?? 1) - 1;
+    return {
+      content: `Subject: ${record.subject ?? ''}\n\n${record.body ?? (record.html ? '(HTML only)' : '')}`,
+      details: others > 0 ? `+${others} more recipient(s)` : '',
+    };
+  }
+  return { content: record.body ?? '', details: `${record.numSegments ?? 1} segment(s)` };
+}
+
+function deliveredRow(record: AcceptedRecord): string {
+  const { content, details } = deliveredContent(record);
+  const status = record.errorCode === undefined ? record.status : `${record.status} (${record.errorCode})`;
+  const warnings = (record.warnings ?? [])
+    .map((w) => `<br><span class="warn">⚠ ${escapeHtml(w)}</span>`)
+    .join('');
   return `<tr>
 <td>${escapeHtml(time(record.receivedAt))}</td>
+<td>${escapeHtml(record.provider)}</td>
 <td>${escapeHtml(record.channel)}</td>
 <td>${escapeHtml(record.to)}</td>
 <td>${escapeHtml(record.from ?? record.messagingServiceSid ?? '')}</td>
-<td class="content">${escapeHtml(content)}</td>
-<td class="small">${escapeHtml(details)}<br>${escapeHtml(record.sid)} · ${escapeHtml(record.status)}</td>
+<td class="content">${escapeHtml(content)}${warnings}</td>
+<td class="small">${details === '' ? '' : `${escapeHtml(details)}<br>`}${escapeHtml(record.sid)} · ${escapeHtml(status)}</td>
 </tr>`;
 }
 
@@ -74,12 +94,44 @@ function refusedRow(record: RejectedRecord): string {
   const what = record.fault ? `${record.outcome} (${record.fault})` : record.outcome;
   return `<tr>
 <td>${escapeHtml(time(record.receivedAt))}</td>
+<td>${escapeHtml(record.provider)}</td>
 <td>${escapeHtml(record.channel)}</td>
 <td>${escapeHtml(record.to ?? '')}</td>
 <td>${escapeHtml(what)}</td>
 <td>${escapeHtml(record.httpStatus === null ? 'no answer' : String(record.httpStatus))}</td>
 <td>${escapeHtml(record.errorCode === null ? '' : String(record.errorCode))}</td>
 <td class="small">${escapeHtml(record.errorMessage)}</td>
+</tr>`;
+}
+
+/** Origin and path only: a query string may carry a client's token. */
+function shortUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return value;
+  }
+}
+
+function callbackRow(callback: CallbackDelivery): string {
+  const status =
+    callback.errorCode === undefined ? callback.status : `${callback.status} (${callback.errorCode})`;
+  const flags = [callback.duplicate ? 'duplicate' : '', callback.outOfOrder ? 'out of order' : ''].filter(
+    Boolean,
+  );
+  const answer =
+    callback.responseStatus !== null
+      ? String(callback.responseStatus)
+      : (callback.error ?? (callback.outcome === 'pending' ? '…' : ''));
+  return `<tr>
+<td>${escapeHtml(time(callback.sentAt ?? callback.scheduledAt))}</td>
+<td>${escapeHtml(callback.provider)}</td>
+<td>${escapeHtml(callback.sid)}</td>
+<td>${escapeHtml(status)}${flags.length > 0 ? `<br><span class="small">${escapeHtml(flags.join(', '))}</span>` : ''}</td>
+<td>${escapeHtml(`${callback.method} ${shortUrl(callback.url)}`)}</td>
+<td>${escapeHtml(callback.outcome)}</td>
+<td class="small">${escapeHtml(answer)}</td>
 </tr>`;
 }
 
@@ -95,12 +147,16 @@ export function renderInbox(view: InboxView): string {
   const { totals } = view.stats;
   const delivered =
     view.delivered.length === 0
-      ? '<tr><td colspan="6" class="empty">Nothing yet. Send an SMS or place a call through the simulator.</td></tr>'
+      ? '<tr><td colspan="7" class="empty">Nothing yet. Send an SMS, place a call or send an e-mail through the simulator.</td></tr>'
       : view.delivered.map(deliveredRow).join('\n');
   const refused =
     view.refused.length === 0
-      ? '<tr><td colspan="7" class="empty">None.</td></tr>'
+      ? '<tr><td colspan="8" class="empty">None.</td></tr>'
       : view.refused.map(refusedRow).join('\n');
+  const callbacks =
+    (view.callbacks ?? []).length === 0
+      ? '<tr><td colspan="7" class="empty">None. Give a status callback URL (on this machine, or a host in SIM_CALLBACK_HOSTS).</td></tr>'
+      : (view.callbacks ?? []).map(callbackRow).join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -111,18 +167,25 @@ export function renderInbox(view: InboxView): string {
 <style>${STYLE}</style>
 </head>
 <body>
-<h1>Simulated phone</h1>
-<p class="meta">Refreshes every ${REFRESH_SECONDS} s · ${totals.accepted} delivered, ${totals.rejected} rejected, ${totals.faulted} faulted since ${escapeHtml(time(view.stats.since))} · JSON: <a href="/sim/messages">/sim/messages</a>, <a href="/sim/stats">/sim/stats</a></p>
+<h1>Simulated phone and mailbox</h1>
+<p class="meta">Refreshes every ${REFRESH_SECONDS} s · ${totals.accepted} delivered, ${totals.rejected} rejected, ${totals.faulted} faulted since ${escapeHtml(time(view.stats.since))} · JSON: <a href="/sim/messages">/sim/messages</a>, <a href="/sim/callbacks">/sim/callbacks</a>, <a href="/sim/stats">/sim/stats</a></p>
 ${faultBanner(view.faults)}
 <table>
-<thead><tr><th>Time</th><th>Channel</th><th>To</th><th>From</th><th>Message / speech</th><th>Details</th></tr></thead>
+<thead><tr><th>Time</th><th>Provider</th><th>Channel</th><th>To</th><th>From</th><th>Message / speech / e-mail</th><th>Details</th></tr></thead>
 <tbody>
 ${delivered}
 </tbody>
 </table>
+<h2>Status callbacks</h2>
+<table>
+<thead><tr><th>Time</th><th>Provider</th><th>Resource</th><th>Status</th><th>Sent to</th><th>Outcome</th><th>Answer</th></tr></thead>
+<tbody>
+${callbacks}
+</tbody>
+</table>
 <h2>Refused requests</h2>
 <table>
-<thead><tr><th>Time</th><th>Channel</th><th>To</th><th>Outcome</th><th>HTTP</th><th>Code</th><th>Message</th></tr></thead>
+<thead><tr><th>Time</th><th>Provider</th><th>Channel</th><th>To</th><th>Outcome</th><th>HTTP</th><th>Code</th><th>Message</th></tr></thead>
 <tbody>
 ${refused}
 </tbody>

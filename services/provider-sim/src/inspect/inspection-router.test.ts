@@ -155,9 +155,9 @@ describe('inspection API (/sim)', () => {
       });
       assert.equal(broken.status, 400);
       assert.equal(((await broken.json()) as { error: string }).error, 'bad_request');
-      const unknown = await request(`${t.url}/sim/faults/vonage`, { method: 'PUT', json: {} });
+      const unknown = await request(`${t.url}/sim/faults/nexmo`, { method: 'PUT', json: {} });
       assert.equal(unknown.status, 404);
-      assert.match(String(obj(unknown.body).message), /known: twilio/);
+      assert.match(String(obj(unknown.body).message), /known: twilio, vonage, sendgrid/);
     });
   });
 

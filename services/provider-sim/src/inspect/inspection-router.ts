@@ -1,5 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
+import { callbackSettingsSchema, renderSettings } from '../callbacks/callback-config.ts';
+import type { CallbackDispatcher, CallbackSettingsStore, DeliveryOutcome } from '../callbacks/dispatcher.ts';
 import { FaultConfigSchema } from '../faults/fault-config.ts';
 import type { FaultController } from '../faults/fault-controller.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -11,7 +13,30 @@ export interface InspectionRouterOptions {
   store: RecordStore;
   faults: FaultController;
   logger: Logger;
+  callbacks: CallbackDispatcher;
+  callbackSettings: CallbackSettingsStore;
+  /** Base64 DER of the key SendGrid event webhooks verify with. */
+  sendgridEventPublicKey: string;
 }
+
+const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = [
+  'pending',
+  'delivered',
+  'http-error',
+  'failed',
+  'skipped',
+  'cancelled',
+];
+
+const CallbacksQuerySchema = z
+  .object({
+    provider: z.enum(PROVIDER_NAMES).optional(),
+    sid: z.string().min(1).optional(),
+    status: z.string().min(1).optional(),
+    outcome: z.enum(DELIVERY_OUTCOMES as [DeliveryOutcome, ...DeliveryOutcome[]]).optional(),
+    limit: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  })
+  .strict();
 
 /**
  * In a query string '+' means a space, so "?to=+15551234567" arrives as " 15551234567". Callers (curl in a
@@ -42,7 +67,7 @@ function issuesOf(error: z.ZodError): { path: string; message: string }[] {
  * read what the providers received, reset it, read counters, and change the injected faults.
  */
 export function createInspectionRouter(options: InspectionRouterOptions): Router {
-  const { store, faults, logger } = options;
+  const { store, faults, logger, callbacks, callbackSettings } = options;
   const router = express.Router();
   router.use(express.json({ limit: '16kb' }));
 
@@ -90,8 +115,10 @@ export function createInspectionRouter(options: InspectionRouterOptions): Router
     res.json({ faults: faults.snapshot() });
   });
 
-  function withProvider(handler: (provider: ProviderName, req: Request, res: Response) => void) {
-    return (req: Request, res: Response): void => {
+  function withProvider(
+    handler: (provider: ProviderName, req: Request, res: Response) => void | Promise<void>,
+  ) {
+    return async (req: Request, res: Response): Promise<void> => {
       const provider = String(req.params.provider);
       if (!isProviderName(provider)) {
         res.status(404).json({
@@ -100,7 +127,7 @@ export function createInspectionRouter(options: InspectionRouterOptions): Router
         });
         return;
       }
-      handler(provider, req, res);
+      await handler(provider, req, res);
     };
   }
 
@@ -119,7 +146,7 @@ export function createInspectionRouter(options: InspectionRouterOptions): Router
 
   router.put(
     '/faults/:provider',
-    withProvider((provider, req, res) => {
+    withProvider(async (provider, req, res) => {
       const parsed = FaultConfigSchema.safeParse(req.body ?? {});
       if (!parsed.success) {
         res.status(400).json({ error: 'invalid_faults', issues: issuesOf(parsed.error) });
@@ -127,18 +154,79 @@ export function createInspectionRouter(options: InspectionRouterOptions): Router
       }
       faults.set(provider, parsed.data);
       logger.info('faults set', { provider, faults: parsed.data });
+      // A down provider's dedicated port is closed (or a recovered one listening) before the answer.
+      await faults.settled();
       res.json(faultView(provider));
     }),
   );
 
   router.delete(
     '/faults/:provider',
-    withProvider((provider, _req, res) => {
+    withProvider(async (provider, _req, res) => {
       faults.clear(provider);
       logger.info('faults cleared', { provider });
+      await faults.settled();
       res.json(faultView(provider));
     }),
   );
+
+  router.get('/callbacks', (req, res) => {
+    const parsed = CallbacksQuerySchema.safeParse(req.query);
+    if (!parsed.success) {
+      res.status(400).json({ error: 'invalid_query', issues: issuesOf(parsed.error) });
+      return;
+    }
+    const filter = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined));
+    res.json({ callbacks: callbacks.list(filter) });
+  });
+
+  router.delete('/callbacks', (_req, res) => {
+    const deleted = callbacks.clear();
+    logger.info('callbacks reset', { deleted });
+    res.json({ deleted });
+  });
+
+  const callbackView = (provider: ProviderName) => ({
+    provider,
+    settings: renderSettings(provider, callbackSettings.get(provider)),
+  });
+
+  router.get(
+    '/callbacks/:provider',
+    withProvider((provider, _req, res) => {
+      res.json(callbackView(provider));
+    }),
+  );
+
+  router.put(
+    '/callbacks/:provider',
+    withProvider((provider, req, res) => {
+      const parsed = callbackSettingsSchema(provider).safeParse(req.body ?? {});
+      if (!parsed.success) {
+        res.status(400).json({ error: 'invalid_callbacks', issues: issuesOf(parsed.error) });
+        return;
+      }
+      callbackSettings.set(provider, parsed.data);
+      // Not the eventUrl: a URL may carry a token.
+      const { eventUrl: _url, ...logged } = renderSettings(provider, parsed.data);
+      logger.info('callbacks set', { provider, settings: logged });
+      res.json(callbackView(provider));
+    }),
+  );
+
+  router.delete(
+    '/callbacks/:provider',
+    withProvider((provider, _req, res) => {
+      callbackSettings.reset(provider);
+      logger.info('callbacks reset to defaults', { provider });
+      res.json(callbackView(provider));
+    }),
+  );
+
+  // As SendGrid's settings show it (GET /v3/user/webhooks/event/settings/signed answers the same field).
+  router.get('/sendgrid/public-key', (_req, res) => {
+    res.json({ public_key: options.sendgridEventPublicKey });
+  });
 
   router.use((req: Request, res: Response) => {
     res

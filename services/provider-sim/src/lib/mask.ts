@@ -7,3 +7,12 @@ export function maskPhone(value: string | null | undefined): string {
   if (value.length <= 5) return '…';
   return `${value.slice(0, 3)}…${value.slice(-2)}`;
 }
+
+/** maskPhone for numbers; e-mail addresses keep their first character and domain ("p…@example.com"). */
+export function maskAddress(value: string | null | undefined): string {
+  if (value?.includes('@')) {
+    const at = value.lastIndexOf('@');
+    return `${value.slice(0, 1)}…${value.slice(at)}`;
+  }
+  return maskPhone(value);
+}

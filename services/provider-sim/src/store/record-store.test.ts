@@ -100,3 +100,48 @@ describe('RecordStore', () => {
     assert.throws(() => new RecordStore({ capacity: 0 }), /capacity must be a positive integer/);
   });
 });
+
+describe('RecordStore, across providers', () => {
+  it('matches a destination with or without "+" and e-mail addresses in any case', () => {
+    const store = new RecordStore();
+    store.addAccepted(sms('+15551111111', 'twilio'));
+    store.addAccepted({ ...sms('+15551111111', 'v'), provider: 'vonage', sid: 'V1', to: '15551111111' });
+    store.addAccepted({
+      ...sms('+15551111111', 'mail'),
+      provider: 'sendgrid',
+      channel: 'email',
+      sid: 'E1',
+      to: 'Person@Example.com',
+    });
+    assert.equal(store.query({ to: '+15551111111' }).length, 2);
+    assert.equal(store.query({ to: '15551111111' }).length, 2);
+    assert.equal(store.query({ to: 'person@example.COM' }).length, 1);
+    assert.deepEqual(store.stats().byProvider.sendgrid, { email: { accepted: 1, rejected: 0, faulted: 0 } });
+  });
+
+  it('prefixes non-Twilio error codes with the provider', () => {
+    const store = new RecordStore();
+    store.addRejected(refused('+15551111111', 21211));
+    store.addRejected({ ...refused('+15551111111', 7), provider: 'vonage', channel: 'sms' });
+    assert.deepEqual(store.stats().byErrorCode, { '21211': 1, 'vonage:7': 1 });
+  });
+
+  it('updateStatus replaces the record with a frozen copy and keeps the history', () => {
+    const store = new RecordStore({ now: () => 10 });
+    const first = store.addAccepted(sms('+15551111111', 'a'));
+    const sent = store.updateStatus(first.sid, { status: 'sent', at: 20 });
+    const undelivered = store.updateStatus(first.sid, { status: 'undelivered', at: 30, errorCode: 30003 });
+    assert.equal(first.status, 'queued', 'the old snapshot is unchanged');
+    assert.equal(sent?.status, 'sent');
+    assert.equal(undelivered?.errorCode, 30003);
+    assert.ok(Object.isFrozen(undelivered));
+    assert.deepEqual(
+      undelivered?.statusHistory?.map((s) => s.status),
+      ['queued', 'sent', 'undelivered'],
+    );
+    assert.equal(store.findBySid(first.sid), undelivered);
+    assert.equal(store.query()[0], undelivered);
+    store.clear();
+    assert.equal(store.updateStatus(first.sid, { status: 'delivered', at: 40 }), undefined);
+  });
+});

@@ -1,5 +1,5 @@
-import { CHANNELS, type Channel, PROVIDER_NAMES, type ProviderName } from '../providers.ts';
-import type { AcceptedRecord, Outcome, RejectedRecord, SimRecord } from './records.ts';
+import { type Channel, PROVIDER_CHANNELS, PROVIDER_NAMES, type ProviderName } from '../providers.ts';
+import type { AcceptedRecord, Outcome, RejectedRecord, SimRecord, StatusChange } from './records.ts';
 
 export type NewAcceptedRecord = Omit<AcceptedRecord, 'id' | 'outcome' | 'receivedAt'> & {
   receivedAt?: number;
@@ -9,7 +9,10 @@ export type NewRejectedRecord = Omit<RejectedRecord, 'id' | 'receivedAt'> & { re
 export interface RecordFilter {
   provider?: ProviderName;
   channel?: Channel;
-  /** Exact match on the destination as sent. */
+  /**
+   * The destination. A leading '+' is ignored on both sides (Vonage numbers have none) and e-mail addresses
+   * compare case-insensitively, so one filter finds a person's messages from every provider.
+   */
   to?: string;
   /** Only records received at or after this epoch-millisecond time. */
   since?: number;
@@ -29,8 +32,12 @@ export interface StoreStats {
   /** Records dropped to stay within capacity (counters below still include them). */
   evicted: number;
   totals: OutcomeCounts;
-  byProvider: Record<ProviderName, Record<Channel, OutcomeCounts>>;
-  /** Error codes answered (rejected and faulted requests), e.g. {"21211": 3, "20429": 10}. */
+  /** Per provider, the channels it carries (twilio: sms, voice; vonage: sms, voice; sendgrid: email). */
+  byProvider: Record<ProviderName, Partial<Record<Channel, OutcomeCounts>>>;
+  /**
+   * Error codes answered (rejected and faulted requests). Twilio's codes as they are ({"21211": 3}); other
+   * providers' prefixed with the provider, as their code spaces overlap ({"vonage:7": 1}).
+   */
   byErrorCode: Record<string, number>;
 }
 
@@ -61,7 +68,7 @@ export class RecordStore {
   #evicted = 0;
   #totals = zeroCounts();
   #byProvider = RecordStore.#emptyByProvider();
-  #byErrorCode = new Map<number, number>();
+  #byErrorCode = new Map<string, number>();
 
   constructor(options: RecordStoreOptions = {}) {
     const capacity = options.capacity ?? 10_000;
@@ -95,9 +102,32 @@ export class RecordStore {
     const record: RejectedRecord = Object.freeze({ id: String(this.#nextId++), receivedAt, ...fields });
     this.#insert(record);
     if (record.errorCode !== null) {
-      this.#byErrorCode.set(record.errorCode, (this.#byErrorCode.get(record.errorCode) ?? 0) + 1);
+      const key =
+        record.provider === 'twilio' ? String(record.errorCode) : `${record.provider}:${record.errorCode}`;
+      this.#byErrorCode.set(key, (this.#byErrorCode.get(key) ?? 0) + 1);
     }
     return record;
+  }
+
+  /**
+   * Moves an accepted record to a new status (a delivery receipt, a call ending). Records are frozen, so the
+   * record is replaced by an updated copy; readers holding the old one keep a consistent snapshot.
+   * Returns the new record, or undefined when the record is gone (evicted or reset).
+   */
+  updateStatus(sid: string, change: StatusChange): AcceptedRecord | undefined {
+    const current = this.#bySid.get(sid);
+    if (!current || this.#records.get(current.id) !== current) return undefined;
+    const { errorCode: _previous, ...rest } = current;
+    const history = current.statusHistory ?? [{ status: current.status, at: current.receivedAt }];
+    const updated: AcceptedRecord = Object.freeze({
+      ...rest,
+      status: change.status,
+      ...(change.errorCode === undefined ? {} : { errorCode: change.errorCode }),
+      statusHistory: Object.freeze([...history, Object.freeze({ ...change })]),
+    });
+    this.#records.set(updated.id, updated);
+    this.#bySid.set(sid, updated);
+    return updated;
   }
 
   findBySid(sid: string): AcceptedRecord | undefined {
@@ -107,12 +137,13 @@ export class RecordStore {
   /** Matching records, oldest first (newest last). */
   query(filter: RecordFilter = {}): SimRecord[] {
     const outcome = filter.outcome ?? 'accepted';
+    const wanted = filter.to === undefined ? undefined : comparableAddress(filter.to);
     const matches: SimRecord[] = [];
     for (const record of this.#records.values()) {
       if (outcome !== 'any' && record.outcome !== outcome) continue;
       if (filter.provider !== undefined && record.provider !== filter.provider) continue;
       if (filter.channel !== undefined && record.channel !== filter.channel) continue;
-      if (filter.to !== undefined && record.to !== filter.to) continue;
+      if (wanted !== undefined && !addressedTo(record, wanted)) continue;
       if (filter.since !== undefined && record.receivedAt < filter.since) continue;
       matches.push(record);
     }
@@ -149,7 +180,10 @@ export class RecordStore {
   #insert(record: SimRecord): void {
     this.#records.set(record.id, record);
     this.#totals[record.outcome] += 1;
-    this.#byProvider[record.provider][record.channel][record.outcome] += 1;
+    const perChannel = this.#byProvider[record.provider];
+    const counts = perChannel[record.channel] ?? zeroCounts();
+    perChannel[record.channel] = counts;
+    counts[record.outcome] += 1;
     while (this.#records.size > this.capacity) {
       const oldest = this.#records.values().next().value;
       if (oldest === undefined) break;
@@ -159,15 +193,24 @@ export class RecordStore {
     }
   }
 
-  static #emptyByProvider(): Record<ProviderName, Record<Channel, OutcomeCounts>> {
-    const perChannel = (): Record<Channel, OutcomeCounts> =>
-      Object.fromEntries(CHANNELS.map((channel) => [channel, zeroCounts()])) as Record<
-        Channel,
-        OutcomeCounts
-      >;
-    return Object.fromEntries(PROVIDER_NAMES.map((provider) => [provider, perChannel()])) as Record<
-      ProviderName,
-      Record<Channel, OutcomeCounts>
-    >;
+  static #emptyByProvider(): Record<ProviderName, Partial<Record<Channel, OutcomeCounts>>> {
+    return Object.fromEntries(
+      PROVIDER_NAMES.map((provider) => [
+        provider,
+        Object.fromEntries(PROVIDER_CHANNELS[provider].map((channel) => [channel, zeroCounts()])),
+      ]),
+    ) as Record<ProviderName, Partial<Record<Channel, OutcomeCounts>>>;
   }
+}
+
+function addressedTo(record: SimRecord, wanted: string): boolean {
+  if (record.to !== null && comparableAddress(record.to) === wanted) return true;
+  return (
+    record.outcome === 'accepted' && (record.recipients ?? []).some((r) => comparableAddress(r) === wanted)
+  );
+}
+
+/** '+15551234567' and '15551234567' (Vonage) are the same phone; e-mail addresses ignore case. */
+function comparableAddress(value: string): string {
+  return value.includes('@') ? value.toLowerCase() : value.replace(/^\+/, '');
 }

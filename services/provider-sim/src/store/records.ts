@@ -33,16 +33,34 @@ interface RecordBase {
   receivedAt: number;
 }
 
+/** One step of a message's or call's life, as the simulated provider reported it. */
+export interface StatusChange {
+  status: string;
+  /** Epoch milliseconds. */
+  at: number;
+  /** The provider's error code reported with this status (Twilio 30003, Vonage err-code, SendGrid SMTP status). */
+  errorCode?: number | string;
+}
+
 export interface AcceptedRecord extends RecordBase {
   outcome: 'accepted';
-  /** The provider's id for the resource (Twilio: SM… or CA…). */
+  /**
+   * The provider's id for the resource: Twilio SM…/CA…, Vonage message-id (the first part's) or call uuid,
+   * SendGrid X-Message-Id.
+   */
   sid: string;
+  /** The account the request authenticated as: Twilio AccountSid, Vonage api key / application id, SendGrid key name. */
   accountSid: string;
+  /** As sent: E.164 for Twilio, digits without '+' for Vonage, an e-mail address for SendGrid (the first recipient). */
   to: string;
   /** Null when a Twilio Messaging Service picks the sender. */
   from: string | null;
-  /** The provider's status for the resource (Twilio: queued, accepted, …). */
+  /** The provider's current status for the resource (Twilio: queued, accepted, sent, delivered…). */
   status: string;
+  /** Every status the resource went through, oldest first (the first is the status answered at creation). */
+  statusHistory?: readonly StatusChange[];
+  /** The error code of the latest status, when it carried one. */
+  errorCode?: number | string;
   messagingServiceSid?: string;
   body?: string;
   numSegments?: number;
@@ -57,8 +75,31 @@ export interface AcceptedRecord extends RecordBase {
   statusCallback?: string;
   statusCallbackMethod?: string;
   statusCallbackEvents?: readonly string[];
-  /** Seconds a call may ring (Twilio Timeout). */
+  /** Seconds a call may ring (Twilio Timeout, Vonage ringing_timer). */
   timeout?: number;
+  /** Vonage SMS: the message-id of every part of a concatenated SMS (the first is `sid`). */
+  messageParts?: readonly string[];
+  /** Vonage SMS: client-ref as sent. */
+  clientRef?: string;
+  /** Vonage SMS: ttl in milliseconds. */
+  ttlMs?: number;
+  /** Vonage SMS: type (text or unicode). */
+  smsType?: string;
+  /** Vonage voice: the conversation the call belongs to. */
+  conversationUuid?: string;
+  /** Vonage voice: length_timer (seconds). */
+  lengthTimer?: number;
+  /** E-mail: subject line. */
+  subject?: string;
+  /** E-mail: every recipient (to, cc, bcc of every personalization). */
+  recipients?: readonly string[];
+  /** E-mail: the text/html content, when one was sent. */
+  html?: string;
+  /**
+   * Things the real provider accepts but that would go wrong on the phone (e.g. non-GSM characters in a Vonage
+   * SMS of type text): shown in the inbox, so that a test or a newcomer notices.
+   */
+  warnings?: readonly string[];
 }
 
 export interface RejectedRecord extends RecordBase {

@@ -1,4 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { parseBasicAuth, secretsEqual } from '../lib/credentials.ts';
+
+export { parseBasicAuth } from '../lib/credentials.ts';
+
 import { authenticateError, notFoundError, type TwilioError } from './errors.ts';
 
 export interface TwilioAccount {
@@ -7,27 +10,6 @@ export interface TwilioAccount {
 }
 
 const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
-
-interface BasicCredentials {
-  username: string;
-  password: string;
-}
-
-export function parseBasicAuth(header: string | undefined): BasicCredentials | null {
-  const match = header === undefined ? null : /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(header);
-  if (!match?.[1]) return null;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return null;
-  // The password (auth token) may itself contain ':'; only the first one separates.
-  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
-/** Compares digests so the comparison time depends on neither the secret's length nor its content. */
-function secretsEqual(given: string, expected: string): boolean {
-  const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
 
 /**
  * HTTP Basic with AccountSid:AuthToken. No or wrong credentials: 401, code 20003 "Authenticate", as Twilio

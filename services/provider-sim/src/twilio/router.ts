@@ -30,6 +30,8 @@ export interface TwilioRouterOptions {
   logger: Logger;
   /** Aborted when the simulator shuts down: delayed and hung requests then drop their sockets. */
   shutdown: AbortSignal;
+  /** Called with every accepted message or call (status callbacks start here). */
+  onAccepted?: (record: AcceptedRecord) => void;
 }
 
 /** What differs between creating a Message and creating a Call; the request pipeline is the same. */
@@ -209,6 +211,7 @@ export function createTwilioRouter(options: TwilioRouterOptions): Router {
         sid: record.sid,
         to: maskPhone(record.to),
       });
+      options.onAccepted?.(record);
       // If the client gave up during injected latency the resource still exists, exactly as at Twilio:
       // a timed-out create may well have been delivered, and callers must cope with that.
       if (!clientGone(res)) res.status(201).json(spec.render(record));
