@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,14 @@ export const SANDBOX_TWILIO = {
   TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
   TWILIO_AUTH_TOKEN: 'sandbox-auth-token-0000000000000000',
   TWILIO_FROM_NUMBER: '+15005550006',
+} as const;
+
+/** The simulator's sandbox Vonage account (its private key is generated per checkout, below). */
+export const SANDBOX_VONAGE = {
+  VONAGE_API_KEY: 'sandboxkey',
+  VONAGE_API_SECRET: 'sandbox-api-secret',
+  VONAGE_APPLICATION_ID: '00000000-0000-4000-8000-000000000000',
+  VONAGE_FROM_NUMBER: '+15005550100',
 } as const;
 
 /**
@@ -34,17 +42,32 @@ export function loadDevEnvironment(): Record<string, string> {
   return env;
 }
 
+/** Generated once per checkout; a key missing from an older file is added, existing ones are kept. */
+const GENERATED: Record<string, () => string> = {
+  DATA_ENCRYPTION_KEY: () => randomBytes(32).toString('base64'),
+  OKTA_HOOK_AUTH_SECRET: () =>
+    `Basic ${Buffer.from(`okta:${randomBytes(18).toString('base64url')}`).toString('base64')}`,
+  // The simulated Vonage application's key: the Voice API's request JWTs are signed with it.
+  VONAGE_PRIVATE_KEY: () =>
+    generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    }).privateKey,
+  VONAGE_SIGNATURE_SECRET: () => randomBytes(24).toString('base64url'),
+};
+
 function ensureDevSecrets(): Record<string, string | undefined> {
-  if (existsSync(DEV_SECRETS_FILE)) return parseEnv(readFileSync(DEV_SECRETS_FILE, 'utf8'));
+  const existing = existsSync(DEV_SECRETS_FILE) ? parseEnv(readFileSync(DEV_SECRETS_FILE, 'utf8')) : {};
+  const missing = Object.keys(GENERATED).filter((key) => !existing[key]);
+  if (missing.length === 0) return existing;
+  const secrets: Record<string, string | undefined> = { ...existing };
+  for (const key of missing) secrets[key] = (GENERATED[key] as () => string)();
   mkdirSync(dirname(DEV_SECRETS_FILE), { recursive: true });
-  const secrets = {
-    DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    OKTA_HOOK_AUTH_SECRET: `Basic ${Buffer.from(`okta:${randomBytes(18).toString('base64url')}`).toString('base64')}`,
-  };
   writeFileSync(
     DEV_SECRETS_FILE,
     `# Generated for local runs of this checkout. Not for production.\n${Object.entries(secrets)
-      .map(([k, v]) => `${k}="${v}"`)
+      .map(([k, v]) => `${k}="${String(v).replaceAll('\n', '\\n')}"`)
       .join('\n')}\n`,
     { mode: 0o600 },
   );

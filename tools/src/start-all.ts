@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findRedisServerBinary, RedisServerProcess, waitForHttp } from '@byot/testkit';
-import { DATA_DIR, loadDevEnvironment, REPO_ROOT, SANDBOX_TWILIO } from './dev-env.ts';
+import { DATA_DIR, loadDevEnvironment, REPO_ROOT, SANDBOX_TWILIO, SANDBOX_VONAGE } from './dev-env.ts';
 import { formatLogLine } from './log-format.ts';
 
 interface ServiceSpec {
@@ -27,6 +27,8 @@ const color = process.stdout.isTTY === true && !env.NO_COLOR;
 const ports = {
   ingress: Number(env.PORT ?? 8080),
   sim: Number(env.SIM_PORT ?? 4010),
+  // Twilio's own simulator port, so `PUT /sim/faults/twilio {"down":true}` refuses connections like a dead provider.
+  simTwilio: Number(env.SIM_TWILIO_PORT ?? 4011),
   smsHealth: Number(env.SMS_WORKER_HEALTH_PORT ?? 9101),
   voiceHealth: Number(env.VOICE_WORKER_HEALTH_PORT ?? 9102),
   redis: Number(env.LOCAL_REDIS_PORT ?? 6390),
@@ -112,12 +114,32 @@ try {
   const twilioSandbox = { ...SANDBOX_TWILIO, ...pick(env, Object.keys(SANDBOX_TWILIO)) };
   const simUrl = `http://127.0.0.1:${ports.sim}`;
   const common = { REDIS_URL: redisUrl, LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
+  // The sandbox shows failover: Twilio first, the simulated Vonage as backup (unless .env says otherwise).
+  const vonageSandbox = {
+    ...SANDBOX_VONAGE,
+    ...pick(env, [...Object.keys(SANDBOX_VONAGE), 'VONAGE_PRIVATE_KEY', 'VONAGE_SIGNATURE_SECRET']),
+  };
+  const workerProviders = {
+    ...vonageSandbox,
+    SMS_PROVIDERS: env.SMS_PROVIDERS ?? 'twilio,vonage',
+    VOICE_PROVIDERS: env.VOICE_PROVIDERS ?? 'twilio,vonage',
+    VONAGE_REST_HOST: env.VONAGE_REST_HOST ?? simUrl,
+    VONAGE_API_HOST: env.VONAGE_API_HOST ?? simUrl,
+    TWILIO_API_BASE_URL: env.TWILIO_API_BASE_URL ?? `http://127.0.0.1:${ports.simTwilio}`,
+  };
 
   const services: ServiceSpec[] = [
     {
       name: 'provider-sim',
       entry: 'services/provider-sim/src/main.ts',
-      env: { ...common, ...twilioSandbox, PORT: String(ports.sim), HOST: '127.0.0.1' },
+      env: {
+        ...common,
+        ...twilioSandbox,
+        ...vonageSandbox,
+        PORT: String(ports.sim),
+        HOST: '127.0.0.1',
+        SIM_TWILIO_PORT: String(ports.simTwilio),
+      },
       readyUrl: `${simUrl}/healthz`,
     },
     {
@@ -126,7 +148,7 @@ try {
       env: {
         ...common,
         ...twilioSandbox,
-        TWILIO_API_BASE_URL: env.TWILIO_API_BASE_URL ?? simUrl,
+        ...workerProviders,
         HEALTH_PORT: String(ports.smsHealth),
         HEALTH_HOST: '127.0.0.1',
       },
@@ -138,7 +160,7 @@ try {
       env: {
         ...common,
         ...twilioSandbox,
-        TWILIO_API_BASE_URL: env.TWILIO_API_BASE_URL ?? simUrl,
+        ...workerProviders,
         HEALTH_PORT: String(ports.voiceHealth),
         HEALTH_HOST: '127.0.0.1',
       },
@@ -166,6 +188,8 @@ try {
       `  Inbox:        ${simUrl}/   (the simulated phone: every SMS and call lands here)`,
       `  Try it:       npm run preview -- --phone +14155550123`,
       `  By voice:     npm run preview -- --phone +14155550123 --channel voice --locale fr-FR`,
+      `  Failover:     curl -X PUT ${simUrl}/sim/faults/twilio -H 'content-type: application/json' -d '{"down":true}'`,
+      `                (then preview again: Vonage delivers; curl -X DELETE ${simUrl}/sim/faults/twilio to restore)`,
       '  Stop:         Ctrl-C',
       '',
     ].join('\n'),

@@ -52,6 +52,33 @@ describe('npm start + npm run preview', () => {
       };
       assert.equal(inbox.messages.length, 1);
       assert.match(await (await fetch(`http://127.0.0.1:${simPort}/`)).text(), /<html/i);
+
+      // The sandbox's failover demo, as the banner describes it: Twilio down, Vonage calls instead.
+      const down = await fetch(`http://127.0.0.1:${simPort}/sim/faults/twilio`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ down: true }),
+      });
+      assert.equal(down.status, 200);
+      const voice = await promisify(execFile)(
+        process.execPath,
+        [
+          ...nodeServiceArgs(join(repoRoot(), 'tools/src/preview.ts')),
+          '--phone',
+          '+14155550189',
+          '--channel',
+          'voice',
+          '--locale',
+          'de-DE',
+        ],
+        { env: { ...process.env, ...env, REDIS_URL: '' } },
+      );
+      assert.match(voice.stdout, /Okta would: record delivery by VONAGE/);
+      const calls = (await (
+        await fetch(`http://127.0.0.1:${simPort}/sim/messages?to=%2B14155550189&channel=voice`)
+      ).json()) as { messages: { provider: string; speech?: { language?: string } }[] };
+      assert.equal(calls.messages[0]?.provider, 'vonage');
+      assert.equal(calls.messages[0]?.speech?.language, 'de-DE');
     } finally {
       const exit = await system.stop('SIGINT', 30_000);
       assert.equal(exit.code, 0, system.output().slice(-2000));

@@ -86,11 +86,16 @@ export function requireFailoverCredentials(channel: 'sms' | 'voice') {
       const variable = channel === 'sms' ? 'SMS_PROVIDERS' : 'VOICE_PROVIDERS';
       if (channel === 'sms')
         need(['VONAGE_API_KEY', 'VONAGE_API_SECRET', 'VONAGE_FROM_NUMBER'], `${variable} lists vonage`);
-      else
-        need(
-          ['VONAGE_APPLICATION_ID', 'VONAGE_PRIVATE_KEY', 'VONAGE_VOICE_FROM_NUMBER'],
-          `${variable} lists vonage`,
-        );
+      else {
+        need(['VONAGE_APPLICATION_ID', 'VONAGE_PRIVATE_KEY'], `${variable} lists vonage`);
+        if (!cfg.VONAGE_VOICE_FROM_NUMBER && !cfg.VONAGE_FROM_NUMBER) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['VONAGE_VOICE_FROM_NUMBER'],
+            message: `required (or VONAGE_FROM_NUMBER): ${variable} lists vonage`,
+          });
+        }
+      }
     }
     if (cfg.EMAIL_FALLBACK === 'sendgrid')
       need(['SENDGRID_API_KEY', 'SENDGRID_FROM_EMAIL'], 'EMAIL_FALLBACK=sendgrid');
