@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { booleanFromEnv } from './env.ts';
+import {
+  booleanFromEnv,
+  deliveryEnv,
+  loggingEnv,
+  publicUrlEnv,
+  redisEnv,
+  sealingEnv,
+  twilioEnv,
+  workerEnv,
+} from './env.ts';
 
 /**
  * Provider order per channel and the backup providers' credentials. Listing a provider without its credentials
@@ -101,3 +110,17 @@ export function requireFailoverCredentials(channel: 'sms' | 'voice') {
       need(['SENDGRID_API_KEY', 'SENDGRID_FROM_EMAIL'], 'EMAIL_FALLBACK=sendgrid');
   };
 }
+
+/** Everything a channel worker (sms-worker, voice-worker) reads, besides its own channel's settings. */
+export const channelWorkerEnv = {
+  ...redisEnv,
+  ...sealingEnv,
+  ...loggingEnv,
+  ...publicUrlEnv,
+  ...deliveryEnv,
+  ...workerEnv,
+  ...twilioEnv,
+  ...routingEnv,
+  ...vonageEnv,
+  ...sendgridEnv,
+};

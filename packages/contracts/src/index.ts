@@ -3,3 +3,4 @@ export * from './jobs.ts';
 export * from './okta-hook.ts';
 export * from './outcome.ts';
 export * from './phone.ts';
+export * from './status.ts';

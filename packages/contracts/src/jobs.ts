@@ -9,6 +9,8 @@ import { OKTA_REQUEST_TYPES } from './okta-hook.ts';
 export const QUEUES = {
   sms: 'sms-send',
   voice: 'voice-send',
+  /** Verified, normalised provider status callbacks (StatusEvent), for the workers' ledger and failover. */
+  status: 'status-events',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 

@@ -1,5 +1,5 @@
 import type { SendJob } from '@byot/contracts';
-import type { EmailProvider } from '@byot/providers';
+import { type BackupProvidersConfig, type EmailProvider, emailProviderFromConfig } from '@byot/providers';
 import type { SendQueue } from '@byot/redis';
 import type { Escalation } from './processor.ts';
 
@@ -41,4 +41,14 @@ export function landlineToVoiceEscalation(voiceQueue: SendQueue): Escalation {
       return 'handed-over';
     },
   };
+}
+
+/** The e-mail last resort as configured (EMAIL_FALLBACK, SENDGRID_*, EMAIL_SUBJECT, EMAIL_TEMPLATE), if any. */
+export function emailEscalationsFromConfig(
+  config: BackupProvidersConfig & { EMAIL_SUBJECT: string; EMAIL_TEMPLATE: string },
+): Escalation[] {
+  const provider = emailProviderFromConfig(config);
+  return provider
+    ? [emailEscalation(provider, { subject: config.EMAIL_SUBJECT, template: config.EMAIL_TEMPLATE })]
+    : [];
 }

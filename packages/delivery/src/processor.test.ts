@@ -143,6 +143,20 @@ describe('failover in the attempt loop', () => {
     assert.equal(snapshot?.state, 'open');
   });
 
+  it('still tries a provider whose breaker is open when no other route is left', async () => {
+    let calls = 0;
+    const h = harness({
+      scripts: { twilio: async (a) => (++calls <= 2 ? fail('twilio', 'unavailable')(a) : ok('twilio')(a)) },
+      breakerThreshold: 2,
+    });
+    assert.equal(await h.run().then((r) => r.result), 'delayed');
+    assert.equal(await h.run().then((r) => r.result), 'delayed');
+    const [open] = await h.breakers.snapshot([{ provider: 'twilio', channel: 'sms' }]);
+    assert.equal(open?.state, 'open');
+    const { result } = await h.run();
+    assert.equal(result !== 'delayed' && result.result, 'accepted');
+  });
+
   it('retries later, bounded by expiry, when every provider is down', async () => {
     const h = harness({
       scripts: { twilio: fail('twilio', 'unavailable'), vonage: fail('vonage', 'unavailable') },

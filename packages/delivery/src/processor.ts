@@ -134,54 +134,63 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     let throttledForMs: number | undefined;
     let tried = 0;
 
-    for (const route of deps.routes) {
-      if (tooLate()) break;
-      const gate = deps.breakers ? await deps.breakers.decide(route.provider, data.channel) : 'allow';
-      if (gate === 'skip') {
-        deps.onAttempt?.({
-          provider: route.provider,
-          channel: data.channel,
-          outcome: 'skipped-open',
-          durationMs: 0,
-          failover: tried > 0,
-        });
-        deps.log.info({ ...context, attempt, provider: route.provider }, 'provider skipped: breaker open');
-        continue;
-      }
-      const failover = tried > 0;
-      tried++;
-      const result = await tryRoute(route, data, secrets, attempt);
-      if (result.ok) {
-        await deps.breakers?.recordSuccess(route.provider, data.channel);
-        return accept(result.sent, failover, result.ms);
-      }
-      const error = result.error;
-      lastError = error;
-      report(route, error, result.ms, failover);
-      if (error.kind === 'unavailable') {
-        await deps.breakers?.recordFailure(route.provider, data.channel);
-        continue;
-      }
-      if (gate === 'probe') await deps.breakers?.recordSuccess(route.provider, data.channel); // it answered
-      if (error.kind === 'rate-limited') {
-        const wait = error.retryAfterMs ?? SHORT_THROTTLE_MS;
-        if (wait <= SHORT_THROTTLE_MS && !tooLate(Date.now() + wait)) {
-          await sleep(wait);
-          const again = await tryRoute(route, data, secrets, attempt);
-          if (again.ok) return accept(again.sent, failover, again.ms);
-          lastError = again.error;
-          report(route, again.error, again.ms, failover);
-          if (again.error.kind === 'destination-permanent' || again.error.kind === 'bad-request') {
-            permanent = again.error;
-            break;
-          }
+    // First pass: the breakers steer traffic away from providers that keep failing. If every provider's breaker
+    // is open, a second pass tries them anyway: skipping them all would only let the code expire unsent, while a
+    // breaker exists to prefer a healthy route, not to drop traffic that has no other way out.
+    for (const ignoreBreakers of [false, true]) {
+      if (ignoreBreakers && (tried > 0 || permanent || tooLate())) break;
+      for (const route of deps.routes) {
+        if (tooLate()) break;
+        const gate =
+          deps.breakers && !ignoreBreakers
+            ? await deps.breakers.decide(route.provider, data.channel)
+            : 'allow';
+        if (gate === 'skip') {
+          deps.onAttempt?.({
+            provider: route.provider,
+            channel: data.channel,
+            outcome: 'skipped-open',
+            durationMs: 0,
+            failover: tried > 0,
+          });
+          deps.log.info({ ...context, attempt, provider: route.provider }, 'provider skipped: breaker open');
+          continue;
         }
-        throttledForMs = Math.max(throttledForMs ?? 0, error.retryAfterMs ?? SHORT_THROTTLE_MS);
-        continue;
+        const failover = tried > 0;
+        tried++;
+        const result = await tryRoute(route, data, secrets, attempt);
+        if (result.ok) {
+          await deps.breakers?.recordSuccess(route.provider, data.channel);
+          return accept(result.sent, failover, result.ms);
+        }
+        const error = result.error;
+        lastError = error;
+        report(route, error, result.ms, failover);
+        if (error.kind === 'unavailable') {
+          await deps.breakers?.recordFailure(route.provider, data.channel);
+          continue;
+        }
+        if (gate === 'probe') await deps.breakers?.recordSuccess(route.provider, data.channel); // it answered
+        if (error.kind === 'rate-limited') {
+          const wait = error.retryAfterMs ?? SHORT_THROTTLE_MS;
+          if (wait <= SHORT_THROTTLE_MS && !tooLate(Date.now() + wait)) {
+            await sleep(wait);
+            const again = await tryRoute(route, data, secrets, attempt);
+            if (again.ok) return accept(again.sent, failover, again.ms);
+            lastError = again.error;
+            report(route, again.error, again.ms, failover);
+            if (again.error.kind === 'destination-permanent' || again.error.kind === 'bad-request') {
+              permanent = again.error;
+              break;
+            }
+          }
+          throttledForMs = Math.max(throttledForMs ?? 0, error.retryAfterMs ?? SHORT_THROTTLE_MS);
+          continue;
+        }
+        // destination-permanent or bad-request: another provider of this channel would fail the same way.
+        permanent = error;
+        break;
       }
-      // destination-permanent or bad-request: another provider of this channel would fail the same way.
-      permanent = error;
-      break;
     }
 
     if (permanent) return giveUp(permanent.message, 'failed', permanent);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Vonage } from '@vonage/server-sdk';
 import { SendGridEmailProvider } from './sendgrid/email.ts';
+import { createTwilioClient, type TwilioClient } from './twilio/client.ts';
 import type { EmailProvider } from './types.ts';
 import { createVonageClient } from './vonage/client.ts';
 
@@ -49,5 +50,21 @@ export function emailProviderFromConfig(config: BackupProvidersConfig): EmailPro
     from: config.SENDGRID_FROM_EMAIL,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
     ...(config.SENDGRID_API_BASE_URL ? { apiBaseUrl: config.SENDGRID_API_BASE_URL } : {}),
+  });
+}
+
+export interface TwilioConfig {
+  TWILIO_ACCOUNT_SID: string;
+  TWILIO_AUTH_TOKEN: string;
+  TWILIO_API_BASE_URL?: string | undefined;
+  PROVIDER_TIMEOUT_MS: number;
+}
+
+export function twilioClientFromConfig(config: TwilioConfig): TwilioClient {
+  return createTwilioClient({
+    accountSid: config.TWILIO_ACCOUNT_SID,
+    authToken: config.TWILIO_AUTH_TOKEN,
+    timeoutMs: config.PROVIDER_TIMEOUT_MS,
+    ...(config.TWILIO_API_BASE_URL ? { apiBaseUrl: config.TWILIO_API_BASE_URL } : {}),
   });
 }

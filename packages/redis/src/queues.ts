@@ -1,4 +1,4 @@
-import { type Channel, QUEUES, type SendJob } from '@byot/contracts';
+import { type Channel, QUEUES, type SendJob, type StatusEvent } from '@byot/contracts';
 import { type ConnectionOptions, type DefaultJobOptions, Queue } from 'bullmq';
 import type { Keyspace } from './keyspace.ts';
 
@@ -28,6 +28,27 @@ export function createSendQueue(
     connection,
     prefix: keyspace.prefix,
     defaultJobOptions: SEND_JOB_OPTIONS,
+  });
+}
+
+/**
+ * Status events (verified provider callbacks) carry no secret, so unlike send jobs they may be retried by BullMQ
+ * itself; they are still removed once handled (the workers keep what matters in the delivery ledger).
+ */
+export const STATUS_JOB_OPTIONS: DefaultJobOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: true,
+  removeOnFail: true,
+};
+
+export type StatusQueue = Queue<StatusEvent, unknown, string>;
+
+export function createStatusQueue(connection: ConnectionOptions, keyspace: Keyspace): StatusQueue {
+  return new Queue<StatusEvent, unknown, string>(QUEUES.status, {
+    connection,
+    prefix: keyspace.prefix,
+    defaultJobOptions: STATUS_JOB_OPTIONS,
   });
 }
 

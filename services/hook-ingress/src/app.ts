@@ -2,6 +2,7 @@ import { oktaError } from '@byot/contracts';
 import type { Logger } from '@byot/observability';
 import express, { type Express } from 'express';
 import type { HookAuthenticator } from './auth/hook-authenticator.ts';
+import { type CallbackDeps, callbacksRouter } from './callbacks/index.ts';
 import type { Dispatcher } from './delivery/dispatcher.ts';
 import { errorHandler } from './http/errors.ts';
 import { telephonyRoute } from './http/telephony-route.ts';
@@ -16,6 +17,8 @@ export interface AppDeps {
   log: Logger;
   /** Readiness: Redis reachable and the outcome subscription live, and not shutting down. */
   isReady: () => Promise<boolean>;
+  /** Provider status callbacks (CALLBACK_PATHS); without them those paths answer 404. */
+  callbacks?: CallbackDeps;
 }
 
 export const TELEPHONY_HOOK_PATH = '/v1/okta/telephony';
@@ -63,6 +66,8 @@ export function createApp(deps: AppDeps): Express {
     },
     telephonyRoute(deps),
   );
+
+  if (deps.callbacks) app.use(callbacksRouter(deps.callbacks));
 
   app.use((_req, res) => {
     res.status(404).json(oktaError('Not found'));

@@ -1,5 +1,16 @@
+import { createPublicKey } from 'node:crypto';
 import { deliveryEnv, loggingEnv, port, publicUrlEnv, redisEnv, sealingEnv } from '@byot/config';
 import { z } from 'zod';
+
+/** SendGrid's event-webhook verification key as its settings page shows it: Base64 of an EC P-256 SPKI (DER). */
+export function isSendGridPublicKey(value: string): boolean {
+  try {
+    const key = createPublicKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'spki' });
+    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  } catch {
+    return false;
+  }
+}
 
 export const ingressEnvSchema = z.object({
   PORT: port(8080),
@@ -41,6 +52,20 @@ export const ingressEnvSchema = z.object({
     .default('US'),
   /** Upper bound on how long we keep trying, whatever otpExpires says (bounds how long anything stays in Redis). */
   MAX_OTP_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(1_800),
+  /** Verifies X-Twilio-Signature on Twilio status callbacks. Unset: the Twilio callback routes answer 404. */
+  TWILIO_AUTH_TOKEN: z.string().min(16, { message: 'must be the account auth token' }).optional(),
+  /**
+   * Vonage's signature secret: verifies SMS delivery receipts (`sig`, SHA-256 HMAC) and voice events (HS256
+   * JWT). Unset: Vonage callbacks are accepted unsigned (a warning is logged at start).
+   */
+  VONAGE_SIGNATURE_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  /** SendGrid's event-webhook verification key (Base64 DER, as SendGrid shows it). Unset: route answers 404. */
+  SENDGRID_EVENT_PUBLIC_KEY: z
+    .string()
+    .refine(isSendGridPublicKey, 'must be the Base64 EC P-256 public key SendGrid shows for signed events')
+    .optional(),
+  /** Body cap of Twilio and Vonage callbacks (SendGrid event batches have their own, larger cap). */
+  CALLBACK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(262_144).default(16_384),
 });
 
 export type IngressConfig = z.infer<typeof ingressEnvSchema>;

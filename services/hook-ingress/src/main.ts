@@ -8,12 +8,14 @@ import {
   createKeyspace,
   createRedisConnection,
   createSendQueue,
+  createStatusQueue,
   waitUntilReady,
 } from '@byot/redis';
 import { installShutdown } from '@byot/runtime';
 import { createSealer } from '@byot/sealing';
 import { createApp, TELEPHONY_HOOK_PATH } from './app.ts';
 import { HeaderSecretAuthenticator } from './auth/hook-authenticator.ts';
+import { QueueStatusSink } from './callbacks/index.ts';
 import { ingressEnvSchema } from './config.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
 
@@ -51,8 +53,15 @@ const queues = {
   sms: createSendQueue('sms', producer, keyspace),
   voice: createSendQueue('voice', producer, keyspace),
 };
-for (const queue of Object.values(queues))
+const statusQueue = createStatusQueue(producer, keyspace);
+for (const queue of [...Object.values(queues), statusQueue])
   queue.on('error', (err) => log.warn({ queue: queue.name, err }, 'queue error'));
+
+if (config.VONAGE_SIGNATURE_SECRET === undefined) {
+  log.warn(
+    'VONAGE_SIGNATURE_SECRET is not set: Vonage delivery receipts and voice events are accepted UNSIGNED',
+  );
+}
 
 let shuttingDown = false;
 const app = createApp({
@@ -71,6 +80,22 @@ const app = createApp({
   budgetMs: config.HOOK_RESPONSE_BUDGET_MS,
   maxBodyBytes: config.HOOK_MAX_BODY_BYTES,
   log,
+  callbacks: {
+    sink: new QueueStatusSink(statusQueue, {
+      connected: () => producer.status === 'ready',
+      timeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
+    }),
+    log,
+    maxBodyBytes: config.CALLBACK_MAX_BODY_BYTES,
+    ...(config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined
+      ? { twilio: { authToken: config.TWILIO_AUTH_TOKEN, publicBaseUrl: config.PUBLIC_BASE_URL } }
+      : {}),
+    vonage:
+      config.VONAGE_SIGNATURE_SECRET === undefined ? {} : { signatureSecret: config.VONAGE_SIGNATURE_SECRET },
+    ...(config.SENDGRID_EVENT_PUBLIC_KEY === undefined
+      ? {}
+      : { sendgrid: { publicKey: config.SENDGRID_EVENT_PUBLIC_KEY } }),
+  },
   isReady: async () => {
     if (shuttingDown || subscriber.status !== 'ready') return false;
     return (await producer.ping()) === 'PONG';
@@ -87,7 +112,7 @@ try {
   // Start even if Redis is down: the hook then answers "fall back" at once instead of timing out (and /readyz says so).
   await waitUntilReady(producer, 5_000)
     // Warm up: BullMQ checks the server and loads its scripts on first use; do it now, not on Okta's clock.
-    .then(() => Promise.all(Object.values(queues).map((q) => q.getJobCounts('waiting'))))
+    .then(() => Promise.all([...Object.values(queues), statusQueue].map((q) => q.getJobCounts('waiting'))))
     .catch((err) => log.warn({ err }, 'redis not ready at start; hooks will fall back'));
   // Not awaited: with Redis down, SUBSCRIBE waits in the offline queue and ioredis re-subscribes on reconnect.
   void outcomes.start().catch((err) => log.warn({ err }, 'outcome subscription failed'));
@@ -105,9 +130,20 @@ log.info(
     hookPath: TELEPHONY_HOOK_PATH,
     budgetMs: config.HOOK_RESPONSE_BUDGET_MS,
     keyPrefix: keyspace.prefix,
+    callbacks: {
+      // Twilio signs the exact public URL it calls: without PUBLIC_BASE_URL its callbacks cannot be verified.
+      twilio: config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined,
+      vonageSigned: config.VONAGE_SIGNATURE_SECRET !== undefined,
+      sendgrid: config.SENDGRID_EVENT_PUBLIC_KEY !== undefined,
+    },
   },
   `hook-ingress listening on :${port}${TELEPHONY_HOOK_PATH}`,
 );
+if (config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL === undefined) {
+  log.warn(
+    'Twilio status callbacks are off: set PUBLIC_BASE_URL (the URL Twilio calls) to verify and accept them',
+  );
+}
 
 installShutdown(
   [
@@ -126,7 +162,8 @@ installShutdown(
     },
     {
       name: 'close queues',
-      run: async () => void (await Promise.all(Object.values(queues).map((q) => q.close()))),
+      run: async () =>
+        void (await Promise.all([...Object.values(queues), statusQueue].map((q) => q.close()))),
     },
     {
       name: 'disconnect redis',

@@ -1,31 +1,9 @@
-import {
-  deliveryEnv,
-  loggingEnv,
-  port,
-  publicUrlEnv,
-  redisEnv,
-  requireFailoverCredentials,
-  routingEnv,
-  sealingEnv,
-  sendgridEnv,
-  twilioEnv,
-  vonageEnv,
-  workerEnv,
-} from '@byot/config';
+import { channelWorkerEnv, port, requireFailoverCredentials } from '@byot/config';
 import { z } from 'zod';
 
 export const smsWorkerEnvSchema = z
   .object({
-    ...redisEnv,
-    ...sealingEnv,
-    ...loggingEnv,
-    ...publicUrlEnv,
-    ...deliveryEnv,
-    ...workerEnv,
-    ...twilioEnv,
-    ...routingEnv,
-    ...vonageEnv,
-    ...sendgridEnv,
+    ...channelWorkerEnv,
     /** Health/readiness endpoint for orchestrators. 0 picks a free port. */
     HEALTH_PORT: port(9101),
     SMS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),

@@ -2,17 +2,16 @@ import { loadConfigOrExit } from '@byot/config';
 import { CALLBACK_PATHS } from '@byot/contracts';
 import {
   type Escalation,
-  emailEscalation,
+  emailEscalationsFromConfig,
   landlineToVoiceEscalation,
   type Route,
   startChannelWorker,
 } from '@byot/delivery';
 import { createLogger } from '@byot/observability';
 import {
-  createTwilioClient,
-  emailProviderFromConfig,
   type SmsProvider,
   TwilioSmsProvider,
+  twilioClientFromConfig,
   VonageSmsProvider,
   vonageClientFromConfig,
 } from '@byot/providers';
@@ -23,20 +22,12 @@ import { smsText } from './sms-text.ts';
 const config = loadConfigOrExit(smsWorkerEnvSchema, 'sms-worker');
 const log = createLogger({ service: 'sms-worker', level: config.LOG_LEVEL });
 
-const twilioSms = new TwilioSmsProvider(
-  createTwilioClient({
-    accountSid: config.TWILIO_ACCOUNT_SID,
-    authToken: config.TWILIO_AUTH_TOKEN,
-    timeoutMs: config.PROVIDER_TIMEOUT_MS,
-    ...(config.TWILIO_API_BASE_URL ? { apiBaseUrl: config.TWILIO_API_BASE_URL } : {}),
-  }),
-  {
-    ...(config.TWILIO_FROM_NUMBER ? { fromNumber: config.TWILIO_FROM_NUMBER } : {}),
-    ...(config.TWILIO_MESSAGING_SERVICE_SID
-      ? { messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID }
-      : {}),
-  },
-);
+const twilioSms = new TwilioSmsProvider(twilioClientFromConfig(config), {
+  ...(config.TWILIO_FROM_NUMBER ? { fromNumber: config.TWILIO_FROM_NUMBER } : {}),
+  ...(config.TWILIO_MESSAGING_SERVICE_SID
+    ? { messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID }
+    : {}),
+});
 const statusCallbackUrl =
   config.STATUS_CALLBACKS && config.PUBLIC_BASE_URL
     ? `${config.PUBLIC_BASE_URL}${CALLBACK_PATHS.twilioMessages}`
@@ -59,7 +50,8 @@ const routes: Route[] = providers.map((provider) => ({
       ...(statusCallbackUrl ? { statusCallbackUrl: callbackFor(provider.name) } : {}),
     }),
 }));
-const email = emailProviderFromConfig(config);
+// Built now, not at the first failure: a misconfigured last resort should stop the worker at start.
+const emailLastResort = emailEscalationsFromConfig(config);
 
 function callbackFor(provider: string): string {
   return `${config.PUBLIC_BASE_URL}${provider === 'vonage' ? CALLBACK_PATHS.vonageSms : CALLBACK_PATHS.twilioMessages}`;
@@ -75,10 +67,7 @@ await startChannelWorker({
     const escalations: Escalation[] = [];
     if (config.LANDLINE_TO_VOICE)
       escalations.push(landlineToVoiceEscalation(createSendQueue('voice', connection, keyspace)));
-    if (email)
-      escalations.push(
-        emailEscalation(email, { subject: config.EMAIL_SUBJECT, template: config.EMAIL_TEMPLATE }),
-      );
+    escalations.push(...emailLastResort);
     return { routes, escalations };
   },
   describe: {

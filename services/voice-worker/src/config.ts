@@ -1,19 +1,4 @@
-import {
-  deliveryEnv,
-  e164,
-  jsonFromEnv,
-  loggingEnv,
-  port,
-  publicUrlEnv,
-  redisEnv,
-  requireFailoverCredentials,
-  routingEnv,
-  sealingEnv,
-  sendgridEnv,
-  twilioEnv,
-  vonageEnv,
-  workerEnv,
-} from '@byot/config';
+import { channelWorkerEnv, e164, jsonFromEnv, port, requireFailoverCredentials } from '@byot/config';
 import {
   createSpeechCatalog,
   SpeechCatalogError,
@@ -24,16 +9,7 @@ import { z } from 'zod';
 
 export const voiceWorkerEnvSchema = z
   .object({
-    ...redisEnv,
-    ...sealingEnv,
-    ...loggingEnv,
-    ...publicUrlEnv,
-    ...deliveryEnv,
-    ...workerEnv,
-    ...twilioEnv,
-    ...routingEnv,
-    ...vonageEnv,
-    ...sendgridEnv,
+    ...channelWorkerEnv,
     /** Health/readiness endpoint for orchestrators. 0 picks a free port. */
     HEALTH_PORT: port(9102),
     /** Calls placed in parallel per process (Twilio queues calls above the account's calls-per-second). */

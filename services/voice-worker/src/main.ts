@@ -1,11 +1,10 @@
 import { loadConfigOrExit } from '@byot/config';
 import { CALLBACK_PATHS } from '@byot/contracts';
-import { type Escalation, emailEscalation, type Route, startChannelWorker } from '@byot/delivery';
+import { type Escalation, emailEscalationsFromConfig, type Route, startChannelWorker } from '@byot/delivery';
 import { createLogger } from '@byot/observability';
 import {
-  createTwilioClient,
-  emailProviderFromConfig,
   TwilioVoiceProvider,
+  twilioClientFromConfig,
   type VoiceProvider,
   VonageVoiceProvider,
   vonageClientFromConfig,
@@ -16,15 +15,10 @@ import { ringTimeoutSeconds } from './ring-timeout.ts';
 const config = loadConfigOrExit(voiceWorkerEnvSchema, 'voice-worker');
 const log = createLogger({ service: 'voice-worker', level: config.LOG_LEVEL });
 
-const twilioVoice = new TwilioVoiceProvider(
-  createTwilioClient({
-    accountSid: config.TWILIO_ACCOUNT_SID,
-    authToken: config.TWILIO_AUTH_TOKEN,
-    timeoutMs: config.PROVIDER_TIMEOUT_MS,
-    ...(config.TWILIO_API_BASE_URL ? { apiBaseUrl: config.TWILIO_API_BASE_URL } : {}),
-  }),
-  { fromNumber: config.voiceFromNumber, speech: config.speech },
-);
+const twilioVoice = new TwilioVoiceProvider(twilioClientFromConfig(config), {
+  fromNumber: config.voiceFromNumber,
+  speech: config.speech,
+});
 // With the initiated/ringing/answered/completed events, the callbacks tell answered from busy / no-answer / failed.
 const statusCallbackUrl =
   config.STATUS_CALLBACKS && config.PUBLIC_BASE_URL
@@ -77,10 +71,7 @@ const routes: Route[] = providers.map((provider) => ({
     });
   },
 }));
-const email = emailProviderFromConfig(config);
-const escalations: Escalation[] = email
-  ? [emailEscalation(email, { subject: config.EMAIL_SUBJECT, template: config.EMAIL_TEMPLATE })]
-  : [];
+const escalations: Escalation[] = emailEscalationsFromConfig(config);
 
 await startChannelWorker({
   service: 'voice-worker',
