@@ -48,6 +48,8 @@ describe('logger redaction', () => {
     const sid = 'SM0f3c1234567890abcdef1234567890ab';
     assert.equal(scrubString(`accepted ${sid}`), `accepted ${sid}`);
     assert.equal(scrubString('call 4155550123 now'), 'call [number …23] now');
+    const uuid = '2f3b1c6e-1234-5678-9012-345678901234';
+    assert.equal(scrubString(`vonage ${uuid} and 4155550123`), `vonage ${uuid} and [number …23]`);
     assert.deepEqual(redact({ status: 'SUCCESSFUL', attempt: 2, provider: 'twilio' }), {
       status: 'SUCCESSFUL',
       attempt: 2,

@@ -15,14 +15,19 @@ const SENSITIVE_KEY =
  * Seven or more digits, possibly with a leading + and separators: a phone number or a long code. Not inside a
  * word, so provider ids such as "SM0f3c…" or "CA9a1…" stay readable.
  */
-const PHONE_LIKE = /(?<![A-Za-z0-9])\+?\d(?:[\s().-]?\d){6,}(?![A-Za-z0-9])/g;
+const PHONE_LIKE = /(?<![A-Za-z0-9])\+?\d(?:[\s().-]?\d){6,}(?![A-Za-z0-9])/;
+/** A UUID (Vonage's message and call ids) is an id, not a number, however many digits it holds. */
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+const SCRUB = new RegExp(`(${UUID.source})|${PHONE_LIKE.source}`, 'gi');
 
 export function isSensitiveKey(key: string): boolean {
   return SENSITIVE_KEY.test(key);
 }
 
 export function scrubString(value: string): string {
-  return value.replace(PHONE_LIKE, (match) => `[number …${match.replace(/\D/g, '').slice(-2)}]`);
+  return value.replace(SCRUB, (match, uuid: string | undefined) =>
+    uuid ? match : `[number …${match.replace(/\D/g, '').slice(-2)}]`,
+  );
 }
 
 /** A redacted deep copy (bounded depth and breadth, so a huge or cyclic object cannot stall logging). */
