@@ -10,9 +10,16 @@ import { QUEUES, type SendJob, type SendSecrets } from '@byot/contracts';
 import { createSendProcessor, DeliveryStore, OutcomeListener } from '@byot/delivery';
 import { createLogger } from '@byot/observability';
 import { ProviderError, type SendResult } from '@byot/providers';
-import { closeQueue, closeRedis, createKeyspace, createRedisConnection, createSendQueue } from '@byot/redis';
+import {
+  closeQueue,
+  closeRedis,
+  createKeyspace,
+  createRedisConnection,
+  createSendQueue,
+  waitUntilReady,
+} from '@byot/redis';
 import { createSealer } from '@byot/sealing';
-import { oktaHookRequest, sharedTestRedis, uniquePrefix } from '@byot/testkit';
+import { oktaHookRequest, RedisServerProcess, sharedTestRedis, uniquePrefix } from '@byot/testkit';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -65,6 +72,7 @@ async function startHarness(options: { budgetMs?: number; withWorker?: boolean; 
   const outcomes = new OutcomeListener(subscriber, keyspace);
   // Like main.ts: the subscription is (re)established whenever Redis is reachable; do not block on it.
   const subscribed = outcomes.start().catch(() => {});
+  await waitUntilReady(producer, 1_000).catch(() => {}); // as main.ts does; an unreachable Redis stays unready
   if (!options.redisUrl) await subscribed;
   const queues = {
     sms: createSendQueue('sms', producer, keyspace),
@@ -155,7 +163,7 @@ async function postHook(h: Harness, body: unknown, auth: string | null = SECRET)
     commands?: {
       value: { status: string; provider?: string; transactionId?: string; transactionMetadata?: string }[];
     }[];
-    error?: { errorSummary: string; errorCauses?: { location?: string }[] };
+    error?: { errorSummary: string; errorCauses?: { location?: string; reason?: string }[] };
   };
   return {
     status: response.status,
@@ -287,5 +295,35 @@ describe('POST /v1/okta/telephony', () => {
     assert.ok(r.ms < 500, `answered in ${r.ms} ms`);
     const ready = await fetch(`${h.url}/readyz`);
     assert.equal(ready.status, 503);
+  });
+
+  it('answers fast with a non-200 when Redis is full (noeviction), and a worker later sends nothing', async () => {
+    const full = await RedisServerProcess.start({ extraArgs: ['--maxmemory', '4mb'] });
+    try {
+      const filler = createRedisConnection({ url: full.url, role: 'worker', name: 'filler' });
+      // Fill it up to its limit: every write is then refused with OOM, as in production under noeviction.
+      for (let i = 0; i < 200; i++) {
+        const done = await filler.set(`filler:${i}`, 'x'.repeat(64 * 1024)).then(
+          () => false,
+          () => true,
+        );
+        if (done) break;
+      }
+      await closeRedis(filler);
+      const h = await startHarness({ redisUrl: full.url, withWorker: false });
+      const r = await postHook(h, oktaHookRequest());
+      assert.equal(r.status, 503);
+      assert.equal(r.body.error?.errorCauses?.[0]?.reason, 'queue-full');
+      assert.ok(r.ms < 1_000, `answered in ${r.ms} ms`);
+      // Redis refused the whole enqueue script: no job exists that a worker could pick up once memory frees.
+      const cleanup = createRedisConnection({ url: full.url, role: 'worker', name: 'cleanup' });
+      assert.deepEqual(
+        (await cleanup.keys('*')).filter((k) => !k.startsWith('filler:')),
+        [],
+      );
+      await closeRedis(cleanup);
+    } finally {
+      await full.stop();
+    }
   });
 });
