@@ -67,3 +67,35 @@ export async function closeQueue(queue: { close(): Promise<void> }, timeoutMs = 
   ]);
   clearTimeout(timer);
 }
+
+/**
+ * Removes send jobs older than `maxAgeMs` that are still waiting or delayed. Their codes expired long ago (the
+ * ingress caps every OTP's lifetime below that age), and a worker would only discard them; removing them here keeps
+ * the promise that nothing of an OTP stays in Redis for long after it expires, even while no worker runs.
+ */
+export async function cleanExpiredJobs(queue: SendQueue, maxAgeMs: number, limit = 1_000): Promise<number> {
+  let removed = 0;
+  for (const state of ['wait', 'delayed', 'paused', 'prioritized'] as const) {
+    removed += (await queue.clean(maxAgeMs, limit, state)).length;
+  }
+  return removed;
+}
+
+/** Runs cleanExpiredJobs every `intervalMs` (unref'd); returns a stop function. */
+export function startQueueJanitor(
+  queues: SendQueue[],
+  maxAgeMs: number,
+  intervalMs: number,
+  onResult: (queue: string, removed: number, error?: unknown) => void,
+): () => void {
+  const timer = setInterval(() => {
+    for (const queue of queues) {
+      cleanExpiredJobs(queue, maxAgeMs).then(
+        (removed) => removed > 0 && onResult(queue.name, removed),
+        (error: unknown) => onResult(queue.name, 0, error),
+      );
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { sharedTestRedis, uniquePrefix } from '@byot/testkit';
 import { closeRedis, createRedisConnection, waitUntilReady } from './connections.ts';
 import { createKeyspace } from './keyspace.ts';
-import { closeQueue, createSendQueue } from './queues.ts';
+import { cleanExpiredJobs, closeQueue, createSendQueue } from './queues.ts';
 
 describe('keyspace', () => {
   it('wraps the prefix in a hash tag for Redis Cluster', () => {
@@ -45,5 +45,26 @@ describe('connections and queues against a real Redis', () => {
     await closeRedis(conn);
   });
 
-  after(() => {});
+  it('the janitor removes waiting jobs older than the longest OTP lifetime, and keeps fresh ones', async () => {
+    const conn = createRedisConnection({ url, role: 'producer', name: 't' });
+    await waitUntilReady(conn);
+    const queue = createSendQueue('sms', conn, createKeyspace(uniquePrefix('janitor')));
+    await queue.add('send', { sealed: 'old' } as never, {
+      jobId: 'evt-old',
+      timestamp: Date.now() - 3_600_000,
+    });
+    await queue.add('send', { sealed: 'old' } as never, {
+      jobId: 'evt-old-delayed',
+      delay: 60_000,
+      timestamp: Date.now() - 3_600_000,
+    });
+    await queue.add('send', { sealed: 'new' } as never, { jobId: 'evt-new' });
+    assert.equal(await cleanExpiredJobs(queue, 1_800_000), 2);
+    assert.deepEqual(
+      (await queue.getJobs(['wait', 'delayed'])).map((j) => j.id),
+      ['evt-new'],
+    );
+    await closeQueue(queue);
+    await closeRedis(conn);
+  });
 });

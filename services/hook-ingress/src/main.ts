@@ -4,11 +4,13 @@ import { decodeKey, loadConfigOrExit } from '@byot/config';
 import { DeliveryStore, OutcomeListener } from '@byot/delivery';
 import { createLogger } from '@byot/observability';
 import {
+  closeQueue,
   closeRedis,
   createKeyspace,
   createRedisConnection,
   createSendQueue,
   createStatusQueue,
+  startQueueJanitor,
   waitUntilReady,
 } from '@byot/redis';
 import { installShutdown } from '@byot/runtime';
@@ -145,12 +147,25 @@ if (config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL === undefin
   );
 }
 
+// Every OTP's delivery window is capped at MAX_OTP_LIFETIME_SECONDS: a send job older than that is dead weight (and a
+// sealed secret) even if no worker is running to discard it. Every ingress instance sweeps; clean() is idempotent.
+const stopJanitor = startQueueJanitor(
+  Object.values(queues),
+  config.MAX_OTP_LIFETIME_SECONDS * 1000 + 60_000,
+  60_000,
+  (queue, removed, error) =>
+    error
+      ? log.warn({ queue, err: error }, 'could not clean expired jobs')
+      : log.warn({ queue, removed }, 'removed send jobs whose codes expired unsent'),
+);
+
 installShutdown(
   [
     {
       name: 'stop intake',
       run: async () => {
         shuttingDown = true;
+        stopJanitor();
         // Stops accepting; in-flight hooks finish (each is bounded by the budget). Keep-alive connections are
         // closed as soon as they fall idle, rather than after keepAliveTimeout.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -163,7 +178,8 @@ installShutdown(
     {
       name: 'close queues',
       run: async () =>
-        void (await Promise.all([...Object.values(queues), statusQueue].map((q) => q.close()))),
+        // closeQueue, not close(): close() waits for a connection that may never come back.
+        void (await Promise.all([...Object.values(queues), statusQueue].map((q) => closeQueue(q)))),
     },
     {
       name: 'disconnect redis',
