@@ -96,8 +96,10 @@ after(async () => {
   await sim?.close();
 });
 
+// Sequential from a random start: unique within the run (a random suffix per call collided now and then).
+let nextPhone = Math.floor(Math.random() * 10_000);
 function phone(): string {
-  const number = `+1415555${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+  const number = `+1415555${String(nextPhone++ % 10_000).padStart(4, '0')}`;
   phonesUsed.push(number);
   return number;
 }

@@ -212,7 +212,11 @@ export async function setSimFaults(
   if (!response.ok) throw new Error(`sim faults: HTTP ${response.status} ${await response.text()}`);
 }
 
-/** A random, valid-looking US number per test, so tests never see each other's messages. */
+let nextPhone = Math.floor(Math.random() * 10_000);
+/**
+ * A valid-looking US number per test, sequential from a random start so no two tests in a run share one (their
+ * "delivered exactly once" counts would see each other's messages).
+ */
 export function testPhone(): string {
-  return `+1415555${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+  return `+1415555${String(nextPhone++ % 10_000).padStart(4, '0')}`;
 }
