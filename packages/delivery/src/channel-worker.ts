@@ -10,7 +10,7 @@ import {
   waitUntilReady,
 } from '@byot/redis';
 import { installShutdown, listeningPort, startHealthServer } from '@byot/runtime';
-import { createSealer } from '@byot/sealing';
+import { sealerFromConfig } from '@byot/sealing';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CircuitBreakers } from './breaker.ts';
@@ -101,10 +101,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
   });
   connection.on('error', (err) => log.warn({ err }, 'redis connection error'));
 
-  const sealer = createSealer(
-    decodeKey(env.DATA_ENCRYPTION_KEY) as Buffer,
-    env.DATA_ENCRYPTION_KEY_PREVIOUS ? [decodeKey(env.DATA_ENCRYPTION_KEY_PREVIOUS) as Buffer] : [],
-  );
+  const sealer = sealerFromConfig(env, decodeKey);
   const store = new DeliveryStore(connection, keyspace, env.DELIVERY_RETENTION_SECONDS * 1000);
   const breakers = new CircuitBreakers(
     connection,

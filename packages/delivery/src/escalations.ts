@@ -1,4 +1,4 @@
-import type { SendJob } from '@byot/contracts';
+import { jobIdFor, type SendJob } from '@byot/contracts';
 import { type BackupProvidersConfig, type EmailProvider, emailProviderFromConfig } from '@byot/providers';
 import type { SendQueue } from '@byot/redis';
 import type { Escalation } from './processor.ts';
@@ -37,7 +37,7 @@ export function landlineToVoiceEscalation(voiceQueue: SendQueue): Escalation {
     appliesTo: (job, _secrets, failure) => job.channel === 'sms' && Boolean(failure?.suggestsVoice),
     run: async (job) => {
       const voiceJob: SendJob = { ...job, channel: 'voice' };
-      await voiceQueue.add('send', voiceJob, { jobId: `evt-${job.eventId}-voice` });
+      await voiceQueue.add('send', voiceJob, { jobId: `${jobIdFor(job.eventId)}-voice` });
       return 'handed-over';
     },
   };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { createSealer, SealError } from './sealer.ts';
+import { createSealer, SealError, sealerFromConfig } from './sealer.ts';
 
 describe('createSealer', () => {
   const key = randomBytes(32);
@@ -42,5 +42,20 @@ describe('createSealer', () => {
 
   it('refuses keys that are not 32 bytes', () => {
     assert.throws(() => createSealer(randomBytes(16)), /32 bytes/);
+  });
+
+  it('builds from configuration, opening what the previous key sealed', () => {
+    const previous = randomBytes(32);
+    const decode = (v: string) => (v.length === 44 ? Buffer.from(v, 'base64') : undefined);
+    const sealedBefore = createSealer(previous).seal('482913', 'evt1');
+    const rotated = sealerFromConfig(
+      {
+        DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        DATA_ENCRYPTION_KEY_PREVIOUS: previous.toString('base64'),
+      },
+      decode,
+    );
+    assert.equal(rotated.open(sealedBefore, 'evt1'), '482913');
+    assert.throws(() => sealerFromConfig({ DATA_ENCRYPTION_KEY: 'short' }, decode), SealError);
   });
 });

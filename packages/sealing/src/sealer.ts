@@ -83,3 +83,22 @@ export function createSealer(activeKey: Buffer, previousKeys: Buffer[] = []): Se
     openJson: (sealed, context) => JSON.parse(open(sealed, context)) as unknown,
   };
 }
+
+/**
+ * The sealer a service runs with, from its validated environment (DATA_ENCRYPTION_KEY and, after a rotation,
+ * DATA_ENCRYPTION_KEY_PREVIOUS). `decode` turns a configured key into its 32 bytes (@byot/config's decodeKey).
+ */
+export function sealerFromConfig(
+  config: { DATA_ENCRYPTION_KEY: string; DATA_ENCRYPTION_KEY_PREVIOUS?: string | undefined },
+  decode: (value: string) => Buffer | undefined,
+): Sealer {
+  const key = (value: string): Buffer => {
+    const bytes = decode(value);
+    if (!bytes) throw new SealError('an encryption key is not 32 bytes of base64 or hex');
+    return bytes;
+  };
+  return createSealer(
+    key(config.DATA_ENCRYPTION_KEY),
+    config.DATA_ENCRYPTION_KEY_PREVIOUS ? [key(config.DATA_ENCRYPTION_KEY_PREVIOUS)] : [],
+  );
+}

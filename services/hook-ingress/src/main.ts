@@ -14,7 +14,7 @@ import {
   waitUntilReady,
 } from '@byot/redis';
 import { installShutdown } from '@byot/runtime';
-import { createSealer } from '@byot/sealing';
+import { sealerFromConfig } from '@byot/sealing';
 import { createApp, TELEPHONY_HOOK_PATH } from './app.ts';
 import { HeaderSecretAuthenticator } from './auth/hook-authenticator.ts';
 import { QueueStatusSink } from './callbacks/index.ts';
@@ -44,10 +44,7 @@ for (const [name, conn] of [
   conn.on('error', (err) => log.warn({ connection: name, err }, 'redis connection error'));
 }
 
-const sealer = createSealer(
-  decodeKey(config.DATA_ENCRYPTION_KEY) as Buffer,
-  config.DATA_ENCRYPTION_KEY_PREVIOUS ? [decodeKey(config.DATA_ENCRYPTION_KEY_PREVIOUS) as Buffer] : [],
-);
+const sealer = sealerFromConfig(config, decodeKey);
 const store = new DeliveryStore(producer, keyspace, config.DELIVERY_RETENTION_SECONDS * 1000);
 const outcomes = new OutcomeListener(subscriber, keyspace);
 outcomes.onMalformed(() => log.warn('ignored a malformed outcome message'));

@@ -1,4 +1,10 @@
-import { type OktaActionResult, oktaCommands, oktaError, outcomeToOktaResult } from '@byot/contracts';
+import {
+  deliveryIdFor,
+  type OktaActionResult,
+  oktaCommands,
+  oktaError,
+  outcomeToOktaResult,
+} from '@byot/contracts';
 import type { DispatchResult } from '../delivery/dispatcher.ts';
 import type { HookRejection } from './parse-hook.ts';
 
@@ -15,7 +21,7 @@ export function answerForRejection(rejection: HookRejection): OktaAnswer {
   if (rejection.answer === 'failed') {
     const result: OktaActionResult = {
       status: 'FAILED',
-      ...(rejection.eventId ? { transactionId: `byot-${rejection.eventId}` } : {}),
+      ...(rejection.eventId ? { transactionId: deliveryIdFor(rejection.eventId) } : {}),
       transactionMetadata: `${rejection.reason}: ${rejection.summary}`,
     };
     return { httpStatus: 200, body: oktaCommands(result), label: 'FAILED', result };
