@@ -297,32 +297,43 @@ describe('POST /v1/okta/telephony', () => {
     assert.equal(ready.status, 503);
   });
 
-  it('answers fast with a non-200 when Redis is full (noeviction), and a worker later sends nothing', async () => {
+  it('answers fast with a non-200 when Redis is full (noeviction), and leaves no job a worker could send', {
+    timeout: 30_000,
+  }, async () => {
     const full = await RedisServerProcess.start({ extraArgs: ['--maxmemory', '4mb'] });
+    const direct = createRedisConnection({ url: full.url, role: 'worker', name: 'filler' });
+    direct.on('error', () => {});
     try {
-      const filler = createRedisConnection({ url: full.url, role: 'worker', name: 'filler' });
       // Fill it up to its limit: every write is then refused with OOM, as in production under noeviction.
       for (let i = 0; i < 200; i++) {
-        const done = await filler.set(`filler:${i}`, 'x'.repeat(64 * 1024)).then(
+        const refused = await direct.set(`filler:${i}`, 'x'.repeat(64 * 1024)).then(
           () => false,
           () => true,
         );
-        if (done) break;
+        if (refused) break;
       }
-      await closeRedis(filler);
       const h = await startHarness({ redisUrl: full.url, withWorker: false });
-      const r = await postHook(h, oktaHookRequest());
-      assert.equal(r.status, 503);
-      assert.equal(r.body.error?.errorCauses?.[0]?.reason, 'queue-full');
-      assert.ok(r.ms < 1_000, `answered in ${r.ms} ms`);
-      // Redis refused the whole enqueue script: no job exists that a worker could pick up once memory frees.
-      const cleanup = createRedisConnection({ url: full.url, role: 'worker', name: 'cleanup' });
-      assert.deepEqual(
-        (await cleanup.keys('*')).filter((k) => !k.startsWith('filler:')),
-        [],
-      );
-      await closeRedis(cleanup);
+      try {
+        const r = await postHook(h, oktaHookRequest());
+        assert.equal(r.status, 503);
+        assert.ok(validateResponse(r.body));
+        // queue-full when the OOM reply comes back; on a loaded machine the enqueue deadline may cut in first.
+        assert.ok(
+          ['queue-full', 'queue-timeout'].includes(r.body.error?.errorCauses?.[0]?.reason ?? ''),
+          JSON.stringify(r.body),
+        );
+        assert.ok(r.ms < 1_000, `answered in ${r.ms} ms`);
+        // Redis refused the whole enqueue script: no job exists that a worker could pick up once memory frees.
+        assert.deepEqual(
+          (await direct.keys('*')).filter((k) => !k.startsWith('filler:')),
+          [],
+        );
+      } finally {
+        await h.close();
+        harnesses.splice(harnesses.indexOf(h), 1);
+      }
     } finally {
+      await closeRedis(direct);
       await full.stop();
     }
   });
