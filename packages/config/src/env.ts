@@ -158,3 +158,11 @@ export function jsonFromEnv<S extends z.ZodType>(schema: S) {
     })
     .pipe(schema);
 }
+
+/**
+ * The operators' credential: the delivery lookup (GET /v1/deliveries/:eventId) and the queue dashboard. Separate
+ * from Okta's hook secret so support staff never hold the credential that can trigger sends. Unset: both are off.
+ */
+export const adminEnv = {
+  ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters (e.g. openssl rand -base64 32)').optional(),
+};

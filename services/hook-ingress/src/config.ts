@@ -1,5 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import { deliveryEnv, loggingEnv, port, publicUrlEnv, redisEnv, sealingEnv } from '@byot/config';
+import { adminEnv, deliveryEnv, loggingEnv, port, publicUrlEnv, redisEnv, sealingEnv } from '@byot/config';
 import { z } from 'zod';
 
 /** SendGrid's event-webhook verification key as its settings page shows it: Base64 of an EC P-256 SPKI (DER). */
@@ -20,6 +20,7 @@ export const ingressEnvSchema = z.object({
   ...loggingEnv,
   ...publicUrlEnv,
   ...deliveryEnv,
+  ...adminEnv,
   /** The header Okta sends the shared secret in (Okta's "Authentication field"). */
   OKTA_HOOK_AUTH_HEADER: z
     .string()
