@@ -14,6 +14,7 @@ import { sealerFromConfig } from '@byot/sealing';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CircuitBreakers } from './breaker.ts';
+import type { DeliveryEvents } from './events.ts';
 import { createSendProcessor, type ProcessResult, type SendProcessorDeps } from './processor.ts';
 import { DeliveryStore } from './store.ts';
 
@@ -66,6 +67,8 @@ export interface ChannelWorkerOptions {
    * connection exists, for whatever keeps shared state there.
    */
   processor: (shared: ChannelWorkerShared) => ChannelProcessorDeps;
+  /** Observers for metrics and traces (see DeliveryEvents). */
+  events?: DeliveryEvents;
   /** Extra fields for the "started" log line (never secrets). */
   describe?: Record<string, unknown>;
   /** Signals that start the graceful shutdown; default SIGTERM and SIGINT. Tests pass []. */
@@ -116,6 +119,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
       const line = { provider: t.provider, channel: t.channel, from: t.from, to: t.to, failures: t.failures };
       if (t.to === 'open') log.error(line, `circuit breaker opened: skipping ${t.provider} for ${t.channel}`);
       else log.warn(line, `circuit breaker ${t.to}: ${t.provider} for ${t.channel}`);
+      options.events?.breaker?.(t);
     },
   );
   const channelDeps = options.processor({ connection, keyspace, store, breakers });
@@ -133,6 +137,10 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     attemptStaleAfterMs: env.PROVIDER_TIMEOUT_MS + 5_000,
     ...channelDeps,
     breakers,
+    onAttempt: (event) => {
+      channelDeps.onAttempt?.(event);
+      options.events?.attempt?.(event);
+    },
   });
 
   const worker = new Worker<SendJob, ProcessResult>(queue, processor, {

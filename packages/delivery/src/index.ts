@@ -1,6 +1,7 @@
 export * from './breaker.ts';
 export * from './channel-worker.ts';
 export * from './escalations.ts';
+export * from './events.ts';
 export * from './outcome-bus.ts';
 export * from './processor.ts';
 export * from './record.ts';

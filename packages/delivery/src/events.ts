@@ -1,0 +1,28 @@
+import type { Channel, NormalisedStatus } from '@byot/contracts';
+import type { BreakerTransition } from './breaker.ts';
+import type { AttemptEvent } from './processor.ts';
+
+/**
+ * What a channel worker observes about deliveries, for metrics and traces. Every field is a bounded label
+ * (provider, channel, status, cause) or a number: never an id, a phone number or a code.
+ * Handlers run inline on the delivery path: they must be cheap and must not throw.
+ */
+export interface DeliveryEvents {
+  /** Each provider attempt: accepted, failed by kind, or skipped because its breaker is open. */
+  attempt?(event: AttemptEvent): void;
+  /** A provider's shared breaker changed state (seen by the replica that changed it). */
+  breaker?(transition: BreakerTransition): void;
+  /** A verified status callback reached the ledger; `applied` is false for duplicates and stale reports. */
+  receipt?(event: {
+    provider: string;
+    channel: Channel | 'email';
+    status: NormalisedStatus;
+    applied: boolean;
+  }): void;
+  /** The first confirmed delivery of a code: from Okta's hook to the provider's delivered/answered report. */
+  delivered?(event: { provider: string; channel: Channel | 'email'; latencyMs: number }): void;
+  /** A receipt (or a receipt that never came) sent the code on to another route. */
+  receiptFailover?(event: { channel: Channel; fromProvider: string; cause: string }): void;
+  /** A code whose time ran out before any route could deliver it. */
+  expiredUndelivered?(event: { channel: Channel }): void;
+}
