@@ -4,16 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { eventually, oktaHookRequest } from '@byot/testkit';
 import {
+  eventually,
+  oktaHookRequest,
   type RunningSystem,
-  responseValidator,
   sendHook,
   setSimFaults,
   simMessages,
   startSystem,
-  testPhone,
-} from './system.ts';
+} from '@byot/testkit';
+import { responseValidator, testPhone } from './system.ts';
 
 const validResponse = responseValidator();
 let system: RunningSystem;

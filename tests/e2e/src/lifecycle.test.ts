@@ -5,8 +5,19 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { eventually, nodeServiceArgs, oktaHookRequest, repoRoot, startProcess } from '@byot/testkit';
-import { type RunningSystem, sendHook, setSimFaults, simMessages, startSystem, testPhone } from './system.ts';
+import {
+  eventually,
+  nodeServiceArgs,
+  oktaHookRequest,
+  type RunningSystem,
+  repoRoot,
+  sendHook,
+  setSimFaults,
+  simMessages,
+  startProcess,
+  startSystem,
+} from '@byot/testkit';
+import { testPhone } from './system.ts';
 
 describe('configuration errors', () => {
   for (const service of ['hook-ingress', 'sms-worker']) {
