@@ -1,0 +1,95 @@
+/** Command line of `npm run bench -- …`. Pure: parseArgs takes argv and returns options or throws a usage error. */
+
+export const BENCHMARK_IDS = ['overhead', 'latency', 'workers', 'vs-sync', 'growth'] as const;
+export type BenchmarkId = (typeof BENCHMARK_IDS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Which benchmarks to run, in suite order (memory is sampled during all of them). */
+  only: BenchmarkId[];
+  /** Where results go (default tests/bench/results). */
+  outDir: string | undefined;
+  /** Hooks per second for the answer-latency benchmark (default 200, or 100 in quick mode). */
+  rate: number | undefined;
+  help: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [--quick] [--only ${BENCHMARK_IDS.join(',')}] [--rate N] [--out DIR]
+
+  --quick     short phases (about two minutes in all); figures are indicative only
+  --only      comma-separated subset of: ${BENCHMARK_IDS.join(', ')} (memory is sampled during every run)
+  --rate      hooks/s for the answer-latency benchmark (default 200; quick 100)
+  --out       results folder (default tests/bench/results)
+  --help      this text
+`;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function parseArgs(argv: readonly string[]): BenchOptions {
+  const options: BenchOptions = {
+    quick: false,
+    only: [...BENCHMARK_IDS],
+    outDir: undefined,
+    rate: undefined,
+    help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`${name} needs a value`);
+      i++;
+      return next;
+    };
+    switch (name) {
+      case '--quick':
+        options.quick = true;
+        break;
+      case '--help':
+      case '-h':
+        options.help = true;
+        break;
+      case '--only':
+        options.only = parseOnly(value());
+        break;
+      case '--out':
+        options.outDir = value();
+        break;
+      case '--rate': {
+        const text = value();
+        const rate = Number(text);
+        if (!Number.isInteger(rate) || rate < 1 || rate > 5_000) {
+          throw new UsageError(`--rate must be a whole number of hooks/s between 1 and 5000, got "${text}"`);
+        }
+        options.rate = rate;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown argument "${arg}"`);
+    }
+  }
+  return options;
+}
+
+function parseOnly(text: string): BenchmarkId[] {
+  const wanted = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (wanted.length === 0) throw new UsageError('--only needs at least one benchmark');
+  const unknown = wanted.filter((id) => !(BENCHMARK_IDS as readonly string[]).includes(id));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--only: unknown benchmark ${unknown.join(', ')}; known: ${BENCHMARK_IDS.join(', ')}`,
+    );
+  }
+  // Suite order, whatever order they were named in: later benchmarks assume nothing of earlier ones, but the
+  // report reads better in a fixed order.
+  return BENCHMARK_IDS.filter((id) => wanted.includes(id));
+}
