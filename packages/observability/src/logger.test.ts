@@ -63,3 +63,26 @@ describe('logger redaction', () => {
     assert.deepEqual(redact(a), { name: 'a', self: '[circular]' });
   });
 });
+
+describe('trace ids on log lines', () => {
+  it('adds trace_id and span_id inside a span and nothing outside', async () => {
+    const { context, trace } = await import('@opentelemetry/api');
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const { stream, lines } = capture();
+    const log = createLogger({ service: 'test', destination: stream });
+    const spanContext = {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: 1,
+    };
+    context.with(trace.setSpanContext(context.active(), spanContext), () => log.info('inside'));
+    log.info('outside');
+    await new Promise((r) => setImmediate(r));
+    const [inside, outside] = lines.map((l) => JSON.parse(l));
+    assert.equal(inside.trace_id, spanContext.traceId);
+    assert.equal(inside.span_id, spanContext.spanId);
+    assert.equal(outside.trace_id, undefined);
+    context.disable();
+  });
+});

@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { type Logger, type LoggerOptions, pino } from 'pino';
 import { redact, scrubString } from './redaction.ts';
 
@@ -8,8 +9,18 @@ export interface LoggerSettings {
   level?: string;
   /** Where lines go; stdout by default. Tests pass a stream to read what would be logged. */
   destination?: NodeJS.WritableStream;
-  /** Extra fields on every line (e.g. trace ids), computed per line. */
+  /** Extra fields on every line, computed per line (trace_id and span_id are always added inside a span). */
   mixin?: () => Record<string, unknown>;
+}
+
+/**
+ * The active span's ids, so a log line can be found from its trace and the other way round. Read through the
+ * OpenTelemetry API only: with tracing off there is no active span and nothing is added.
+ */
+export function traceFields(): Record<string, string> {
+  const context = trace.getActiveSpan()?.spanContext();
+  if (!context || !isSpanContextValid(context)) return {};
+  return { trace_id: context.traceId, span_id: context.spanId };
 }
 
 /**
@@ -34,7 +45,7 @@ export function createLogger(settings: LoggerSettings): Logger {
         method.apply(this, scrubbed);
       },
     },
-    ...(settings.mixin ? { mixin: settings.mixin } : {}),
+    mixin: settings.mixin ? () => ({ ...traceFields(), ...settings.mixin?.() }) : traceFields,
   };
   return settings.destination ? pino(options, settings.destination) : pino(options);
 }
