@@ -128,6 +128,15 @@ export const workerEnv = {
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(5_000),
   /** Ask providers for status callbacks (needs PUBLIC_BASE_URL). */
   STATUS_CALLBACKS: booleanFromEnv.default(true),
+  /** Act on failure receipts: send the code on by the next route while it is valid (false: record only). */
+  RECEIPT_FAILOVER: booleanFromEnv.default(true),
+  /**
+   * "No receipt within N seconds": an accepted code with no final receipt by then is treated as undelivered and
+   * sent on. 0 turns the rule off (the default: some carriers never report, and a second code confuses people).
+   */
+  RECEIPT_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3_600).default(0),
+  /** Status callbacks handled at once by each worker process. */
+  STATUS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(16),
   RETRY_BASE_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   RETRY_MAX_DELAY_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
 };

@@ -163,3 +163,61 @@ export function statusJobIdFor(
   if (event.sequence !== undefined) parts.push(String(event.sequence));
   return `st.${parts.join('.')}`;
 }
+
+/**
+ * The "no receipt within N seconds" rule: when a provider accepts a code, the worker schedules this check on the
+ * status queue; if the attempt has no final receipt by then, it is treated as undelivered.
+ */
+export const receiptDeadlineSchema = z
+  .object({
+    version: z.literal(1),
+    kind: z.literal('receipt-deadline'),
+    provider: z.string().min(1).max(32),
+    providerMessageId: z.string().min(1).max(128),
+  })
+  .strict();
+export type ReceiptDeadline = z.infer<typeof receiptDeadlineSchema>;
+
+/** Job names on the status queue: callbacks are named `<provider>.<channel>`, deadlines this. */
+export const RECEIPT_DEADLINE_JOB = 'receipt-deadline';
+
+/** How a normalised status bears on delivery: the person has the code, cannot get it this way, or not yet known. */
+export type ReceiptVerdict = 'delivered' | 'failed' | 'progress';
+
+const DELIVERED: ReadonlySet<NormalisedStatus> = new Set(['delivered', 'answered', 'completed']);
+const FAILED: ReadonlySet<NormalisedStatus> = new Set([
+  'undelivered',
+  'failed',
+  'busy',
+  'no-answer',
+  'canceled',
+  'rejected',
+  'expired',
+]);
+
+/** A call answered (or completed, which only follows an answer) has read the code out: that is delivery. */
+export function receiptVerdict(status: NormalisedStatus): ReceiptVerdict {
+  if (DELIVERED.has(status)) return 'delivered';
+  if (FAILED.has(status)) return 'failed';
+  return 'progress';
+}
+
+/**
+ * How far along a status is, so that the ledger only moves forward: a late `sent` never overwrites `delivered`.
+ * Final statuses share the top rank; the first one to arrive stays.
+ */
+export function statusRank(status: NormalisedStatus): number {
+  switch (status) {
+    case 'unknown':
+      return 0;
+    case 'queued':
+      return 1;
+    case 'sent':
+    case 'ringing':
+      return 2;
+    case 'answered':
+      return 3;
+    default:
+      return 4;
+  }
+}

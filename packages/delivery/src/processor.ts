@@ -10,6 +10,9 @@ import { ProviderError, type SendResult } from '@byot/providers';
 import type { Sealer } from '@byot/sealing';
 import { DelayedError, type Job } from 'bullmq';
 import type { CircuitBreakers } from './breaker.ts';
+import type { DeliveryEvents } from './events.ts';
+import type { AttemptEntry } from './ledger.ts';
+import { isExcluded, type RouteExclusions } from './record.ts';
 import { decideRetry, type RetrySettings } from './retry-policy.ts';
 import type { DeliveryStore } from './store.ts';
 
@@ -49,6 +52,16 @@ export interface SendProcessorDeps {
   escalations?: Escalation[];
   /** Observes each provider attempt (metrics). */
   onAttempt?: (event: AttemptEvent) => void;
+  /** Observes codes that expire undelivered (metrics). */
+  events?: Pick<DeliveryEvents, 'expiredUndelivered'>;
+  /**
+   * The "no receipt within N seconds" rule: called when a provider accepts, to check back after `afterMs`.
+   * Absent: the rule is off.
+   */
+  receiptDeadline?: {
+    afterMs: number;
+    schedule(check: { provider: string; providerMessageId: string }, afterMs: number): Promise<void>;
+  };
 }
 
 export interface AttemptEvent {
@@ -78,6 +91,11 @@ const SHORT_THROTTLE_MS = 1_000;
 export function createSendProcessor(deps: SendProcessorDeps) {
   if (deps.routes.length === 0) throw new Error('a send processor needs at least one route');
   const primary = deps.routes[0] as Route;
+  const ledgerLog = (data: SendJob, entry: AttemptEntry) =>
+    // The ledger is for people reading it later: failing to write it must not fail a send.
+    deps.store.logAttempt(data.eventId, data.otpExpiresAt, entry).catch((err: unknown) => {
+      deps.log.warn({ eventId: data.eventId, err }, 'could not record a failed attempt in the ledger');
+    });
 
   return async (job: Job<SendJob>, token?: string): Promise<ProcessResult> => {
     const data = sendJobSchema.parse(job.data);
@@ -93,6 +111,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     if (tooLate(now)) {
       const reason = 'code expired before it could be sent';
       await settleFailure(deps.store, data, reason, 'expired');
+      deps.events?.expiredUndelivered?.({ channel: data.channel });
       deps.log.warn({ ...context, lateByMs: now - data.otpExpiresAt }, 'send skipped: code expired');
       return { result: 'expired', reason };
     }
@@ -129,6 +148,15 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     }
 
     const secrets = sendSecretsSchema.parse(deps.sealer.openJson(data.sealed, data.eventId));
+    // Receipts may have ruled out providers (they reported this code undelivered) or the whole channel.
+    const routes = deps.routes.filter((r) => !isExcluded(decision.exclusions, data.channel, r.provider));
+    if (routes.length === 0) {
+      return giveUp(
+        `every ${data.channel} route was tried; receipts reported it undelivered`,
+        'failed',
+        receiptsExhausted(data.channel, decision.exclusions),
+      );
+    }
     let lastError: ProviderError | undefined;
     let permanent: ProviderError | undefined;
     let throttledForMs: number | undefined;
@@ -139,7 +167,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     // breaker exists to prefer a healthy route, not to drop traffic that has no other way out.
     for (const ignoreBreakers of [false, true]) {
       if (ignoreBreakers && (tried > 0 || permanent || tooLate())) break;
-      for (const route of deps.routes) {
+      for (const route of routes) {
         if (tooLate()) break;
         const gate =
           deps.breakers && !ignoreBreakers
@@ -161,11 +189,11 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         const result = await tryRoute(route, data, secrets, attempt);
         if (result.ok) {
           await deps.breakers?.recordSuccess(route.provider, data.channel);
-          return accept(result.sent, failover, result.ms);
+          return accept(result.sent, failover, result.ms, result.startedAt);
         }
         const error = result.error;
         lastError = error;
-        report(route, error, result.ms, failover);
+        report(route, error, result.ms, failover, result.startedAt);
         if (error.kind === 'unavailable') {
           await deps.breakers?.recordFailure(route.provider, data.channel);
           continue;
@@ -176,9 +204,9 @@ export function createSendProcessor(deps: SendProcessorDeps) {
           if (wait <= SHORT_THROTTLE_MS && !tooLate(Date.now() + wait)) {
             await sleep(wait);
             const again = await tryRoute(route, data, secrets, attempt);
-            if (again.ok) return accept(again.sent, failover, again.ms);
+            if (again.ok) return accept(again.sent, failover, again.ms, again.startedAt);
             lastError = again.error;
-            report(route, again.error, again.ms, failover);
+            report(route, again.error, again.ms, failover, again.startedAt);
             if (again.error.kind === 'destination-permanent' || again.error.kind === 'bad-request') {
               permanent = again.error;
               break;
@@ -225,15 +253,39 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     );
     return delay(job, token, next.delayMs);
 
-    async function accept(sent: SendResult, failover: boolean, providerMs: number): Promise<ProcessResult> {
-      const outcome: DeliveryOutcome = {
-        kind: 'accepted',
+    async function accept(
+      sent: SendResult,
+      failover: boolean,
+      providerMs: number,
+      startedAt: number,
+      channel: AttemptEntry['channel'] = data.channel,
+    ): Promise<ProcessResult> {
+      const outcome = {
+        kind: 'accepted' as const,
         eventId: data.eventId,
         provider: sent.provider,
         providerMessageId: sent.providerMessageId,
         at: Date.now(),
       };
-      await deps.store.settle(outcome, 'accepted', data.otpExpiresAt);
+      // E-mail is the last resort: a bounce leaves nothing further to try, so no resend payload is kept for it.
+      await deps.store.settleAccepted(outcome, channel === 'email' ? { ...data, otpExpiresAt: 0 } : data, {
+        provider: sent.provider,
+        channel,
+        startedAt,
+        finishedAt: outcome.at,
+        result: 'accepted',
+        providerMessageId: sent.providerMessageId,
+        status: 'accepted',
+        rank: 0,
+      });
+      const deadline = deps.receiptDeadline;
+      if (deadline && channel !== 'email' && !tooLate(Date.now() + deadline.afterMs)) {
+        await deadline
+          .schedule({ provider: sent.provider, providerMessageId: sent.providerMessageId }, deadline.afterMs)
+          .catch((err: unknown) =>
+            deps.log.warn({ ...context, err }, 'could not schedule the receipt deadline'),
+          );
+      }
       deps.onAttempt?.({
         provider: sent.provider,
         channel: data.channel,
@@ -257,7 +309,22 @@ export function createSendProcessor(deps: SendProcessorDeps) {
       return { result: 'accepted', provider: sent.provider, providerMessageId: sent.providerMessageId };
     }
 
-    function report(route: Route, error: ProviderError, providerMs: number, failover: boolean): void {
+    function report(
+      route: Route,
+      error: ProviderError,
+      providerMs: number,
+      failover: boolean,
+      startedAt: number,
+    ): void {
+      void ledgerLog(data, {
+        provider: route.provider,
+        channel: data.channel,
+        startedAt,
+        finishedAt: startedAt + providerMs,
+        result: 'error',
+        errorKind: error.kind,
+        errorCode: error.code,
+      });
       deps.onAttempt?.({
         provider: route.provider,
         channel: data.channel,
@@ -303,7 +370,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
             );
             return { result: 'handed-over', to: escalation.name };
           }
-          return accept(result, true, 0);
+          return accept(result, true, 0, Date.now(), result.provider === 'sendgrid' ? 'email' : data.channel);
         } catch (error) {
           const e = toProviderError(error, escalation.name);
           deps.log.warn(
@@ -319,6 +386,7 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         state,
         failure.provider === 'all' ? undefined : failure.provider,
       );
+      if (state === 'expired') deps.events?.expiredUndelivered?.({ channel: data.channel });
       deps.log.warn({ ...context, attempt, reason, state }, `send ${state}`);
       return { result: state, reason };
     }
@@ -326,8 +394,8 @@ export function createSendProcessor(deps: SendProcessorDeps) {
 }
 
 type RouteResult =
-  | { ok: true; sent: SendResult; ms: number }
-  | { ok: false; error: ProviderError; ms: number };
+  | { ok: true; sent: SendResult; ms: number; startedAt: number }
+  | { ok: false; error: ProviderError; ms: number; startedAt: number };
 
 async function tryRoute(
   route: Route,
@@ -335,17 +403,30 @@ async function tryRoute(
   secrets: SendSecrets,
   attempt: number,
 ): Promise<RouteResult> {
+  const startedAt = Date.now();
   const started = performance.now();
   try {
     const sent = await route.send(data, secrets, attempt);
-    return { ok: true, sent, ms: Math.round(performance.now() - started) };
+    return { ok: true, sent, ms: Math.round(performance.now() - started), startedAt };
   } catch (error) {
     return {
       ok: false,
       error: toProviderError(error, route.provider),
       ms: Math.round(performance.now() - started),
+      startedAt,
     };
   }
+}
+
+/** The failure a delivery gives up with when receipts have ruled out every route of its channel. */
+function receiptsExhausted(channel: string, exclusions: RouteExclusions | undefined): ProviderError {
+  return new ProviderError({
+    kind: 'destination-permanent',
+    provider: 'all',
+    code: exclusions?.[channel as 'sms' | 'voice']?.closed ? 'receipt-number-bad' : 'receipts-exhausted',
+    safeMessage: `every ${channel} route was tried; receipts reported the code undelivered`,
+    suggestsVoice: Boolean(exclusions?.suggestsVoice),
+  });
 }
 
 function toProviderError(error: unknown, provider: string): ProviderError {

@@ -26,6 +26,36 @@ export interface DeliveryRecord {
   createdAt: number;
   updatedAt: number;
   otpExpiresAt: number;
+  /** When Okta's hook reached us (set when a provider first accepts): the start of the delivery latency. */
+  hookReceivedAt?: number;
+  /** The first delivered / answered receipt, as it reached us. */
+  deliveredAt?: number;
+  deliveredVia?: string;
+  deliveredChannel?: string;
+  /** Why the code went on to another route after a receipt ("twilio sms undelivered 30003"). */
+  reroutedAfter?: string;
+  /** The routes receipts ruled out for this OTP. */
+  exclusions?: RouteExclusions;
+}
+
+/**
+ * Routes ruled out by receipts, per channel: the providers whose receipt said undelivered, and `closed` when the
+ * number itself cannot take the channel (no provider of it would do better).
+ */
+export interface RouteExclusions {
+  sms?: { providers: string[]; closed?: boolean };
+  voice?: { providers: string[]; closed?: boolean };
+  /** A receipt said landline: the voice escalation applies. */
+  suggestsVoice?: boolean;
+}
+
+export function isExcluded(
+  exclusions: RouteExclusions | undefined,
+  channel: Channel,
+  provider: string,
+): boolean {
+  const rule = exclusions?.[channel];
+  return Boolean(rule && (rule.closed || rule.providers.includes(provider)));
 }
 
 export interface DeliveryMeta {
@@ -55,5 +85,11 @@ export function parseRecord(hash: Record<string, string>): DeliveryRecord | unde
     createdAt: num(hash.createdAt),
     updatedAt: num(hash.updatedAt),
     otpExpiresAt: num(hash.otpExpiresAt),
+    ...(hash.hookReceivedAt ? { hookReceivedAt: num(hash.hookReceivedAt) } : {}),
+    ...(hash.deliveredAt ? { deliveredAt: num(hash.deliveredAt) } : {}),
+    ...(hash.deliveredVia ? { deliveredVia: hash.deliveredVia } : {}),
+    ...(hash.deliveredChannel ? { deliveredChannel: hash.deliveredChannel } : {}),
+    ...(hash.reroutedAfter ? { reroutedAfter: hash.reroutedAfter } : {}),
+    ...(hash.reroute ? { exclusions: JSON.parse(hash.reroute) as RouteExclusions } : {}),
   };
 }

@@ -1,11 +1,21 @@
-import type { DeliveryOutcome } from '@byot/contracts';
+import type { DeliveryOutcome, SendJob, StatusEvent } from '@byot/contracts';
 import type { Keyspace } from '@byot/redis';
 import type { Redis } from 'ioredis';
-import { type DeliveryMeta, type DeliveryRecord, parseRecord } from './record.ts';
-import { BEGIN_ATTEMPT, MARK_FALLBACK, MARK_RETRYING, SETTLE } from './scripts.ts';
+import { type AttemptEntry, type AttemptRef, MAX_HISTORY, receiptArgs } from './ledger.ts';
+import { type DeliveryMeta, type DeliveryRecord, parseRecord, type RouteExclusions } from './record.ts';
+import {
+  APPLY_RECEIPT,
+  BEGIN_ATTEMPT,
+  LOG_ATTEMPT,
+  MARK_FALLBACK,
+  MARK_RETRYING,
+  REOPEN_FOR_RESEND,
+  SETTLE,
+  SETTLE_ACCEPTED,
+} from './scripts.ts';
 
 export type BeginDecision =
-  | { decision: 'go'; attempt: number; previousState: string }
+  | { decision: 'go'; attempt: number; previousState: string; exclusions?: RouteExclusions }
   | { decision: 'busy'; retryInMs: number }
   | { decision: 'settled'; state: string; outcome: DeliveryOutcome | undefined };
 
@@ -19,7 +29,10 @@ export class DeliveryStore {
   readonly #redis: Redis;
   readonly #keyspace: Keyspace;
   readonly #retentionMs: number;
-  readonly #scripts: Record<'begin' | 'settle' | 'retrying' | 'fallback', ScriptRunner>;
+  readonly #scripts: Record<
+    'begin' | 'settle' | 'settleAccepted' | 'logAttempt' | 'receipt' | 'reopen' | 'retrying' | 'fallback',
+    ScriptRunner
+  >;
 
   /** @param retentionMs how long a record is kept after the OTP expires (it holds no secrets). */
   constructor(redis: Redis, keyspace: Keyspace, retentionMs: number) {
@@ -35,6 +48,10 @@ export class DeliveryStore {
     this.#scripts = {
       begin: define('byotBeginAttempt', BEGIN_ATTEMPT),
       settle: define('byotSettle', SETTLE),
+      settleAccepted: define('byotSettleAccepted', SETTLE_ACCEPTED),
+      logAttempt: define('byotLogAttempt', LOG_ATTEMPT),
+      receipt: define('byotApplyReceipt', APPLY_RECEIPT),
+      reopen: define('byotReopenForResend', REOPEN_FOR_RESEND),
       retrying: define('byotMarkRetrying', MARK_RETRYING),
       fallback: define('byotMarkFallback', MARK_FALLBACK),
     };
@@ -68,8 +85,8 @@ export class DeliveryStore {
       meta.otpExpiresAt,
       provider,
       staleAfterMs,
-    )) as [string, string, string, string];
-    const [decision, state, attempts, outcomeJson] = reply;
+    )) as [string, string, string, string, string | undefined];
+    const [decision, state, attempts, outcomeJson, exclusionsJson] = reply;
     if (decision === 'busy') return { decision, retryInMs: Number(outcomeJson) };
     if (decision === 'settled') {
       return {
@@ -78,7 +95,12 @@ export class DeliveryStore {
         outcome: outcomeJson ? (JSON.parse(outcomeJson) as DeliveryOutcome) : undefined,
       };
     }
-    return { decision: 'go', attempt: Number(attempts), previousState: state };
+    return {
+      decision: 'go',
+      attempt: Number(attempts),
+      previousState: state,
+      ...(exclusionsJson ? { exclusions: JSON.parse(exclusionsJson) as RouteExclusions } : {}),
+    };
   }
 
   /** Settles the record and announces the outcome. Returns the outcome in force (an earlier one wins). */
@@ -102,6 +124,144 @@ export class DeliveryStore {
       this.#expireAt(otpExpiresAt),
     )) as [number, string];
     return { applied: applied === 1, outcome: inForce ? (JSON.parse(inForce) as DeliveryOutcome) : outcome };
+  }
+
+  /**
+   * A provider accepted the code: settles the record and, in the same step, writes the ledger entry, the
+   * provider-message index (how its status callbacks find this delivery) and the sealed job for a receipt-driven
+   * resend (expiring with the OTP).
+   */
+  async settleAccepted(
+    outcome: Extract<DeliveryOutcome, { kind: 'accepted' }>,
+    job: SendJob,
+    attempt: AttemptEntry,
+  ): Promise<{ applied: boolean; outcome: DeliveryOutcome; index: number }> {
+    const json = JSON.stringify(outcome);
+    const [applied, inForce, index] = (await this.#scripts.settleAccepted(
+      4,
+      this.#keyspace.delivery(outcome.eventId),
+      this.#keyspace.attempts(outcome.eventId),
+      this.#keyspace.providerMessage(outcome.provider, outcome.providerMessageId),
+      this.#keyspace.resend(outcome.eventId),
+      Date.now(),
+      'accepted',
+      json,
+      this.#keyspace.outcomesChannel,
+      outcome.eventId,
+      outcome.provider,
+      outcome.providerMessageId,
+      '',
+      this.#expireAt(job.otpExpiresAt),
+      JSON.stringify(attempt),
+      JSON.stringify(job),
+      job.otpExpiresAt,
+      job.receivedAt,
+    )) as [number, string, number];
+    return {
+      applied: applied === 1,
+      outcome: inForce ? (JSON.parse(inForce) as DeliveryOutcome) : outcome,
+      index: Number(index),
+    };
+  }
+
+  /** Records an attempt that no provider accepted (refused, failed, timed out). */
+  async logAttempt(eventId: string, otpExpiresAt: number, attempt: AttemptEntry): Promise<void> {
+    await this.#scripts.logAttempt(
+      1,
+      this.#keyspace.attempts(eventId),
+      JSON.stringify(attempt),
+      this.#expireAt(otpExpiresAt),
+    );
+  }
+
+  /** Which delivery and attempt a provider's message id belongs to (undefined: not ours, or not recorded yet). */
+  async findByProviderMessage(provider: string, providerMessageId: string): Promise<AttemptRef | undefined> {
+    const value = await this.#redis.get(this.#keyspace.providerMessage(provider, providerMessageId));
+    const match = value ? /^(.+) (\d+)$/.exec(value) : null;
+    return match ? { eventId: match[1] as string, index: Number(match[2]) } : undefined;
+  }
+
+  /** Records a status report (or our own "no receipt in time" verdict) against its attempt. */
+  async applyReceipt(
+    ref: AttemptRef,
+    event: Pick<StatusEvent, 'status' | 'rawStatus' | 'errorCode' | 'occurredAt' | 'receivedAt' | 'sequence'>,
+    attempt: { provider: string; channel: string },
+    verdictOverride?: 'no-receipt',
+  ): Promise<ReceiptApplication> {
+    const { verdict, rank } = receiptArgs(event);
+    const reply = (await this.#scripts.receipt(
+      3,
+      this.#keyspace.delivery(ref.eventId),
+      this.#keyspace.attempts(ref.eventId),
+      this.#keyspace.resend(ref.eventId),
+      ref.index,
+      verdictOverride ?? event.status,
+      event.rawStatus,
+      event.errorCode ?? '',
+      event.occurredAt,
+      event.receivedAt,
+      event.sequence ?? '',
+      verdictOverride ? 0 : rank,
+      verdictOverride ?? verdict,
+      attempt.provider,
+      attempt.channel,
+      MAX_HISTORY,
+    )) as string[];
+    const [outcome, attemptVerdict, first, state, currentId, hookReceivedAt, deliveredAt] = reply;
+    if (outcome === 'missing') return { outcome: 'missing' };
+    return {
+      outcome: outcome as 'applied' | 'stale' | 'duplicate',
+      verdict: (attemptVerdict || undefined) as AttemptEntry['verdict'],
+      firstDelivery: Number(first) === 1,
+      state: state ?? '',
+      currentProviderMessageId: currentId ?? '',
+      ...(hookReceivedAt ? { hookReceivedAt: Number(hookReceivedAt) } : {}),
+      ...(deliveredAt ? { deliveredAt: Number(deliveredAt) } : {}),
+    };
+  }
+
+  /**
+   * Reopens an accepted delivery whose receipt said undelivered, ruling out the provider (or, when the number
+   * itself is bad, the whole channel), and hands back the sealed job to send again.
+   */
+  async reopenForResend(
+    eventId: string,
+    failed: { provider: string; channel: string; providerMessageId: string },
+    policy: { minUsefulMs: number; numberBad: boolean; suggestsVoice: boolean; reason: string },
+    now = Date.now(),
+  ): Promise<
+    | { decision: 'reroute'; job: SendJob; repeat: boolean }
+    | { decision: 'not-current' | 'delivered' | 'too-late' | 'no-payload' }
+  > {
+    const [decision, job] = (await this.#scripts.reopen(
+      2,
+      this.#keyspace.delivery(eventId),
+      this.#keyspace.resend(eventId),
+      failed.providerMessageId,
+      now,
+      policy.minUsefulMs,
+      failed.channel,
+      failed.provider,
+      policy.numberBad ? 1 : 0,
+      policy.suggestsVoice ? 1 : 0,
+      policy.reason,
+    )) as [string, string];
+    if (decision === 'reroute' || decision === 'again')
+      return { decision: 'reroute', job: JSON.parse(job) as SendJob, repeat: decision === 'again' };
+    return { decision: decision as 'not-current' | 'delivered' | 'too-late' | 'no-payload' };
+  }
+
+  /** The record and its attempts, for the delivery lookup. */
+  async getLedger(
+    eventId: string,
+  ): Promise<{ record: DeliveryRecord; attempts: AttemptEntry[] } | undefined> {
+    const [hash, entries] = await Promise.all([
+      this.#redis.hgetall(this.#keyspace.delivery(eventId)),
+      this.#redis.lrange(this.#keyspace.attempts(eventId), 0, -1),
+    ]);
+    const record = parseRecord(hash);
+    if (!record) return undefined;
+    return { record, attempts: entries.map((e) => JSON.parse(e) as AttemptEntry) };
   }
 
   /** Announces an already settled outcome again (for a duplicate hook waiting on it). */
@@ -146,3 +306,17 @@ export class DeliveryStore {
     return json ? (JSON.parse(json) as DeliveryOutcome) : undefined;
   }
 }
+
+export type ReceiptApplication =
+  | { outcome: 'missing' }
+  | {
+      outcome: 'applied' | 'stale' | 'duplicate';
+      /** The attempt's verdict after this report. */
+      verdict: AttemptEntry['verdict'];
+      /** This report is the OTP's first confirmed delivery. */
+      firstDelivery: boolean;
+      state: string;
+      currentProviderMessageId: string;
+      hookReceivedAt?: number;
+      deliveredAt?: number;
+    };

@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './from-config.ts';
+export * from './receipts.ts';
 export * from './sendgrid/email.ts';
 export * from './twilio/client.ts';
 export * from './twilio/errors.ts';

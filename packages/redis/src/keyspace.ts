@@ -6,6 +6,12 @@ export interface Keyspace {
   /** The BullMQ `prefix` option. */
   readonly prefix: string;
   delivery(eventId: string): string;
+  /** The delivery ledger's attempt list (JSON entries, no secrets), beside the record and expiring with it. */
+  attempts(eventId: string): string;
+  /** Provider message id → "eventId attemptIndex": how a status callback finds its delivery. */
+  providerMessage(provider: string, providerMessageId: string): string;
+  /** The sealed send job kept after a provider accepted it, for a receipt-driven resend; expires with the OTP. */
+  resend(eventId: string): string;
   /** Pub/sub channel on which workers announce outcomes to every ingress instance. */
   readonly outcomesChannel: string;
 }
@@ -15,6 +21,9 @@ export function createKeyspace(prefix: string, clusterHashTag = false): Keyspace
   return {
     prefix: base,
     delivery: (eventId) => `${base}:delivery:${eventId}`,
+    attempts: (eventId) => `${base}:attempts:${eventId}`,
+    providerMessage: (provider, id) => `${base}:pmsg:${provider}:${id}`,
+    resend: (eventId) => `${base}:resend:${eventId}`,
     outcomesChannel: `${base}:outcomes`,
   };
 }

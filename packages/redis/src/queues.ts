@@ -1,4 +1,4 @@
-import { type Channel, QUEUES, type SendJob, type StatusEvent } from '@byot/contracts';
+import { type Channel, QUEUES, type ReceiptDeadline, type SendJob, type StatusEvent } from '@byot/contracts';
 import { type ConnectionOptions, type DefaultJobOptions, Queue } from 'bullmq';
 import type { Keyspace } from './keyspace.ts';
 
@@ -42,10 +42,11 @@ export const STATUS_JOB_OPTIONS: DefaultJobOptions = {
   removeOnFail: true,
 };
 
-export type StatusQueue = Queue<StatusEvent, unknown, string>;
+/** Verified callbacks (StatusEvent) and the worker's own receipt deadlines (ReceiptDeadline). */
+export type StatusQueue = Queue<StatusEvent | ReceiptDeadline, unknown, string>;
 
 export function createStatusQueue(connection: ConnectionOptions, keyspace: Keyspace): StatusQueue {
-  return new Queue<StatusEvent, unknown, string>(QUEUES.status, {
+  return new Queue<StatusEvent | ReceiptDeadline, unknown, string>(QUEUES.status, {
     connection,
     prefix: keyspace.prefix,
     defaultJobOptions: STATUS_JOB_OPTIONS,

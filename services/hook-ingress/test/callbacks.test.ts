@@ -94,7 +94,7 @@ async function startIngress(redisUrl: string, options: IngressOptions = {}): Pro
     jobs: async () => {
       const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized', 'active']);
       return jobs
-        .map((j) => j.data)
+        .map((j) => j.data as StatusEvent)
         .sort((a, b) => a.receivedAt - b.receivedAt || (a.sequence ?? 0) - (b.sequence ?? 0));
     },
     close: async () => {
