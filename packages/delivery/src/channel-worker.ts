@@ -11,12 +11,14 @@ import {
 } from '@byot/redis';
 import { installShutdown, listeningPort, startHealthServer } from '@byot/runtime';
 import { sealerFromConfig } from '@byot/sealing';
+import { type ByotMetrics, currentTracing } from '@byot/telemetry';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CircuitBreakers } from './breaker.ts';
 import type { DeliveryEvents } from './events.ts';
 import { createSendProcessor, type ProcessResult, type SendProcessorDeps } from './processor.ts';
 import { DeliveryStore } from './store.ts';
+import { traceEscalations, traceRoutes, traceSendJobs } from './tracing.ts';
 
 /**
  * The parsed environment a channel worker runs on: the `redisEnv`, `sealingEnv`, `deliveryEnv` and `workerEnv`
@@ -69,6 +71,8 @@ export interface ChannelWorkerOptions {
   processor: (shared: ChannelWorkerShared) => ChannelProcessorDeps;
   /** Observers for metrics and traces (see DeliveryEvents). */
   events?: DeliveryEvents;
+  /** This process's metrics: served at GET /metrics on the health port; each job run scopes its failovers. */
+  metrics?: ByotMetrics;
   /** Extra fields for the "started" log line (never secrets). */
   describe?: Record<string, unknown>;
   /** Signals that start the graceful shutdown; default SIGTERM and SIGINT. Tests pass []. */
@@ -122,7 +126,16 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
       options.events?.breaker?.(t);
     },
   );
-  const channelDeps = options.processor({ connection, keyspace, store, breakers });
+  const untraced = options.processor({ connection, keyspace, store, breakers });
+  // Each provider call and escalation gets a span of its own inside the job's span.
+  const channelDeps = {
+    ...untraced,
+    routes: traceRoutes(options.channel, untraced.routes),
+    escalations: traceEscalations(untraced.escalations),
+  };
+  options.metrics?.observeBreakers(() =>
+    breakers.snapshot(untraced.routes.map((r) => ({ provider: r.provider, channel: options.channel }))),
+  );
 
   const processor = createSendProcessor({
     store,
@@ -143,7 +156,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     },
   });
 
-  const worker = new Worker<SendJob, ProcessResult>(queue, processor, {
+  const worker = new Worker<SendJob, ProcessResult>(queue, traceSendJobs(queue, processor, options.metrics), {
     connection,
     prefix: keyspace.prefix,
     concurrency: options.concurrency,
@@ -163,6 +176,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     host: env.HEALTH_HOST,
     ready: async () => connection.status === 'ready' && worker.isRunning(),
     routes: {
+      ...options.metrics?.routes,
       // Breaker state of this channel's providers, as every replica sees it (shared in Redis).
       '/breakers': async () => ({
         contentType: 'application/json',
@@ -219,6 +233,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
           }),
       },
       { name: 'disconnect redis', run: () => closeRedis(connection) },
+      { name: 'flush traces', run: () => currentTracing().shutdown() },
       { name: 'flush logs', run: async () => log.flush() },
     ],
     {

@@ -1,3 +1,4 @@
+import './instrumentation.ts';
 import { loadConfigOrExit } from '@byot/config';
 import { CALLBACK_PATHS } from '@byot/contracts';
 import {
@@ -16,11 +17,13 @@ import {
   vonageClientFromConfig,
 } from '@byot/providers';
 import { createSendQueue } from '@byot/redis';
+import { ByotMetrics } from '@byot/telemetry';
 import { smsWorkerEnvSchema } from './config.ts';
 import { smsText } from './sms-text.ts';
 
 const config = loadConfigOrExit(smsWorkerEnvSchema, 'sms-worker');
 const log = createLogger({ service: 'sms-worker', level: config.LOG_LEVEL });
+const metrics = new ByotMetrics({ service: 'sms-worker' });
 
 const twilioSms = new TwilioSmsProvider(twilioClientFromConfig(config), {
   ...(config.TWILIO_FROM_NUMBER ? { fromNumber: config.TWILIO_FROM_NUMBER } : {}),
@@ -63,6 +66,8 @@ await startChannelWorker({
   env: config,
   concurrency: config.SMS_WORKER_CONCURRENCY,
   log,
+  events: metrics.deliveryEvents,
+  metrics,
   processor: ({ connection, keyspace }) => {
     const escalations: Escalation[] = [];
     if (config.LANDLINE_TO_VOICE)

@@ -1,3 +1,4 @@
+import './instrumentation.ts';
 import { loadConfigOrExit } from '@byot/config';
 import { CALLBACK_PATHS } from '@byot/contracts';
 import { type Escalation, emailEscalationsFromConfig, type Route, startChannelWorker } from '@byot/delivery';
@@ -9,11 +10,13 @@ import {
   VonageVoiceProvider,
   vonageClientFromConfig,
 } from '@byot/providers';
+import { ByotMetrics } from '@byot/telemetry';
 import { voiceWorkerEnvSchema } from './config.ts';
 import { ringTimeoutSeconds } from './ring-timeout.ts';
 
 const config = loadConfigOrExit(voiceWorkerEnvSchema, 'voice-worker');
 const log = createLogger({ service: 'voice-worker', level: config.LOG_LEVEL });
+const metrics = new ByotMetrics({ service: 'voice-worker' });
 
 const twilioVoice = new TwilioVoiceProvider(twilioClientFromConfig(config), {
   fromNumber: config.voiceFromNumber,
@@ -79,6 +82,8 @@ await startChannelWorker({
   env: config,
   concurrency: config.VOICE_WORKER_CONCURRENCY,
   log,
+  events: metrics.deliveryEvents,
+  metrics,
   processor: () => ({ routes, escalations }),
   describe: {
     providers: config.VOICE_PROVIDERS,
