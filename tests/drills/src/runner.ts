@@ -1,0 +1,177 @@
+/** Runs one drill against a running system: load, fault, recovery, drain, then judges from ground truth. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RunningSystem } from '@byot/testkit';
+import { LoadGenerator, type PhoneBook } from './load.ts';
+import { answerKind, computeMetrics, outstanding, reachedPerson } from './metrics.ts';
+import type { DrillResult } from './report.ts';
+import type { Mode, Scenario } from './scenarios.ts';
+import { evaluate } from './thresholds.ts';
+import { isFinalStatus, ledgerVerdict, providerDeliveries } from './truth.ts';
+import type { HookRecord, LedgerVerdict, ProviderDelivery, Timeline } from './types.ts';
+
+export interface RunOptions {
+  mode: Mode;
+  rate: number;
+  voiceEvery: number;
+  phones: PhoneBook;
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
+export const DEFAULT_EXPIRES_IN_MS = 5 * 60_000;
+/** At most this many ledger lookups per drill (only for accepted codes that never arrived). */
+const MAX_LEDGER_LOOKUPS = 300;
+
+export async function runDrill(
+  system: RunningSystem,
+  scenario: Scenario,
+  options: RunOptions,
+): Promise<DrillResult> {
+  const { mode, signal, log } = options;
+  const timing = scenario.timing(mode);
+  const thresholds = scenario.thresholds(mode);
+  const notes: string[] = [];
+  await settle(system, notes, signal);
+
+  const load = new LoadGenerator(system, {
+    rate: options.rate,
+    voiceEvery: options.voiceEvery,
+    expiresInMs: scenario.expiresInMs ?? DEFAULT_EXPIRES_IN_MS,
+    phones: options.phones,
+  });
+  const startedAt = Date.now();
+  const timeline: Timeline = { startedAt, faultAt: startedAt, clearAt: startedAt, loadEndAt: 0, judgedAt: 0 };
+  let faultOn = false;
+  try {
+    log(`${scenario.name}: baseline ${timing.baselineMs / 1000} s at ${options.rate} hooks/s`);
+    load.start();
+    await sleep(timing.baselineMs, undefined, { signal });
+
+    load.phase = 'fault';
+    timeline.faultAt = Date.now();
+    log(`${scenario.name}: fault on`);
+    faultOn = true;
+    await step('inject the fault', () => scenario.inject(system), notes);
+    await sleep(Math.max(0, timeline.faultAt + timing.faultMs - Date.now()), undefined, { signal });
+
+    log(`${scenario.name}: fault off`);
+    await step('lift the fault', () => scenario.clear(system), notes);
+    faultOn = false;
+    timeline.clearAt = Date.now();
+    load.phase = 'recovery';
+    await sleep(timing.recoveryMs, undefined, { signal });
+  } finally {
+    await load.stop();
+    timeline.loadEndAt = Date.now();
+    // Interrupted mid-fault: leave the system as found for whoever looks at it next.
+    if (faultOn) await step('lift the fault', () => scenario.clear(system), notes);
+  }
+
+  log(`${scenario.name}: ${load.hooks.length} hooks sent; draining`);
+  let deliveries: ProviderDelivery[] = [];
+  for (;;) {
+    signal.throwIfAborted();
+    deliveries = await providerDeliveries(system, startedAt);
+    const waiting = outstanding(load.hooks, deliveries, isFinalStatus);
+    const now = Date.now();
+    if (waiting === 0 && now >= timeline.loadEndAt + timing.minDrainMs) break;
+    if (now >= timeline.loadEndAt + timing.maxDrainMs) {
+      notes.push(
+        `drain: ${waiting} codes or receipts still outstanding after ${timing.maxDrainMs / 1000} s; judged as they stood`,
+      );
+      break;
+    }
+    await sleep(1_000, undefined, { signal });
+  }
+  timeline.judgedAt = Date.now();
+
+  const ledger = await consultLedger(system, load.hooks, deliveries);
+  const metrics = computeMetrics({
+    hooks: load.hooks,
+    deliveries,
+    ledger,
+    timeline,
+    primary: 'twilio',
+    reroute: scenario.reroute,
+  });
+  if (metrics.ledger === 'unavailable' || metrics.ledger === 'partial') {
+    notes.push(
+      `the delivery ledger (GET /v1/deliveries/:eventId) did not answer for ${metrics.ledger === 'partial' ? 'some' : 'any'} ` +
+        'undelivered code: those are counted as lost (their state is unknown)',
+    );
+  }
+  if (metrics.lostEventIds.length > 0) {
+    notes.push(`lost eventIds (first 5): ${metrics.lostEventIds.slice(0, 5).join(', ')}`);
+  }
+  const checks = evaluate(metrics, thresholds);
+  const stepFailed = notes.some((n) => n.startsWith('step failed'));
+  return {
+    name: scenario.name,
+    number: scenario.number,
+    title: scenario.title,
+    what: scenario.what,
+    timing,
+    timeline,
+    thresholds,
+    metrics,
+    checks,
+    pass: !stepFailed && checks.every((c) => c.pass),
+    notes,
+  };
+}
+
+async function step(what: string, action: () => Promise<void>, notes: string[]): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    notes.push(
+      `step failed: ${what}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    );
+  }
+}
+
+/**
+ * Before a drill: faults and receipt mixes back to normal, every process up and ready. A drill never starts on
+ * the wreckage of the one before.
+ */
+async function settle(system: RunningSystem, notes: string[], signal: AbortSignal): Promise<void> {
+  for (const provider of ['twilio', 'vonage']) await system.setSimFaults(null, provider);
+  await system.setSimCallbacks('twilio', null);
+  if (!system.redis.running) await step('restart redis', () => system.redis.restart(), notes);
+  for (const service of system.all()) {
+    if (!service.running) await step(`restart ${service.name}`, () => service.start(), notes);
+  }
+  const deadline = Date.now() + 30_000;
+  for (const { name, url } of system.healthUrls()) {
+    for (;;) {
+      signal.throwIfAborted();
+      const ok = await fetch(url, { signal: AbortSignal.timeout(2_000) })
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (ok) break;
+      if (Date.now() > deadline) {
+        notes.push(`step failed: ${name} not ready before the drill`);
+        break;
+      }
+      await sleep(250, undefined, { signal });
+    }
+  }
+}
+
+/** The ledger's verdict for every accepted code that never reached the person (bounded). */
+async function consultLedger(
+  system: RunningSystem,
+  hooks: readonly HookRecord[],
+  deliveries: readonly ProviderDelivery[],
+): Promise<Map<string, LedgerVerdict>> {
+  const reached = new Set(deliveries.filter(reachedPerson).map((d) => d.to.replace(/\D/g, '')));
+  const candidates = hooks
+    .filter((h) => {
+      const kind = answerKind(h);
+      return (kind === 'SUCCESSFUL' || kind === 'PENDING') && !reached.has(h.phone.replace(/\D/g, ''));
+    })
+    .slice(0, MAX_LEDGER_LOOKUPS);
+  const verdicts = new Map<string, LedgerVerdict>();
+  for (const hook of candidates) verdicts.set(hook.eventId, await ledgerVerdict(system, hook.eventId));
+  return verdicts;
+}

@@ -1,0 +1,190 @@
+/**
+ * The drills: what each one breaks, for how long, and what it must still deliver. Thresholds are stated here,
+ * before anything runs; docs/adr/0010-chaos-drills.md says why they are what they are.
+ */
+import type { RunningSystem } from '@byot/testkit';
+import { BASE_THRESHOLDS, type Thresholds } from './thresholds.ts';
+
+export interface Timing {
+  /** Load before the fault: the system's normal behaviour. */
+  baselineMs: number;
+  /** How long the fault lasts. */
+  faultMs: number;
+  /** Load after the fault is lifted: long enough to see the primary provider (or process) take traffic again. */
+  recoveryMs: number;
+  /** The least time to wait after the load before judging (a crashed worker's jobs come back after its lock). */
+  minDrainMs: number;
+  /** The most: whatever is not delivered by then is judged as it stands. */
+  maxDrainMs: number;
+}
+
+export interface Mode {
+  quick: boolean;
+  /** The circuit breakers' cooldown the system runs with (production default 15 s; quick mode shortens it). */
+  breakerCooldownMs: number;
+}
+
+export interface Scenario {
+  name: string;
+  /** The issue's scenario number (2 has two drills). */
+  number: string;
+  title: string;
+  /** What it does, for the README and the report. */
+  what: string;
+  /** `backup`: a rerouted delivery is one by another provider than Twilio; `any`: any delivery after the fault. */
+  reroute: 'backup' | 'any';
+  /** otpExpires − eventTime of its hooks. Default 5 minutes (Okta's usual); shorter where expiry must matter. */
+  expiresInMs?: number;
+  timing(mode: Mode): Timing;
+  thresholds(mode: Mode): Thresholds;
+  inject(system: RunningSystem): Promise<void>;
+  clear(system: RunningSystem): Promise<void>;
+}
+
+/** Breaker cooldown plus a few seconds of traffic for the probe to go through. */
+const recoveryBound = (mode: Mode): number => mode.breakerCooldownMs + (mode.quick ? 3_000 : 5_000);
+
+function standardTiming(mode: Mode, overrides: Partial<Timing> = {}): Timing {
+  return {
+    ...(mode.quick
+      ? { baselineMs: 2_000, faultMs: 8_000, recoveryMs: 7_000, minDrainMs: 2_000, maxDrainMs: 30_000 }
+      : { baselineMs: 5_000, faultMs: 30_000, recoveryMs: 22_000, minDrainMs: 3_000, maxDrainMs: 45_000 }),
+    ...overrides,
+  };
+}
+
+/**
+ * BullMQ hands a dead worker's jobs to another worker once their lock expires (lockDuration 15 s, stalled check
+ * every 5 s: packages/delivery/src/channel-worker.ts); judging earlier would count those codes as lost.
+ */
+const STALLED_JOB_RETURN_MS = 22_000;
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'provider-down',
+    number: '1',
+    title: 'Primary provider hard down',
+    what: 'Twilio refuses connections (its port closed), then comes back. SMS and calls must go out through Vonage at once, and return to Twilio once its breaker lets a probe through.',
+    reroute: 'backup',
+    timing: (mode) => standardTiming(mode),
+    thresholds: (mode) => ({ ...BASE_THRESHOLDS, maxRerouteMs: 3_000, maxRecoveryMs: recoveryBound(mode) }),
+    inject: (system) => system.setSimFaults({ down: true }, 'twilio'),
+    clear: (system) => system.setSimFaults(null, 'twilio'),
+  },
+  {
+    name: 'provider-5xx',
+    number: '2a',
+    title: 'Primary provider answering 5xx',
+    what: '80 % of Twilio requests answer HTTP 500 (code 20500). Each is retried on Vonage at once; the shared breaker opens and steers everything to Vonage until Twilio heals.',
+    reroute: 'backup',
+    timing: (mode) => standardTiming(mode),
+    thresholds: (mode) => ({ ...BASE_THRESHOLDS, maxRerouteMs: 3_000, maxRecoveryMs: recoveryBound(mode) }),
+    inject: (system) => system.setSimFaults({ errorRate: 0.8, errorStatus: 500, errorCode: 20500 }, 'twilio'),
+    clear: (system) => system.setSimFaults(null, 'twilio'),
+  },
+  {
+    name: 'provider-hang',
+    number: '2b',
+    title: 'Primary provider hanging',
+    what: 'Twilio reads every request and never answers. Sends give up after PROVIDER_TIMEOUT_MS (5 s) and go to Vonage; hooks answered PENDING meanwhile. Codes live 30 s here, so expiry matters.',
+    reroute: 'backup',
+    expiresInMs: 30_000,
+    timing: (mode) => standardTiming(mode),
+    // The first rerouted send waits out one provider timeout (5 s) first.
+    thresholds: (mode) => ({ ...BASE_THRESHOLDS, maxRerouteMs: 7_000, maxRecoveryMs: recoveryBound(mode) }),
+    inject: (system) => system.setSimFaults({ hangRate: 1 }, 'twilio'),
+    clear: (system) => system.setSimFaults(null, 'twilio'),
+  },
+  {
+    name: 'provider-throttle',
+    number: '3',
+    title: 'Primary provider throttling',
+    what: '80 % of Twilio requests answer 429 (code 20429) with Retry-After: 1. A send waits at most 1 s for Twilio, else goes to Vonage; nothing is dropped or sent twice.',
+    reroute: 'backup',
+    timing: (mode) => standardTiming(mode),
+    thresholds: (mode) => ({ ...BASE_THRESHOLDS, maxRerouteMs: 3_000, maxRecoveryMs: recoveryBound(mode) }),
+    inject: (system) => system.setSimFaults({ throttleRate: 0.8, retryAfterSeconds: 1 }, 'twilio'),
+    clear: (system) => system.setSimFaults(null, 'twilio'),
+  },
+  {
+    name: 'carrier-storm',
+    number: '4',
+    title: 'Carrier storm',
+    what: 'Twilio accepts every SMS but reports 80 % undelivered (error 30003) by receipt. Each undelivered code must be resent through Vonage while it is still valid; the resend is not a duplicate (the first never arrived).',
+    reroute: 'backup',
+    timing: (mode) => standardTiming(mode),
+    thresholds: () => ({ ...BASE_THRESHOLDS, maxRerouteMs: 5_000 }),
+    inject: (system) =>
+      system.setSimCallbacks('twilio', { sms: { delivered: 0.2, undelivered: 0.8, errorCode: 30003 } }),
+    clear: (system) => system.setSimCallbacks('twilio', null),
+  },
+  {
+    name: 'worker-sigkill',
+    number: '5',
+    title: 'sms-worker killed (SIGKILL) and restarted',
+    what: 'One of the two sms-workers is killed mid-load without warning, and started again after a pause. The other keeps delivering; the dead one’s jobs return once their lock expires (≤ 20 s). A send the provider accepted just before the kill may go out twice (ADR 0003).',
+    reroute: 'any',
+    timing: (mode) =>
+      standardTiming(mode, {
+        faultMs: mode.quick ? 4_000 : 10_000,
+        recoveryMs: mode.quick ? 4_000 : 15_000,
+        minDrainMs: STALLED_JOB_RETURN_MS,
+      }),
+    thresholds: () => ({ ...BASE_THRESHOLDS, maxDuplicates: 'in-flight', maxRerouteMs: 2_000 }),
+    inject: async (system) => {
+      await system.workers[0]?.kill('SIGKILL');
+    },
+    clear: async (system) => {
+      await system.workers[0]?.start();
+    },
+  },
+  {
+    name: 'redis-restart',
+    number: '6',
+    title: 'Redis killed (SIGKILL) and restarted with its AOF',
+    what: 'redis-server is killed mid-load and started again on the same port with the same append-only file. While it is down, hooks are answered at once with a non-200 so Okta sends the code itself (and we never do); everything accepted before the crash is still delivered.',
+    reroute: 'any',
+    timing: (mode) =>
+      standardTiming(mode, { faultMs: mode.quick ? 3_000 : 8_000, recoveryMs: mode.quick ? 6_000 : 15_000 }),
+    thresholds: () => ({
+      ...BASE_THRESHOLDS,
+      maxFallbackPct: 100,
+      maxDuplicates: 'in-flight',
+      maxRecoveryMs: 10_000,
+    }),
+    inject: async (system) => {
+      await system.redis.kill('SIGKILL');
+    },
+    clear: (system) => system.redis.restart(),
+  },
+  {
+    name: 'ingress-restart',
+    number: '7',
+    title: 'One of two hook-ingress instances restarted',
+    what: 'hook-ingress 1 of 2 gets SIGTERM mid-load (it finishes the hooks it is serving), stays down briefly, and starts again. The load balancer sends new hooks to the other one; Okta notices nothing.',
+    reroute: 'any',
+    timing: (mode) =>
+      standardTiming(mode, { faultMs: mode.quick ? 3_000 : 8_000, recoveryMs: mode.quick ? 4_000 : 10_000 }),
+    thresholds: () => ({ ...BASE_THRESHOLDS, maxRerouteMs: 2_000 }),
+    inject: async (system) => {
+      await system.ingresses[0]?.stop('SIGTERM', 10_000);
+    },
+    clear: async (system) => {
+      await system.ingresses[0]?.start();
+    },
+  },
+  {
+    name: 'slow-provider',
+    number: '8',
+    title: 'Primary provider slow (2.6 s per request)',
+    what: 'Twilio takes 2.6 s to answer: longer than the 2 s answer budget, shorter than the 5 s provider timeout. Okta must hear PENDING inside its 3 s window, and Twilio still delivers every code, once. Codes live 30 s here.',
+    reroute: 'any',
+    expiresInMs: 30_000,
+    timing: (mode) => standardTiming(mode),
+    thresholds: () => ({ ...BASE_THRESHOLDS, minFaultPendingPct: 90 }),
+    inject: (system) => system.setSimFaults({ latencyMs: 2_600 }, 'twilio'),
+    clear: (system) => system.setSimFaults(null, 'twilio'),
+  },
+];
+
+export const SCENARIO_NAMES: readonly string[] = SCENARIOS.map((s) => s.name);
