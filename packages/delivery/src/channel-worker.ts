@@ -1,11 +1,21 @@
 import type { Server } from 'node:http';
 import { decodeKey } from '@byot/config';
-import { type Channel, QUEUES, type SendJob } from '@byot/contracts';
+import {
+  type Channel,
+  QUEUES,
+  RECEIPT_DEADLINE_JOB,
+  type ReceiptDeadline,
+  type SendJob,
+  type StatusEvent,
+} from '@byot/contracts';
 import type { Logger } from '@byot/observability';
 import {
+  closeQueue,
   closeRedis,
   createKeyspace,
   createRedisConnection,
+  createSendQueue,
+  createStatusQueue,
   type Keyspace,
   waitUntilReady,
 } from '@byot/redis';
@@ -17,6 +27,7 @@ import type { Redis } from 'ioredis';
 import { CircuitBreakers } from './breaker.ts';
 import type { DeliveryEvents } from './events.ts';
 import { createSendProcessor, type ProcessResult, type SendProcessorDeps } from './processor.ts';
+import { createReceiptProcessor, type ReceiptResult, ReceiptTooEarly } from './receipts.ts';
 import { DeliveryStore } from './store.ts';
 import { traceEscalations, traceRoutes, traceSendJobs } from './tracing.ts';
 
@@ -41,12 +52,15 @@ export interface ChannelWorkerEnv {
   BREAKER_FAILURE_THRESHOLD: number;
   BREAKER_WINDOW_MS: number;
   BREAKER_COOLDOWN_MS: number;
+  RECEIPT_FAILOVER: boolean;
+  RECEIPT_TIMEOUT_SECONDS: number;
+  STATUS_WORKER_CONCURRENCY: number;
 }
 
 /** What the attempt loop needs from a channel; the worker supplies the rest (store, sealer, log, retry policy). */
 export type ChannelProcessorDeps = Omit<
   SendProcessorDeps,
-  'store' | 'sealer' | 'log' | 'retry' | 'attemptStaleAfterMs' | 'breakers'
+  'store' | 'sealer' | 'log' | 'retry' | 'attemptStaleAfterMs' | 'breakers' | 'events' | 'receiptDeadline'
 >;
 
 export interface ChannelWorkerShared {
@@ -83,6 +97,8 @@ export interface ChannelWorkerOptions {
 
 export interface ChannelWorker {
   worker: Worker<SendJob, ProcessResult>;
+  /** The status-queue consumer: the delivery ledger and receipt-driven failover. */
+  receiptWorker: Worker<StatusEvent | ReceiptDeadline, ReceiptResult>;
   connection: Redis;
   store: DeliveryStore;
   health: Server;
@@ -136,6 +152,12 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
   options.metrics?.observeBreakers(() =>
     breakers.snapshot(untraced.routes.map((r) => ({ provider: r.provider, channel: options.channel }))),
   );
+  const sendQueues = {
+    sms: createSendQueue('sms', connection, keyspace),
+    voice: createSendQueue('voice', connection, keyspace),
+  };
+  const statusQueue = createStatusQueue(connection, keyspace);
+  const receiptTimeoutMs = env.RECEIPT_TIMEOUT_SECONDS * 1000;
 
   const processor = createSendProcessor({
     store,
@@ -154,6 +176,18 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
       channelDeps.onAttempt?.(event);
       options.events?.attempt?.(event);
     },
+    ...(options.events ? { events: options.events } : {}),
+    ...(receiptTimeoutMs > 0
+      ? {
+          receiptDeadline: {
+            afterMs: receiptTimeoutMs,
+            schedule: async (check: { provider: string; providerMessageId: string }, afterMs: number) => {
+              const data: ReceiptDeadline = { version: 1, kind: 'receipt-deadline', ...check };
+              await statusQueue.add(RECEIPT_DEADLINE_JOB, data, { delay: afterMs });
+            },
+          },
+        }
+      : {}),
   });
 
   const worker = new Worker<SendJob, ProcessResult>(queue, traceSendJobs(queue, processor, options.metrics), {
@@ -171,10 +205,37 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   worker.on('failed', (job, err) => log.error({ jobId: job?.id, err }, 'job failed unexpectedly'));
 
+  // Every channel worker also consumes the status queue: receipts of SMS and calls alike, whichever replica.
+  const receiptWorker = new Worker<StatusEvent | ReceiptDeadline, ReceiptResult>(
+    QUEUES.status,
+    createReceiptProcessor({
+      store,
+      log,
+      queues: sendQueues,
+      minUsefulLifetimeMs: env.MIN_OTP_LIFETIME_MS,
+      failover: env.RECEIPT_FAILOVER,
+      ...(options.events ? { events: options.events } : {}),
+    }),
+    {
+      connection,
+      prefix: keyspace.prefix,
+      concurrency: env.STATUS_WORKER_CONCURRENCY,
+      maxStalledCount: 3,
+      lockDuration: 15_000,
+      stalledInterval: 5_000,
+      autorun: false,
+    },
+  );
+  receiptWorker.on('error', (err) => log.error({ err }, 'receipt worker error'));
+  receiptWorker.on('failed', (job, err) => {
+    if (err instanceof ReceiptTooEarly || err?.name === 'ReceiptTooEarly') return; // retried by BullMQ
+    log.error({ jobId: job?.id, err }, 'status job failed');
+  });
+
   const health = await startHealthServer({
     port: env.HEALTH_PORT,
     host: env.HEALTH_HOST,
-    ready: async () => connection.status === 'ready' && worker.isRunning(),
+    ready: async () => connection.status === 'ready' && worker.isRunning() && receiptWorker.isRunning(),
     routes: {
       ...options.metrics?.routes,
       // Breaker state of this channel's providers, as every replica sees it (shared in Redis).
@@ -193,6 +254,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     log.warn({ err }, 'redis not ready yet; the worker will wait'),
   );
   void worker.run();
+  void receiptWorker.run();
   log.info(
     {
       queue,
@@ -209,7 +271,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
         name: 'drain in-flight sends',
         run: async () => {
           // close() stops fetching new jobs and waits for running ones; it has no deadline of its own.
-          const drained = worker.close();
+          const drained = Promise.all([worker.close(), receiptWorker.close()]);
           const timedOut = await Promise.race([
             drained.then(() => false),
             new Promise<boolean>((resolve) => setTimeout(() => resolve(true), env.SHUTDOWN_DRAIN_MS).unref()),
@@ -219,8 +281,9 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
               { drainMs: env.SHUTDOWN_DRAIN_MS },
               'drain deadline passed; in-flight jobs will be redelivered',
             );
-            await worker.close(true);
+            await Promise.all([worker.close(true), receiptWorker.close(true)]);
           }
+          await Promise.all([...Object.values(sendQueues), statusQueue].map((q) => closeQueue(q)));
         },
       },
       {
@@ -244,5 +307,5 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     },
   );
 
-  return { worker, connection, store, health, shutdown };
+  return { worker, receiptWorker, connection, store, health, shutdown };
 }

@@ -1,9 +1,12 @@
 import { oktaError } from '@byot/contracts';
+import type { DeliveryStore } from '@byot/delivery';
 import type { Logger } from '@byot/observability';
-import express, { type Express } from 'express';
+import type { HookAnswerLabel } from '@byot/telemetry';
+import express, { type Express, type Response } from 'express';
 import type { HookAuthenticator } from './auth/hook-authenticator.ts';
 import { type CallbackDeps, callbacksRouter } from './callbacks/index.ts';
 import type { Dispatcher } from './delivery/dispatcher.ts';
+import { deliveryLookupRouter } from './http/delivery-lookup-route.ts';
 import { errorHandler } from './http/errors.ts';
 import { telephonyRoute } from './http/telephony-route.ts';
 import type { ParseSettings } from './okta/parse-hook.ts';
@@ -19,6 +22,10 @@ export interface AppDeps {
   isReady: () => Promise<boolean>;
   /** Provider status callbacks (CALLBACK_PATHS); without them those paths answer 404. */
   callbacks?: CallbackDeps;
+  /** Counts each hook answer (byot_hook_answers_total and its duration) once the response is finished. */
+  metrics?: { hookAnswered(answer: HookAnswerLabel, requestType: string, seconds: number): void };
+  /** The delivery lookup for support staff (GET /v1/deliveries/:eventId); absent (no ADMIN_TOKEN): 404. */
+  deliveryLookup?: { store: DeliveryStore; adminToken: string };
 }
 
 export const TELEPHONY_HOOK_PATH = '/v1/okta/telephony';
@@ -43,6 +50,7 @@ export function createApp(deps: AppDeps): Express {
     (_req, res, next) => {
       res.locals.receivedAt = Date.now();
       res.locals.startedAt = performance.now();
+      if (deps.metrics) countAnswer(res, deps.metrics);
       next();
     },
     // Authenticate before reading the body: an unauthenticated caller costs us no JSON parsing.
@@ -68,10 +76,33 @@ export function createApp(deps: AppDeps): Express {
   );
 
   if (deps.callbacks) app.use(callbacksRouter(deps.callbacks));
+  if (deps.deliveryLookup) app.use(deliveryLookupRouter({ ...deps.deliveryLookup, log: deps.log }));
 
   app.use((_req, res) => {
     res.status(404).json(oktaError('Not found'));
   });
   app.use(errorHandler(deps.log));
   return app;
+}
+
+/**
+ * Okta's view of an answer: a 200 carries our status; any other status makes Okta send the code itself (503 is
+ * how we ask for that); a 4xx is a refusal (authentication, body). Counted on 'finish', so every path counts.
+ */
+function countAnswer(res: Response, metrics: NonNullable<AppDeps['metrics']>): void {
+  res.once('finish', () => {
+    const label = res.locals.answerLabel as string | undefined;
+    const answer: HookAnswerLabel =
+      res.statusCode === 200
+        ? label === 'SUCCESSFUL'
+          ? 'successful'
+          : label === 'FAILED'
+            ? 'failed'
+            : 'pending'
+        : res.statusCode >= 500
+          ? 'okta_fallback'
+          : 'rejected';
+    const seconds = (performance.now() - (res.locals.startedAt as number)) / 1000;
+    metrics.hookAnswered(answer, (res.locals.requestType as string | undefined) ?? 'unknown', seconds);
+  });
 }

@@ -13,7 +13,7 @@ export interface HookAuthenticator {
   authenticate(headers: IncomingHttpHeaders): Promise<AuthResult>;
 }
 
-function digest(value: string): Buffer {
+export function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
