@@ -1,5 +1,14 @@
 import { createPublicKey } from 'node:crypto';
-import { adminEnv, deliveryEnv, loggingEnv, port, publicUrlEnv, redisEnv, sealingEnv } from '@byot/config';
+import {
+  adminEnv,
+  booleanFromEnv,
+  deliveryEnv,
+  loggingEnv,
+  port,
+  publicUrlEnv,
+  redisEnv,
+  sealingEnv,
+} from '@byot/config';
 import { z } from 'zod';
 
 /** SendGrid's event-webhook verification key as its settings page shows it: Base64 of an EC P-256 SPKI (DER). */
@@ -21,6 +30,11 @@ export const ingressEnvSchema = z.object({
   ...publicUrlEnv,
   ...deliveryEnv,
   ...adminEnv,
+  /** The admin port: GET /metrics, and the queue dashboard at /queues when ADMIN_TOKEN is set. Never the hook port. */
+  ADMIN_PORT: port(9100),
+  ADMIN_HOST: z.string().default('0.0.0.0'),
+  /** Lets the queue dashboard retry, promote and clean jobs; off: it only reads. */
+  ADMIN_DASHBOARD_ACTIONS: booleanFromEnv.default(false),
   /** The header Okta sends the shared secret in (Okta's "Authentication field"). */
   OKTA_HOOK_AUTH_HEADER: z
     .string()

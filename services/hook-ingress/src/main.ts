@@ -1,3 +1,4 @@
+import './instrumentation.ts';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { decodeKey, loadConfigOrExit } from '@byot/config';
@@ -13,8 +14,10 @@ import {
   startQueueJanitor,
   waitUntilReady,
 } from '@byot/redis';
-import { installShutdown } from '@byot/runtime';
+import { installShutdown, listeningPort as listeningPortOf } from '@byot/runtime';
 import { sealerFromConfig } from '@byot/sealing';
+import { ByotMetrics, currentTracing, queuePollIntervalMs } from '@byot/telemetry';
+import { createAdminApp } from './admin/admin-app.ts';
 import { createApp, TELEPHONY_HOOK_PATH } from './app.ts';
 import { HeaderSecretAuthenticator } from './auth/hook-authenticator.ts';
 import { QueueStatusSink } from './callbacks/index.ts';
@@ -23,6 +26,7 @@ import { Dispatcher } from './delivery/dispatcher.ts';
 
 const config = loadConfigOrExit(ingressEnvSchema, 'hook-ingress');
 const log = createLogger({ service: 'hook-ingress', level: config.LOG_LEVEL });
+const metrics = new ByotMetrics({ service: 'hook-ingress' });
 const keyspace = createKeyspace(config.REDIS_KEY_PREFIX, config.REDIS_CLUSTER_HASH_TAG);
 
 // Producer semantics: fail fast, so Okta can fall back while Redis is away (see @byot/redis connections.ts).
@@ -79,6 +83,7 @@ const app = createApp({
   budgetMs: config.HOOK_RESPONSE_BUDGET_MS,
   maxBodyBytes: config.HOOK_MAX_BODY_BYTES,
   log,
+  metrics,
   callbacks: {
     sink: new QueueStatusSink(statusQueue, {
       connected: () => producer.status === 'ready',
@@ -106,6 +111,15 @@ const server = createServer(app);
 server.keepAliveTimeout = 5_000;
 server.headersTimeout = 10_000;
 server.requestTimeout = 10_000;
+// The operators' port, apart from the hook: /metrics for Prometheus and, with ADMIN_TOKEN, the queue dashboard.
+const adminServer = createServer(
+  createAdminApp({
+    metrics,
+    token: config.ADMIN_TOKEN,
+    queues: [...Object.values(queues), statusQueue],
+    allowActions: config.ADMIN_DASHBOARD_ACTIONS,
+  }),
+);
 
 try {
   // Start even if Redis is down: the hook then answers "fall back" at once instead of timing out (and /readyz says so).
@@ -117,6 +131,8 @@ try {
   void outcomes.start().catch((err) => log.warn({ err }, 'outcome subscription failed'));
   server.listen(config.PORT, config.HOST);
   await once(server, 'listening');
+  adminServer.listen(config.ADMIN_PORT, config.ADMIN_HOST);
+  await once(adminServer, 'listening');
 } catch (error) {
   log.fatal({ err: error }, 'hook-ingress failed to start');
   process.exit(1);
@@ -129,6 +145,8 @@ log.info(
     hookPath: TELEPHONY_HOOK_PATH,
     budgetMs: config.HOOK_RESPONSE_BUDGET_MS,
     keyPrefix: keyspace.prefix,
+    adminPort: listeningPortOf(adminServer),
+    queueDashboard: config.ADMIN_TOKEN !== undefined,
     callbacks: {
       // Twilio signs the exact public URL it calls: without PUBLIC_BASE_URL its callbacks cannot be verified.
       twilio: config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined,
@@ -156,6 +174,12 @@ const stopJanitor = startQueueJanitor(
       : log.warn({ queue, removed }, 'removed send jobs whose codes expired unsent'),
 );
 
+// Queue depth for byot_queue_jobs (the autoscaling signal), polled by every ingress instance.
+const stopQueueMetrics = metrics.observeQueues(
+  [...Object.values(queues), statusQueue],
+  queuePollIntervalMs(),
+);
+
 installShutdown(
   [
     {
@@ -163,6 +187,7 @@ installShutdown(
       run: async () => {
         shuttingDown = true;
         stopJanitor();
+        stopQueueMetrics();
         // Stops accepting; in-flight hooks finish (each is bounded by the budget). Keep-alive connections are
         // closed as soon as they fall idle, rather than after keepAliveTimeout.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -182,6 +207,15 @@ installShutdown(
       name: 'disconnect redis',
       run: async () => void (await Promise.all([closeRedis(subscriber), closeRedis(producer)])),
     },
+    {
+      name: 'close admin port',
+      run: () =>
+        new Promise<void>((resolve) => {
+          adminServer.close(() => resolve());
+          adminServer.closeAllConnections();
+        }),
+    },
+    { name: 'flush traces', run: () => currentTracing().shutdown() },
     { name: 'flush logs', run: async () => log.flush() },
   ],
   { log, deadlineMs: config.HOOK_RESPONSE_BUDGET_MS + 5_000 },

@@ -10,6 +10,7 @@ import type { DeliveryStore, OutcomeListener } from '@byot/delivery';
 import type { Logger } from '@byot/observability';
 import type { SendQueue } from '@byot/redis';
 import type { Sealer } from '@byot/sealing';
+import { traceCarrier } from '@byot/telemetry';
 import type { AcceptedHook } from '../okta/parse-hook.ts';
 
 export type DispatchResult =
@@ -104,6 +105,8 @@ export class Dispatcher {
       phoneMasked: hook.phoneMasked,
       ...(hook.phoneCountry ? { phoneCountry: hook.phoneCountry } : {}),
       sealed: this.#deps.sealer.sealJson(secrets, hook.eventId),
+      // The hook's trace context: the worker's spans (and a resend's) join this trace.
+      ...withTrace(traceCarrier()),
     };
   }
 
@@ -132,6 +135,10 @@ export class Dispatcher {
     };
     void attempt(0);
   }
+}
+
+function withTrace(trace: Record<string, string> | undefined): { trace?: Record<string, string> } {
+  return trace ? { trace } : {};
 }
 
 class TimeoutError extends Error {

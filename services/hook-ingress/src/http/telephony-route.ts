@@ -43,6 +43,9 @@ export function telephonyRoute(deps: TelephonyRouteDeps) {
       }
     }
 
+    // For the hook-answer metrics, counted when the response is finished (see app.ts).
+    res.locals.answerLabel = answer.label;
+    if (hook) res.locals.requestType = REQUEST_TYPE_LABEL[hook.requestType];
     res.status(answer.httpStatus).json(answer.body);
     deps.log.info(
       {
