@@ -9,6 +9,7 @@ describe('parseArgs', () => {
       only: [...BENCHMARK_IDS],
       outDir: undefined,
       rate: undefined,
+      profile: false,
       help: false,
     });
   });
@@ -30,7 +31,8 @@ describe('parseArgs', () => {
     assert.throws(() => parseArgs(['--only', '--quick']), /--only needs a value/);
   });
 
-  it('recognises --help', () => {
+  it('recognises --help and --profile', () => {
     assert.equal(parseArgs(['--help']).help, true);
+    assert.equal(parseArgs(['--profile']).profile, true);
   });
 });

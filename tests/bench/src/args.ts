@@ -11,15 +11,18 @@ export interface BenchOptions {
   outDir: string | undefined;
   /** Hooks per second for the answer-latency benchmark (default 200, or 100 in quick mode). */
   rate: number | undefined;
+  /** Run hook-ingress under --cpu-prof and rank the hook path's self time. */
+  profile: boolean;
   help: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only ${BENCHMARK_IDS.join(',')}] [--rate N] [--out DIR]
+export const USAGE = `usage: npm run bench -- [--quick] [--only ${BENCHMARK_IDS.join(',')}] [--rate N] [--out DIR] [--profile]
 
   --quick     short phases (about two minutes in all); figures are indicative only
   --only      comma-separated subset of: ${BENCHMARK_IDS.join(', ')} (memory is sampled during every run)
   --rate      hooks/s for the answer-latency benchmark (default 200; quick 100)
   --out       results folder (default tests/bench/results)
+  --profile   CPU-profile hook-ingress (node --cpu-prof) and print its top self-time functions
   --help      this text
 `;
 
@@ -33,6 +36,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     only: [...BENCHMARK_IDS],
     outDir: undefined,
     rate: undefined,
+    profile: false,
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -50,6 +54,9 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     switch (name) {
       case '--quick':
         options.quick = true;
+        break;
+      case '--profile':
+        options.profile = true;
         break;
       case '--help':
       case '-h':
