@@ -222,6 +222,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
             ...(sendgridEvents ? { SENDGRID_EVENT_PUBLIC_KEY: sendgridEvents.publicKey } : {}),
             PORT: String(port),
             HOST,
+            // The admin port (metrics, dashboard) defaults to 0.0.0.0:9100: on loopback, and free, so two systems
+            // (or a developer's `npm start`) can run side by side.
+            ADMIN_PORT: String(await getFreePort()),
+            ADMIN_HOST: HOST,
             ...options.ingressEnv,
           },
           ready: { url: `http://${HOST}:${port}/readyz` },
