@@ -55,6 +55,8 @@ const GENERATED: Record<string, () => string> = {
       publicKeyEncoding: { type: 'spki', format: 'pem' },
     }).privateKey,
   VONAGE_SIGNATURE_SECRET: () => randomBytes(24).toString('base64url'),
+  // The operators' credential: the delivery lookup and the queue dashboard.
+  ADMIN_TOKEN: () => randomBytes(32).toString('base64url'),
 };
 
 function ensureDevSecrets(): Record<string, string | undefined> {

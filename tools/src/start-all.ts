@@ -119,7 +119,10 @@ try {
     ...SANDBOX_VONAGE,
     ...pick(env, [...Object.keys(SANDBOX_VONAGE), 'VONAGE_PRIVATE_KEY', 'VONAGE_SIGNATURE_SECRET']),
   };
+  // Providers call back on the ingress, as they would on its public URL: receipts drive the ledger and failover.
+  const publicBaseUrl = env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${ports.ingress}`;
   const workerProviders = {
+    PUBLIC_BASE_URL: publicBaseUrl,
     ...vonageSandbox,
     SMS_PROVIDERS: env.SMS_PROVIDERS ?? 'twilio,vonage',
     VOICE_PROVIDERS: env.VOICE_PROVIDERS ?? 'twilio,vonage',
@@ -169,7 +172,14 @@ try {
     {
       name: 'hook-ingress',
       entry: 'services/hook-ingress/src/main.ts',
-      env: { ...common, PORT: String(ports.ingress) },
+      env: {
+        ...common,
+        PORT: String(ports.ingress),
+        PUBLIC_BASE_URL: publicBaseUrl,
+        // Verifies the simulator's signed status callbacks, as the real providers' would be.
+        TWILIO_AUTH_TOKEN: twilioSandbox.TWILIO_AUTH_TOKEN,
+        ...pick(vonageSandbox, ['VONAGE_SIGNATURE_SECRET']),
+      },
       readyUrl: `http://127.0.0.1:${ports.ingress}/readyz`,
     },
   ];
@@ -188,6 +198,8 @@ try {
       `  Inbox:        ${simUrl}/   (the simulated phone: every SMS and call lands here)`,
       `  Try it:       npm run preview -- --phone +14155550123`,
       `  By voice:     npm run preview -- --phone +14155550123 --channel voice --locale fr-FR`,
+      `  Delivery:     curl -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:${ports.ingress}/v1/deliveries/<eventId>`,
+      '                (ADMIN_TOKEN in .data/dev-secrets.env; the ledger: attempts, receipts, delivery latency)',
       `  Failover:     curl -X PUT ${simUrl}/sim/faults/twilio -H 'content-type: application/json' -d '{"down":true}'`,
       `                (then preview again: Vonage delivers; curl -X DELETE ${simUrl}/sim/faults/twilio to restore)`,
       '  Stop:         Ctrl-C',

@@ -100,6 +100,7 @@ const app = createApp({
       ? {}
       : { sendgrid: { publicKey: config.SENDGRID_EVENT_PUBLIC_KEY } }),
   },
+  ...(config.ADMIN_TOKEN === undefined ? {} : { deliveryLookup: { store, adminToken: config.ADMIN_TOKEN } }),
   isReady: async () => {
     if (shuttingDown || subscriber.status !== 'ready') return false;
     return (await producer.ping()) === 'PONG';
