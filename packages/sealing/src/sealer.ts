@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 
 /**
  * AES-256-GCM sealing of the secret parts of a send (OTP, message text, phone number) before they reach Redis.
@@ -35,12 +42,15 @@ export function createSealer(activeKey: Buffer, previousKeys: Buffer[] = []): Se
     if (key.length !== 32) throw new SealError('an AES-256-GCM key must be 32 bytes');
   }
   const activeId = keyId(activeKey);
-  const keys = new Map<string, Buffer>([[activeId, activeKey]]);
-  for (const key of previousKeys) keys.set(keyId(key), key);
+  // KeyObjects built once: given raw bytes, every createCipheriv builds one itself, which cost more than the
+  // encryption (≈ 2/3 of seal() in a CPU profile of the hook path; see ADR 0011).
+  const activeKeyObject = createSecretKey(activeKey);
+  const keys = new Map<string, KeyObject>([[activeId, activeKeyObject]]);
+  for (const key of previousKeys) keys.set(keyId(key), createSecretKey(key));
 
   function seal(plaintext: string, context: string): string {
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', activeKey, iv, { authTagLength: TAG_BYTES });
+    const cipher = createCipheriv('aes-256-gcm', activeKeyObject, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
