@@ -59,6 +59,8 @@ export interface ScenarioMetrics {
   p99Ms: number | null;
   maxMs: number | null;
   answers: AnswerMix;
+  /** Why Okta fell back: HTTP status ("503", "502") or "timeout" / "connection", with counts. */
+  fallbackReasons: Record<string, number>;
   /** The same mix for hooks sent while the fault was on. */
   faultAnswers: AnswerMix;
   /** Answered SUCCESSFUL or PENDING: we took the job of delivering. */
@@ -153,6 +155,7 @@ export function computeMetrics(input: MetricsInput): ScenarioMetrics {
   const lostEventIds: string[] = [];
   const duplicateDetails: ScenarioMetrics['duplicateDetails'] = [];
   const byProvider: Record<string, number> = {};
+  const fallbackReasons: Record<string, number> = {};
   let answeredInWindow = 0;
   let accepted = 0;
   let deliveredBeforeExpiry = 0;
@@ -170,6 +173,10 @@ export function computeMetrics(input: MetricsInput): ScenarioMetrics {
     const kind = answerKind(hook);
     answers[kind]++;
     if (hook.phase === 'fault') faultAnswers[kind]++;
+    if (kind === 'fallback') {
+      const reason = hook.error ?? String(hook.httpStatus ?? 'none');
+      fallbackReasons[reason] = (fallbackReasons[reason] ?? 0) + 1;
+    }
     if (hook.httpStatus !== undefined && hook.latencyMs !== undefined) {
       latencies.push(hook.latencyMs);
       if (hook.latencyMs <= OKTA_WINDOW_MS) answeredInWindow++;
@@ -223,6 +230,7 @@ export function computeMetrics(input: MetricsInput): ScenarioMetrics {
     p99Ms: roundOrNull(percentile(latencies, 99)),
     maxMs: roundOrNull(latencies.at(-1) ?? null),
     answers,
+    fallbackReasons,
     faultAnswers,
     accepted,
     deliveredBeforeExpiry,

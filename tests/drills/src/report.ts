@@ -152,7 +152,12 @@ export function renderMarkdown(report: RunReport): string {
             .map(([p, n]) => `${p} ${n}`)
             .join(', ') || 'none'
         }. Resent after an undelivered receipt: ${m.resentAfterReceipt}. Reported failed by the ledger: ${m.reportedFailed} ` +
-        `(ledger: ${m.ledger}). In flight at the fault: ${m.inFlightAtFault}.`,
+        `(ledger: ${m.ledger}). In flight at the fault: ${m.inFlightAtFault}.` +
+        (m.answers.fallback > 0
+          ? ` Okta fallbacks by reason: ${Object.entries(m.fallbackReasons)
+              .map(([reason, count]) => `${reason} × ${count}`)
+              .join(', ')}.`
+          : ''),
       '',
       '| check | threshold | measured | |',
       '|---|---|---|---|',

@@ -103,6 +103,12 @@ export async function runDrill(
   if (metrics.lostEventIds.length > 0) {
     notes.push(`lost eventIds (first 5): ${metrics.lostEventIds.slice(0, 5).join(', ')}`);
   }
+  for (const dup of metrics.duplicateDetails.slice(0, 3)) {
+    notes.push(
+      `duplicate: ${dup.eventId} (${dup.channel}, answered ${dup.answer}): ${dup.providers.join(' → ')}, ` +
+        `${dup.gapsMs.map((g) => `${g} ms`).join(', ')} apart`,
+    );
+  }
   const checks = evaluate(metrics, thresholds);
   const stepFailed = notes.some((n) => n.startsWith('step failed'));
   return {
@@ -124,9 +130,12 @@ async function step(what: string, action: () => Promise<void>, notes: string[]):
   try {
     await action();
   } catch (error) {
-    notes.push(
-      `step failed: ${what}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
-    );
+    // The first line says what failed; a process' last output lines (redacted logs) say why.
+    const lines = (error instanceof Error ? error.message : String(error))
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    const why = lines.length > 1 ? ` — last output: ${lines.slice(-5).join(' | ')}` : '';
+    notes.push(`step failed: ${what}: ${lines[0] ?? 'unknown error'}${why}`);
   }
 }
 

@@ -64,10 +64,16 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'provider-down',
     number: '1',
     title: 'Primary provider hard down',
-    what: 'Twilio refuses connections (its port closed), then comes back. SMS and calls must go out through Vonage at once, and return to Twilio once its breaker lets a probe through.',
+    what: 'Twilio refuses connections (its port closed, open connections cut), then comes back. SMS and calls must go out through Vonage at once, and return to Twilio once its breaker lets a probe through. A request Twilio had already accepted when its connection was cut looks failed and is sent again through Vonage (ADR 0003).',
     reroute: 'backup',
     timing: (mode) => standardTiming(mode),
-    thresholds: (mode) => ({ ...BASE_THRESHOLDS, maxRerouteMs: 3_000, maxRecoveryMs: recoveryBound(mode) }),
+    // Cutting Twilio off mid-request is ADR 0003's "provider accepted, the answer never came" window.
+    thresholds: (mode) => ({
+      ...BASE_THRESHOLDS,
+      maxDuplicates: 'in-flight',
+      maxRerouteMs: 3_000,
+      maxRecoveryMs: recoveryBound(mode),
+    }),
     inject: (system) => system.setSimFaults({ down: true }, 'twilio'),
     clear: (system) => system.setSimFaults(null, 'twilio'),
   },
@@ -145,12 +151,13 @@ export const SCENARIOS: readonly Scenario[] = [
     what: 'redis-server is killed mid-load and started again on the same port with the same append-only file. While it is down, hooks are answered at once with a non-200 so Okta sends the code itself (and we never do); everything accepted before the crash is still delivered.',
     reroute: 'any',
     timing: (mode) =>
-      standardTiming(mode, { faultMs: mode.quick ? 3_000 : 8_000, recoveryMs: mode.quick ? 6_000 : 15_000 }),
-    thresholds: () => ({
+      standardTiming(mode, { faultMs: mode.quick ? 3_000 : 8_000, recoveryMs: mode.quick ? 8_000 : 15_000 }),
+    // Recovery: Redis replays its AOF, then every client's reconnect back-off must bring it back within seconds.
+    thresholds: (mode) => ({
       ...BASE_THRESHOLDS,
       maxFallbackPct: 100,
       maxDuplicates: 'in-flight',
-      maxRecoveryMs: 10_000,
+      maxRecoveryMs: mode.quick ? 8_000 : 10_000,
     }),
     inject: async (system) => {
       await system.redis.kill('SIGKILL');

@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { computeMetrics, type MetricsInput, outstanding, percentile, reachedPerson } from './metrics.ts';
+import { isFinalStatus } from './truth.ts';
+import type { HookRecord, LedgerVerdict, ProviderDelivery } from './types.ts';
+
+const T0 = 1_000_000;
+const timeline = {
+  startedAt: T0,
+  faultAt: T0 + 10_000,
+  clearAt: T0 + 20_000,
+  loadEndAt: T0 + 30_000,
+  judgedAt: T0 + 40_000,
+};
+
+let n = 0;
+function hook(overrides: Partial<HookRecord> = {}): HookRecord {
+  n++;
+  const sentAt = overrides.sentAt ?? T0 + 1_000;
+  return {
+    eventId: `evt${n}`,
+    channel: 'sms',
+    phone: `+1415200${String(n).padStart(4, '0')}`,
+    otp: '123456',
+    phase: 'baseline',
+    sentAt,
+    expiresAt: sentAt + 300_000,
+    doneAt: sentAt + 100,
+    latencyMs: 100,
+    httpStatus: 200,
+    answer: 'SUCCESSFUL',
+    provider: 'TWILIO',
+    ...overrides,
+  };
+}
+
+function delivery(h: HookRecord, overrides: Partial<ProviderDelivery> = {}): ProviderDelivery {
+  return {
+    provider: 'twilio',
+    channel: h.channel,
+    to: h.phone,
+    text: `Your code is ${h.otp}`,
+    receivedAt: h.sentAt + 50,
+    status: 'delivered',
+    sid: `SM${n}`,
+    ...overrides,
+  };
+}
+
+function metrics(
+  hooks: HookRecord[],
+  deliveries: ProviderDelivery[],
+  extra: Partial<MetricsInput> & { ledger?: Map<string, LedgerVerdict> } = {},
+) {
+  return computeMetrics({
+    hooks,
+    deliveries,
+    ledger: new Map(),
+    timeline,
+    primary: 'twilio',
+    reroute: 'backup',
+    ...extra,
+  });
+}
+
+describe('computeMetrics', () => {
+  it('counts a clean run: every code delivered once, before expiry, inside the window', () => {
+    const hooks = [hook(), hook({ answer: 'PENDING', latencyMs: 2_000 }), hook({ channel: 'voice' })];
+    const m = metrics(
+      hooks,
+      hooks.map((h) => delivery(h)),
+    );
+    assert.equal(m.hooks, 3);
+    assert.equal(m.inWindowPct, 100);
+    assert.deepEqual(m.answers, { SUCCESSFUL: 2, PENDING: 1, FAILED: 0, fallback: 0 });
+    assert.equal(m.accepted, 3);
+    assert.equal(m.deliveredBeforeExpiry, 3);
+    assert.equal(m.lost, 0);
+    assert.equal(m.duplicates, 0);
+    assert.equal(m.deliveredAfterExpiry, 0);
+    assert.equal(m.wrongCode, 0);
+    assert.equal(m.p50Ms, 100);
+    assert.equal(m.p99Ms, 2_000);
+    assert.deepEqual(m.byProvider, { twilio: 3 });
+  });
+
+  it('matches Vonage records (digits without +) and spoken codes ("1, 2, 3, …")', () => {
+    const h = hook({ channel: 'voice' });
+    const m = metrics(
+      [h],
+      [delivery(h, { provider: 'vonage', to: h.phone.slice(1), text: 'Your code is 1, 2, 3, 4, 5, 6.' })],
+    );
+    assert.equal(m.deliveredBeforeExpiry, 1);
+    assert.equal(m.wrongCode, 0);
+  });
+
+  it('calls an accepted code that never arrived lost, unless the ledger reports it failed', () => {
+    const lost = hook();
+    const reported = hook({ answer: 'PENDING' });
+    const unknown = hook({ answer: 'PENDING' });
+    const m = metrics([lost, reported, unknown], [], {
+      ledger: new Map<string, LedgerVerdict>([
+        [reported.eventId, 'undelivered'],
+        [unknown.eventId, 'unavailable'],
+      ]),
+    });
+    assert.equal(m.lost, 2);
+    assert.deepEqual(m.lostEventIds, [lost.eventId, unknown.eventId]);
+    assert.equal(m.reportedFailed, 1);
+    assert.equal(m.ledger, 'partial');
+  });
+
+  it('a resend after an "undelivered" receipt is not a duplicate; a second delivery that arrived is', () => {
+    const resent = hook();
+    const twice = hook();
+    const m = metrics(
+      [resent, twice],
+      [
+        delivery(resent, { status: 'undelivered', errorCode: 30003 }),
+        delivery(resent, { provider: 'vonage', receivedAt: resent.sentAt + 900 }),
+        delivery(twice),
+        delivery(twice, { provider: 'vonage', receivedAt: twice.sentAt + 400 }),
+      ],
+    );
+    assert.equal(m.duplicates, 1);
+    assert.equal(m.resentAfterReceipt, 1);
+    assert.equal(m.lost, 0);
+    assert.deepEqual(m.duplicateDetails, [
+      {
+        eventId: twice.eventId,
+        channel: 'sms',
+        answer: 'SUCCESSFUL',
+        providers: ['twilio:delivered', 'vonage:delivered'],
+        gapsMs: [350],
+      },
+    ]);
+  });
+
+  it('a code Okta sent itself (non-200, timeout) that we delivered too is a duplicate', () => {
+    const refused = hook({ httpStatus: 503, answer: undefined });
+    const timedOut = hook({
+      httpStatus: undefined,
+      latencyMs: undefined,
+      error: 'timeout',
+      answer: undefined,
+    });
+    const clean = hook({ httpStatus: 503, answer: undefined });
+    const m = metrics([refused, timedOut, clean], [delivery(refused), delivery(timedOut)]);
+    assert.equal(m.answers.fallback, 3);
+    assert.equal(m.sentAfterFallback, 2);
+    assert.deepEqual(m.fallbackReasons, { '503': 2, timeout: 1 });
+    assert.equal(m.duplicates, 2);
+    assert.equal(m.accepted, 0);
+    assert.equal(m.lost, 0);
+    assert.equal(m.inWindowPct, 66.7);
+  });
+
+  it('counts acceptances after expiry and texts without the code', () => {
+    const late = hook({ expiresAt: T0 + 2_000 });
+    const wrong = hook();
+    const m = metrics(
+      [late, wrong],
+      [delivery(late, { receivedAt: T0 + 2_001 }), delivery(wrong, { text: 'Code 999999' })],
+    );
+    assert.equal(m.deliveredAfterExpiry, 1);
+    assert.equal(m.deliveredBeforeExpiry, 1);
+    assert.equal(m.lost, 0); // it did arrive, too late: counted as late, not lost
+    assert.equal(m.wrongCode, 1);
+  });
+
+  it('measures reroute (first backup delivery after the fault) and recovery (Twilio again after it)', () => {
+    const before = hook({ sentAt: T0 + 5_000 });
+    const during = hook({ sentAt: T0 + 10_500, phase: 'fault', answer: 'SUCCESSFUL', provider: 'VONAGE' });
+    const stillOpen = hook({ sentAt: T0 + 20_100, phase: 'recovery', provider: 'VONAGE' });
+    const back = hook({ sentAt: T0 + 23_000, phase: 'recovery' });
+    const m = metrics(
+      [before, during, stillOpen, back],
+      [
+        delivery(before),
+        delivery(during, { provider: 'vonage', receivedAt: T0 + 10_700 }),
+        delivery(stillOpen, { provider: 'vonage', receivedAt: T0 + 20_200 }),
+        delivery(back, { receivedAt: T0 + 23_100 }),
+      ],
+    );
+    assert.equal(m.rerouteMs, 700);
+    assert.equal(m.recoveryMs, 3_100);
+    assert.deepEqual(m.faultAnswers, { SUCCESSFUL: 1, PENDING: 0, FAILED: 0, fallback: 0 });
+  });
+
+  it('counts what was in flight at the fault', () => {
+    const inFlight = hook({ sentAt: T0 + 9_900, doneAt: T0 + 10_200 });
+    const done = hook({ sentAt: T0 + 9_000, doneAt: T0 + 9_100 });
+    const m = metrics([inFlight, done], [delivery(done, { receivedAt: T0 + 9_700 })], { reroute: 'any' });
+    assert.equal(m.inFlightAtFault, 2);
+  });
+
+  it('reports no latency percentiles and 100 % in-window for an empty drill', () => {
+    const m = metrics([], []);
+    assert.equal(m.p50Ms, null);
+    assert.equal(m.inWindowPct, 100);
+    assert.equal(m.rerouteMs, null);
+  });
+});
+
+describe('helpers', () => {
+  it('percentile is nearest-rank', () => {
+    assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50), 5);
+    assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99), 10);
+    assert.equal(percentile([7], 1), 7);
+    assert.equal(percentile([], 50), null);
+  });
+
+  it('only final failure statuses mean the person did not get it', () => {
+    for (const status of ['queued', 'sent', 'delivered', 'completed', 'accepted'])
+      assert.ok(reachedPerson({ status }), status);
+    for (const status of ['undelivered', 'failed', 'busy', 'no-answer', 'rejected', 'expired'])
+      assert.ok(!reachedPerson({ status }), status);
+  });
+
+  it('outstanding counts undelivered accepted codes and records still waiting for a final receipt', () => {
+    const waiting = hook();
+    const sent = hook();
+    const fine = hook();
+    const refused = hook({ httpStatus: 503, answer: undefined });
+    const deliveries = [delivery(sent, { status: 'sent' }), delivery(fine)];
+    assert.equal(outstanding([waiting, sent, fine, refused], deliveries, isFinalStatus), 2);
+    assert.equal(outstanding([sent, fine], [delivery(sent), delivery(fine)], isFinalStatus), 0);
+  });
+});
