@@ -29,7 +29,7 @@ import type { DeliveryEvents } from './events.ts';
 import { createSendProcessor, type ProcessResult, type SendProcessorDeps } from './processor.ts';
 import { createReceiptProcessor, type ReceiptResult, ReceiptTooEarly } from './receipts.ts';
 import { DeliveryStore } from './store.ts';
-import { traceEscalations, traceRoutes, traceSendJobs } from './tracing.ts';
+import { traceEscalations, traceReceipt, traceRoutes, traceSendJobs } from './tracing.ts';
 
 /**
  * The parsed environment a channel worker runs on: the `redisEnv`, `sealingEnv`, `deliveryEnv` and `workerEnv`
@@ -215,6 +215,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
       minUsefulLifetimeMs: env.MIN_OTP_LIFETIME_MS,
       failover: env.RECEIPT_FAILOVER,
       ...(options.events ? { events: options.events } : {}),
+      traceReceipt,
     }),
     {
       connection,

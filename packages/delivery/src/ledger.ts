@@ -52,6 +52,8 @@ export interface AttemptRef {
   eventId: string;
   /** 1-based position of the attempt in the ledger. */
   index: number;
+  /** The hook's W3C trace context, so that the receipt's span can link to the delivery's trace. */
+  trace?: { traceparent: string };
 }
 
 /** What the ledger script needs to know of a status report. */

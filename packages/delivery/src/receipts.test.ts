@@ -227,6 +227,22 @@ describe('the delivery ledger', () => {
     await h.close();
   });
 
+  it("keeps the hook's trace context with the provider id, so a receipt can link to the delivery's trace", async () => {
+    const h = harness();
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const job = { ...h.newJob(), trace: { traceparent } };
+    await h.send(job);
+    const found = await h.store.findByProviderMessage('twilio', h.sent[0]?.id as string);
+    assert.deepEqual(found, { eventId: job.eventId, index: 1, trace: { traceparent } });
+    const untraced = h.newJob();
+    await h.send(untraced);
+    assert.deepEqual(await h.store.findByProviderMessage('twilio', h.sent[1]?.id as string), {
+      eventId: untraced.eventId,
+      index: 1,
+    });
+    await h.close();
+  });
+
   it('records failed attempts that no provider accepted', async () => {
     const keyspace = createKeyspace(uniquePrefix('receipts'));
     const store = new DeliveryStore(redis, keyspace, 60_000);

@@ -25,6 +25,8 @@ export interface ReceiptProcessorDeps {
   /** False: receipts are recorded, never acted on (RECEIPT_FAILOVER=false). */
   failover: boolean;
   events?: Pick<DeliveryEvents, 'receipt' | 'delivered' | 'receiptFailover' | 'expiredUndelivered'>;
+  /** Runs the handling of one receipt inside a span linked to its delivery's trace (tracing); default: as is. */
+  traceReceipt?: <T>(ref: AttemptRef, name: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 export type ReceiptResult =
@@ -62,6 +64,11 @@ export function createReceiptProcessor(deps: ReceiptProcessorDeps) {
       );
       return { result: 'unknown-message' };
     }
+    const traced = deps.traceReceipt ?? ((_ref, _name, fn) => fn());
+    return traced(ref, `receipt ${event.provider} ${event.channel}`, () => onReceipt(ref, event));
+  };
+
+  async function onReceipt(ref: AttemptRef, event: StatusEvent): Promise<ReceiptResult> {
     const attempt = { provider: event.provider, channel: event.channel };
     const applied = await deps.store.applyReceipt(ref, event, attempt);
     if (applied.outcome === 'missing') return { result: 'unknown-message' };
@@ -111,7 +118,7 @@ export function createReceiptProcessor(deps: ReceiptProcessorDeps) {
       outcome: applied.outcome,
       ...(applied.verdict ? { verdict: applied.verdict } : {}),
     };
-  };
+  }
 
   async function onDeadline(check: ReceiptDeadline): Promise<ReceiptResult> {
     const ref = await deps.store.findByProviderMessage(check.provider, check.providerMessageId);

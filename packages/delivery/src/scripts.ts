@@ -80,7 +80,7 @@ return settle(KEYS[1])
  * record settled but its attempt missing.
  * KEYS[1] record, KEYS[2] attempts list, KEYS[3] provider-message index, KEYS[4] resend payload
  * ARGV[1..9] as SETTLE_BODY; ARGV[10] attempt entry JSON, ARGV[11] sealed job JSON (resend payload),
- * ARGV[12] otpExpiresAt (the payload's expiry), ARGV[13] hookReceivedAt
+ * ARGV[12] otpExpiresAt (the payload's expiry), ARGV[13] hookReceivedAt, ARGV[14] the hook's traceparent (or '')
  * The attempt is recorded even when the record was settled already: it was sent, the ledger must say so.
  * Returns {applied, outcomeJson in force, attempt index}.
  */
@@ -88,7 +88,9 @@ export const SETTLE_ACCEPTED = `
 ${SETTLE_BODY}
 local index = redis.call('RPUSH', KEYS[2], ARGV[10])
 redis.call('PEXPIREAT', KEYS[2], ARGV[9])
-redis.call('SET', KEYS[3], ARGV[5] .. ' ' .. index, 'PXAT', ARGV[9])
+local ref = ARGV[5] .. ' ' .. index
+if ARGV[14] ~= '' then ref = ref .. ' ' .. ARGV[14] end
+redis.call('SET', KEYS[3], ref, 'PXAT', ARGV[9])
 local result = settle(KEYS[1])
 if result[1] == 1 then
   redis.call('HSETNX', KEYS[1], 'hookReceivedAt', ARGV[13])

@@ -156,6 +156,8 @@ export class DeliveryStore {
       JSON.stringify(job),
       job.otpExpiresAt,
       job.receivedAt,
+      // W3C traceparent is [0-9a-f-]: safe as the index value's last space-separated field.
+      traceparentOf(job),
     )) as [number, string, number];
     return {
       applied: applied === 1,
@@ -177,8 +179,13 @@ export class DeliveryStore {
   /** Which delivery and attempt a provider's message id belongs to (undefined: not ours, or not recorded yet). */
   async findByProviderMessage(provider: string, providerMessageId: string): Promise<AttemptRef | undefined> {
     const value = await this.#redis.get(this.#keyspace.providerMessage(provider, providerMessageId));
-    const match = value ? /^(.+) (\d+)$/.exec(value) : null;
-    return match ? { eventId: match[1] as string, index: Number(match[2]) } : undefined;
+    const match = value ? /^(\S+) (\d+)(?: ([0-9a-f-]+))?$/.exec(value) : null;
+    if (!match) return undefined;
+    return {
+      eventId: match[1] as string,
+      index: Number(match[2]),
+      ...(match[3] ? { trace: { traceparent: match[3] } } : {}),
+    };
   }
 
   /** Records a status report (or our own "no receipt in time" verdict) against its attempt. */
@@ -320,3 +327,9 @@ export type ReceiptApplication =
       hookReceivedAt?: number;
       deliveredAt?: number;
     };
+
+/** The hook's traceparent when well-formed (W3C: [0-9a-f-]), safe as the index value's last field; else ''. */
+function traceparentOf(job: SendJob): string {
+  const value = job.trace?.traceparent ?? '';
+  return /^[0-9a-f-]{1,64}$/.test(value) ? value : '';
+}

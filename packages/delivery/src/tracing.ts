@@ -1,6 +1,7 @@
 import type { SendJob } from '@byot/contracts';
-import { type ByotMetrics, inSpan, SpanKind, type TraceCarrier } from '@byot/telemetry';
+import { type ByotMetrics, inSpan, linkTo, SpanKind, type TraceCarrier } from '@byot/telemetry';
 import { DelayedError, type Job } from 'bullmq';
+import type { AttemptRef } from './ledger.ts';
 import type { Escalation, Route } from './processor.ts';
 
 /** The hook's trace context from a job, if it carries a well-formed one (a job is data from Redis). */
@@ -62,5 +63,22 @@ export function traceEscalations(escalations: Escalation[] | undefined): Escalat
           escalation.run(job, secrets),
         ),
     }),
+  );
+}
+
+/**
+ * A status callback is handled long after the hook's trace ended: its span starts a trace of its own, linked to
+ * the delivery's (the hook's context, kept in the provider-message index), so one click leads from either to the other.
+ */
+export function traceReceipt<T>(ref: AttemptRef, name: string, fn: () => Promise<T>): Promise<T> {
+  return inSpan(
+    name,
+    {
+      kind: SpanKind.CONSUMER,
+      parent: undefined,
+      links: linkTo(ref.trace),
+      attributes: { 'messaging.system': 'bullmq', 'byot.attempt': ref.index },
+    },
+    fn,
   );
 }
