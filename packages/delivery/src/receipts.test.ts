@@ -389,6 +389,33 @@ describe('receipt-driven failover', () => {
     await h.close();
   });
 
+  it('calls again through the next voice provider when nobody answered the first call', async () => {
+    const h = harness();
+    const job = h.newJob(300_000, 'voice');
+    await h.send(job);
+    const call = h.sent[0]?.id as string;
+    await h.receipt('twilio', call, 'ringing', 'ringing', { channel: 'voice', sequence: 1 });
+    const result = await h.receipt('twilio', call, 'no-answer', 'no-answer', {
+      channel: 'voice',
+      sequence: 2,
+    });
+    assert.equal(result.result, 'rerouted');
+    assert.equal(await h.queues.sms.count(), 0, 'a voice resend stays on the voice queue');
+    const results = await h.drain('voice');
+    assert.equal(results[0]?.result, 'accepted');
+    assert.deepEqual(
+      h.sent.map((s) => s.provider),
+      ['twilio', 'vonage'],
+    );
+    await h.receipt('vonage', h.sent[1]?.id as string, 'answered', 'answered', { channel: 'voice' });
+    const ledger = await h.store.getLedger(job.eventId);
+    assert.ok(ledger);
+    const view = ledgerView(ledger.record, ledger.attempts);
+    assert.equal(view.delivery, 'delivered');
+    assert.equal(view.reroutedAfter, 'twilio voice no-answer');
+    await h.close();
+  });
+
   it('records a receipt that comes too late and sends nothing', async () => {
     const h = harness();
     const job = h.newJob(6_000); // 6 s left; resends need 5 s of life
