@@ -144,6 +144,12 @@ function harness(options: { providers?: string[]; escalations?: Escalation[]; fa
     return receipts(asJob(event, `${provider}.sms`) as Job<StatusEvent | ReceiptDeadline>);
   }
 
+  /** The "no receipt in time" check the worker schedules when a provider accepts, come due. */
+  function deadline(provider: string, providerMessageId: string): Promise<ReceiptResult> {
+    const check: ReceiptDeadline = { version: 1, kind: 'receipt-deadline', provider, providerMessageId };
+    return receipts(asJob(check, RECEIPT_DEADLINE_JOB) as Job<StatusEvent | ReceiptDeadline>);
+  }
+
   /** Runs every waiting send job of a queue through the send loop, as a worker would. */
   async function drain(channel: Channel): Promise<ProcessResult[]> {
     const jobs = await queues[channel].getJobs(['waiting', 'prioritized']);
@@ -156,7 +162,7 @@ function harness(options: { providers?: string[]; escalations?: Escalation[]; fa
   }
 
   const close = () => Promise.all(Object.values(queues).map((q) => closeQueue(q)));
-  return { store, queues, sent, send, newJob, receipt, receipts, asJob, drain, observed, close };
+  return { store, queues, sent, send, newJob, receipt, deadline, receipts, asJob, drain, observed, close };
 }
 
 describe('the delivery ledger', () => {
@@ -450,15 +456,7 @@ describe('receipt-driven failover', () => {
     await h.send(job);
     const first = h.sent[0]?.id as string;
     await h.receipt('twilio', first, 'sent');
-    const deadline: ReceiptDeadline = {
-      version: 1,
-      kind: 'receipt-deadline',
-      provider: 'twilio',
-      providerMessageId: first,
-    };
-    const result = await h.receipts(
-      h.asJob(deadline, RECEIPT_DEADLINE_JOB) as Job<StatusEvent | ReceiptDeadline>,
-    );
+    const result = await h.deadline('twilio', first);
     assert.equal(result.result, 'rerouted');
     await h.drain('sms');
     assert.deepEqual(
@@ -478,15 +476,7 @@ describe('receipt-driven failover', () => {
     await h.send(job);
     const first = h.sent[0]?.id as string;
     await h.receipt('twilio', first, 'delivered');
-    const deadline: ReceiptDeadline = {
-      version: 1,
-      kind: 'receipt-deadline',
-      provider: 'twilio',
-      providerMessageId: first,
-    };
-    const result = await h.receipts(
-      h.asJob(deadline, RECEIPT_DEADLINE_JOB) as Job<StatusEvent | ReceiptDeadline>,
-    );
+    const result = await h.deadline('twilio', first);
     assert.equal(result.result, 'not-rerouted');
     await h.close();
   });
