@@ -1,5 +1,6 @@
 import {
   type DeliveryOutcome,
+  REQUEST_TYPE_LABEL,
   type SendJob,
   type SendSecrets,
   sendJobSchema,
@@ -99,8 +100,11 @@ export function createSendProcessor(deps: SendProcessorDeps) {
 
   return async (job: Job<SendJob>, token?: string): Promise<ProcessResult> => {
     const data = sendJobSchema.parse(job.data);
+    // On every line of this run: what an on-call engineer filters by (the event, the kind of request, the number
+    // masked, the job).
     const context = {
       eventId: data.eventId,
+      requestType: REQUEST_TYPE_LABEL[data.requestType],
       channel: data.channel,
       phoneMasked: data.phoneMasked,
       jobId: job.id,

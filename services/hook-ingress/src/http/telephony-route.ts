@@ -59,6 +59,7 @@ export function telephonyRoute(deps: TelephonyRouteDeps) {
         httpStatus: answer.httpStatus,
         provider: answer.result?.provider,
         transactionId: answer.result?.transactionId,
+        reason: answer.reason,
         elapsedMs: Math.round(performance.now() - started),
       },
       'hook answered',

@@ -15,6 +15,8 @@ export interface OktaAnswer {
   /** SUCCESSFUL | PENDING | FAILED | FALLBACK | ERROR */
   label: string;
   result?: OktaActionResult;
+  /** Why it is not a success (a refusal, a failure, a fallback), for the hook's log line. */
+  reason?: string;
 }
 
 export function answerForRejection(rejection: HookRejection): OktaAnswer {
@@ -24,9 +26,14 @@ export function answerForRejection(rejection: HookRejection): OktaAnswer {
       ...(rejection.eventId ? { transactionId: deliveryIdFor(rejection.eventId) } : {}),
       transactionMetadata: `${rejection.reason}: ${rejection.summary}`,
     };
-    return { httpStatus: 200, body: oktaCommands(result), label: 'FAILED', result };
+    return { httpStatus: 200, body: oktaCommands(result), label: 'FAILED', result, reason: rejection.reason };
   }
-  return { httpStatus: 400, body: oktaError(rejection.summary, rejection.causes), label: 'ERROR' };
+  return {
+    httpStatus: 400,
+    body: oktaError(rejection.summary, rejection.causes),
+    label: 'ERROR',
+    reason: rejection.reason,
+  };
 }
 
 /**
@@ -40,6 +47,7 @@ export function fallbackAnswer(reason: string): OktaAnswer {
       { errorSummary: reason, reason },
     ]),
     label: 'FALLBACK',
+    reason,
   };
 }
 
@@ -51,5 +59,13 @@ export function answerForDispatch(result: DispatchResult, elapsedMs: number): Ok
     elapsedMs,
   );
   if (!action) return fallbackAnswer('fallback');
-  return { httpStatus: 200, body: oktaCommands(action), label: action.status, result: action };
+  const failure =
+    result.kind === 'settled' && result.outcome.kind === 'failed' ? result.outcome.reason : undefined;
+  return {
+    httpStatus: 200,
+    body: oktaCommands(action),
+    label: action.status,
+    result: action,
+    ...(failure === undefined ? {} : { reason: failure }),
+  };
 }
