@@ -88,4 +88,4 @@ function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'error';
 }
 
-export { SpanKind };
+export { SpanKind, SpanStatusCode };

@@ -10,7 +10,7 @@ import type { DeliveryStore, OutcomeListener } from '@byot/delivery';
 import type { Logger } from '@byot/observability';
 import type { SendQueue } from '@byot/redis';
 import type { Sealer } from '@byot/sealing';
-import { traceCarrier } from '@byot/telemetry';
+import { inSpan, SpanKind, traceCarrier } from '@byot/telemetry';
 import type { AcceptedHook } from '../okta/parse-hook.ts';
 
 export type DispatchResult =
@@ -56,9 +56,24 @@ export class Dispatcher {
       return { kind: 'fallback', reason: 'queue-unreachable', deliveryId };
     }
     const wait = outcomes.register(hook.eventId);
+    const queue = queues[hook.channel];
     try {
       await withTimeout(
-        queues[hook.channel].add('send', job, { jobId: jobIdFor(hook.eventId) }),
+        // A producer span around the add, whose context the job carries: the worker's span is its child, and the
+        // trace reads hook → enqueue → worker → provider (ADR 0008).
+        inSpan(
+          `${queue.name} publish`,
+          {
+            kind: SpanKind.PRODUCER,
+            attributes: {
+              'messaging.system': 'bullmq',
+              'messaging.operation.type': 'send',
+              'messaging.destination.name': queue.name,
+            },
+          },
+          () =>
+            queue.add('send', { ...job, ...withTrace(traceCarrier()) }, { jobId: jobIdFor(hook.eventId) }),
+        ),
         this.#deps.enqueueTimeoutMs,
         'enqueue',
       );
@@ -105,8 +120,8 @@ export class Dispatcher {
       phoneMasked: hook.phoneMasked,
       ...(hook.phoneCountry ? { phoneCountry: hook.phoneCountry } : {}),
       sealed: this.#deps.sealer.sealJson(secrets, hook.eventId),
-      // The hook's trace context: the worker's spans (and a resend's) join this trace.
-      ...withTrace(traceCarrier()),
+      // The trace context is added at the add, inside the producer span: the worker's spans (and a resend's)
+      // join this trace.
     };
   }
 
