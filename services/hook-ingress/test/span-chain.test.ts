@@ -1,5 +1,6 @@
-// Tracing first, as main.ts does: the instrumentations must be in before Express, ioredis and axios load.
-
+// Tracing first, as main.ts does: the instrumentations must be in before Express, ioredis and axios load (a
+// side-effect import, which import sorting leaves first; the exporter is imported again below).
+import './support/test-tracing.ts';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
