@@ -291,15 +291,20 @@ describe('one Okta hook, one trace (in-memory exporter, the real tracing bootstr
 
     // hook-ingress: the HTTP server span is the root; the producer span sits under it (through Express's
     // handler span) and holds the BullMQ add, a Redis script call.
-    const server = only(
-      (s) => inTrace(s) && s.kind === SpanKind.SERVER && s.name === 'POST /v1/okta/telephony',
-      'hook server span',
+    // Spans end as their work ends, not in order: wait for each one the assertions need (eventually).
+    const server = await eventually(() =>
+      only(
+        (s) => inTrace(s) && s.kind === SpanKind.SERVER && s.name === 'POST /v1/okta/telephony',
+        'hook server span',
+      ),
     );
     assert.equal(parentOf(server), undefined);
     assert.equal(server.attributes['http.response.status_code'], 200);
     const publish = only((s) => inTrace(s) && s.name === 'sms-send publish', 'producer span');
     assert.equal(publish.kind, SpanKind.PRODUCER);
-    const handler = only((s) => idOf(s) === parentOf(publish), 'parent of the producer span');
+    const handler = await eventually(() =>
+      only((s) => idOf(s) === parentOf(publish), 'parent of the producer span'),
+    );
     assert.equal(parentOf(handler), idOf(server));
     const enqueue = only((s) => parentOf(s) === idOf(publish) && s.kind === SpanKind.CLIENT, 'enqueue span');
     assert.equal(enqueue.kind, SpanKind.CLIENT);
@@ -322,7 +327,9 @@ describe('one Okta hook, one trace (in-memory exporter, the real tracing bootstr
     assert.equal(call.attributes['http.response.status_code'], 201);
     assert.equal(call.attributes['server.port'], Number(new URL(sim.url).port));
     // The simulator (in this process) received traceparent: its server span continues the same trace.
-    const simServer = only((s) => parentOf(s) === idOf(call), 'simulator server span');
+    const simServer = await eventually(() =>
+      only((s) => parentOf(s) === idOf(call), 'simulator server span'),
+    );
     assert.equal(simServer.kind, SpanKind.SERVER);
 
     // The status callback comes later, from outside: a trace of its own for the callback, and the receipt's
