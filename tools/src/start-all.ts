@@ -11,7 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { findRedisServerBinary, RedisServerProcess, waitForHttp } from '@byot/testkit';
+import { findRedisServerBinary, nodeServiceArgs, RedisServerProcess, waitForHttp } from '@byot/testkit';
 import { DATA_DIR, loadDevEnvironment, REPO_ROOT, SANDBOX_TWILIO, SANDBOX_VONAGE } from './dev-env.ts';
 import { formatLogLine } from './log-format.ts';
 
@@ -61,7 +61,7 @@ async function startRedis(): Promise<string> {
 }
 
 function startService(spec: ServiceSpec): ChildProcess {
-  const child = spawn(process.execPath, ['--conditions=byot-source', join(REPO_ROOT, spec.entry)], {
+  const child = spawn(process.execPath, nodeServiceArgs(join(REPO_ROOT, spec.entry)), {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, ...spec.env },
     stdio: ['ignore', 'pipe', 'pipe'],
