@@ -82,6 +82,8 @@ describe('computeMetrics', () => {
     assert.equal(m.p50Ms, 100);
     assert.equal(m.p99Ms, 2_000);
     assert.deepEqual(m.byProvider, { twilio: 3 });
+    assert.equal(m.deliveryP50Ms, 50);
+    assert.equal(m.deliveryMaxMs, 50);
   });
 
   it('matches Vonage records (digits without +) and spoken codes ("1, 2, 3, …")', () => {

@@ -65,6 +65,10 @@ export interface ScenarioMetrics {
   faultAnswers: AnswerMix;
   /** Answered SUCCESSFUL or PENDING: we took the job of delivering. */
   accepted: number;
+  /** Hook sent → the provider accepting the send that reached the person: p50, p99 and the slowest. */
+  deliveryP50Ms: number | null;
+  deliveryP99Ms: number | null;
+  deliveryMaxMs: number | null;
   /** Hooks whose code reached the person (a provider accepted it and no receipt said otherwise) before expiry. */
   deliveredBeforeExpiry: number;
   /** Accepted, never reached the person, and not reported failed by the delivery ledger. */
@@ -152,6 +156,7 @@ export function computeMetrics(input: MetricsInput): ScenarioMetrics {
   const answers = emptyMix();
   const faultAnswers = emptyMix();
   const latencies: number[] = [];
+  const deliveryTimes: number[] = [];
   const lostEventIds: string[] = [];
   const duplicateDetails: ScenarioMetrics['duplicateDetails'] = [];
   const byProvider: Record<string, number> = {};
@@ -185,6 +190,8 @@ export function computeMetrics(input: MetricsInput): ScenarioMetrics {
     const reached = mine.filter(reachedPerson);
     for (const delivery of reached) byProvider[delivery.provider] = (byProvider[delivery.provider] ?? 0) + 1;
     if (reached.some((d) => d.receivedAt <= hook.expiresAt)) deliveredBeforeExpiry++;
+    const firstArrival = reached[0];
+    if (firstArrival) deliveryTimes.push(Math.max(0, firstArrival.receivedAt - hook.sentAt));
     deliveredAfterExpiry += mine.filter((d) => d.receivedAt > hook.expiresAt).length;
     wrongCode += mine.filter((d) => d.text !== '' && !digitsOf(d.text).includes(hook.otp)).length;
     const firstReached = mine.findIndex(reachedPerson);
@@ -222,6 +229,7 @@ export function computeMetrics(input: MetricsInput): ScenarioMetrics {
   }
 
   latencies.sort((a, b) => a - b);
+  deliveryTimes.sort((a, b) => a - b);
   return {
     hooks: hooks.length,
     answeredInWindow,
@@ -233,6 +241,9 @@ export function computeMetrics(input: MetricsInput): ScenarioMetrics {
     fallbackReasons,
     faultAnswers,
     accepted,
+    deliveryP50Ms: roundOrNull(percentile(deliveryTimes, 50)),
+    deliveryP99Ms: roundOrNull(percentile(deliveryTimes, 99)),
+    deliveryMaxMs: roundOrNull(deliveryTimes.at(-1) ?? null),
     deliveredBeforeExpiry,
     lost,
     lostEventIds,

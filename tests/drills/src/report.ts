@@ -147,6 +147,7 @@ export function renderMarkdown(report: RunReport): string {
       '',
       `Phases: baseline ${formatMs(result.timing.baselineMs)}, fault ${formatMs(result.timeline.clearAt - result.timeline.faultAt)}, ` +
         `recovery ${formatMs(result.timeline.loadEndAt - result.timeline.clearAt)}, drain ${formatMs(result.timeline.judgedAt - result.timeline.loadEndAt)}. ` +
+        `Hook → delivery: p50 ${formatMs(m.deliveryP50Ms)}, p99 ${formatMs(m.deliveryP99Ms)}, slowest ${formatMs(m.deliveryMaxMs)}. ` +
         `Deliveries by provider: ${
           Object.entries(m.byProvider)
             .map(([p, n]) => `${p} ${n}`)
