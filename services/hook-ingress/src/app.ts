@@ -1,5 +1,5 @@
 import { oktaError } from '@byot/contracts';
-import type { DeliveryStore } from '@byot/delivery';
+import type { DeliveryStore } from '@byot/delivery/records';
 import type { Logger } from '@byot/observability';
 import type { HookAnswerLabel } from '@byot/telemetry';
 import express, { type Express, type Response } from 'express';

@@ -2,7 +2,7 @@ import './instrumentation.ts';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { decodeKey, loadConfigOrExit } from '@byot/config';
-import { DeliveryStore, OutcomeListener } from '@byot/delivery';
+import { DeliveryStore, OutcomeListener } from '@byot/delivery/records';
 import { createLogger } from '@byot/observability';
 import {
   closeQueue,

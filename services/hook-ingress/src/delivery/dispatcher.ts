@@ -6,7 +6,7 @@ import {
   type SendJob,
   type SendSecrets,
 } from '@byot/contracts';
-import type { DeliveryStore, OutcomeListener } from '@byot/delivery';
+import type { DeliveryStore, OutcomeListener } from '@byot/delivery/records';
 import type { Logger } from '@byot/observability';
 import type { SendQueue } from '@byot/redis';
 import type { Sealer } from '@byot/sealing';

@@ -1,4 +1,4 @@
-import { type DeliveryStore, ledgerView } from '@byot/delivery';
+import { type DeliveryStore, ledgerView } from '@byot/delivery/records';
 import type { Logger } from '@byot/observability';
 import { Router } from 'express';
 import { adminAuth } from '../auth/admin-auth.ts';
