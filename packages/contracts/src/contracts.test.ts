@@ -23,9 +23,15 @@ describe('normalisePhoneNumber', () => {
       e164: '+14155550123',
       country: 'US',
       valid: true,
+      masked: '+1••••••••23',
     });
     const india = normalisePhoneNumber('9876543210', 'IN');
     assert.equal(india.ok && india.e164, '+919876543210');
+    assert.equal(
+      india.ok && india.masked,
+      maskPhoneNumber('+919876543210'),
+      'the same mask as maskPhoneNumber',
+    );
     const us = normalisePhoneNumber('9876543210', 'US');
     // Possible (10 digits) but not an assigned US range: still sent, flagged.
     assert.equal(us.ok && us.e164, '+19876543210');

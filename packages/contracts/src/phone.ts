@@ -1,7 +1,7 @@
 import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 export type PhoneParseResult =
-  | { ok: true; e164: string; country: string | undefined; valid: boolean }
+  | { ok: true; e164: string; country: string | undefined; valid: boolean; masked: string }
   | { ok: false; reason: 'unparseable' | 'impossible' };
 
 /**
@@ -17,7 +17,14 @@ export function normalisePhoneNumber(raw: string, defaultRegion: string): PhoneP
   const parsed = parsePhoneNumberFromString(raw.trim(), region ? { defaultCountry: region } : undefined);
   if (!parsed) return { ok: false, reason: 'unparseable' };
   if (!parsed.isPossible()) return { ok: false, reason: 'impossible' };
-  return { ok: true, e164: parsed.number, country: parsed.country, valid: parsed.isValid() };
+  return {
+    ok: true,
+    e164: parsed.number,
+    country: parsed.country,
+    valid: parsed.isValid(),
+    // From the same parse: the hook path parses each number once.
+    masked: maskDigits(parsed.number.slice(1), parsed.countryCallingCode),
+  };
 }
 
 export function isSupportedRegion(region: string): boolean {
@@ -32,7 +39,11 @@ export function maskPhoneNumber(e164: string): string {
   const digits = e164.replace(/\D/g, '');
   if (digits.length < 6) return '•••';
   const parsed = parsePhoneNumberFromString(`+${digits}`);
-  const cc = parsed?.countryCallingCode ?? digits.slice(0, 1);
-  const hidden = digits.length - cc.length - 2;
-  return `+${cc}${'•'.repeat(Math.max(hidden, 1))}${digits.slice(-2)}`;
+  return maskDigits(digits, parsed?.countryCallingCode ?? digits.slice(0, 1));
+}
+
+function maskDigits(digits: string, countryCallingCode: string): string {
+  if (digits.length < 6) return '•••';
+  const hidden = digits.length - countryCallingCode.length - 2;
+  return `+${countryCallingCode}${'•'.repeat(Math.max(hidden, 1))}${digits.slice(-2)}`;
 }

@@ -1,7 +1,6 @@
 import {
   type Channel,
   isOktaPreview,
-  maskPhoneNumber,
   normalisePhoneNumber,
   type OktaErrorCause,
   type OktaRequestType,
@@ -125,7 +124,7 @@ export function parseHook(
     locale: profile.locale,
     preview: isOktaPreview(request),
     phoneE164: phone.e164,
-    phoneMasked: maskPhoneNumber(phone.e164),
+    phoneMasked: phone.masked,
     phoneCountry: phone.country,
     phoneKnownValid: phone.valid,
     otpCode: profile.otpCode,
