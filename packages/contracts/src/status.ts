@@ -221,3 +221,13 @@ export function statusRank(status: NormalisedStatus): number {
       return 4;
   }
 }
+
+/** Any provider's status word for one of its channels, in the normalised vocabulary ('unknown' if not its word). */
+export function normaliseProviderStatus(provider: string, channel: string, raw: string): NormalisedStatus {
+  if (provider === 'twilio')
+    return channel === 'voice' ? normaliseTwilioCallStatus(raw) : normaliseTwilioMessageStatus(raw);
+  if (provider === 'vonage')
+    return channel === 'voice' ? normaliseVonageVoiceStatus(raw) : normaliseVonageSmsStatus(raw);
+  if (provider === 'sendgrid') return normaliseSendGridEvent(raw);
+  return 'unknown';
+}

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { computeMetrics, type MetricsInput, outstanding, percentile, reachedPerson } from './metrics.ts';
-import { isFinalStatus } from './truth.ts';
 import type { HookRecord, LedgerVerdict, ProviderDelivery } from './types.ts';
 
 const T0 = 1_000_000;
@@ -212,11 +211,33 @@ describe('helpers', () => {
     assert.equal(percentile([], 50), null);
   });
 
-  it('only final failure statuses mean the person did not get it', () => {
-    for (const status of ['queued', 'sent', 'delivered', 'completed', 'accepted'])
-      assert.ok(reachedPerson({ status }), status);
-    for (const status of ['undelivered', 'failed', 'busy', 'no-answer', 'rejected', 'expired'])
-      assert.ok(!reachedPerson({ status }), status);
+  it("only final failure statuses mean the person did not get it, in each provider's words", () => {
+    const reached: [string, string, string][] = [
+      ['twilio', 'sms', 'queued'],
+      ['twilio', 'sms', 'sent'],
+      ['twilio', 'sms', 'delivered'],
+      ['twilio', 'sms', 'accepted'],
+      ['twilio', 'voice', 'completed'],
+      ['vonage', 'sms', 'accepted'],
+      ['vonage', 'voice', 'answered'],
+      ['sendgrid', 'email', 'delivered'],
+    ];
+    const notReached: [string, string, string][] = [
+      ['twilio', 'sms', 'undelivered'],
+      ['twilio', 'sms', 'failed'],
+      ['twilio', 'voice', 'busy'],
+      ['twilio', 'voice', 'no-answer'],
+      ['vonage', 'sms', 'rejected'],
+      ['vonage', 'sms', 'expired'],
+      ['vonage', 'voice', 'timeout'],
+      ['vonage', 'voice', 'unanswered'],
+      ['sendgrid', 'email', 'bounce'],
+      ['sendgrid', 'email', 'dropped'],
+    ];
+    for (const [provider, channel, status] of reached)
+      assert.ok(reachedPerson({ provider, channel, status }), `${provider} ${channel} ${status}`);
+    for (const [provider, channel, status] of notReached)
+      assert.ok(!reachedPerson({ provider, channel, status }), `${provider} ${channel} ${status}`);
   });
 
   it('outstanding counts undelivered accepted codes and records still waiting for a final receipt', () => {
@@ -225,7 +246,7 @@ describe('helpers', () => {
     const fine = hook();
     const refused = hook({ httpStatus: 503, answer: undefined });
     const deliveries = [delivery(sent, { status: 'sent' }), delivery(fine)];
-    assert.equal(outstanding([waiting, sent, fine, refused], deliveries, isFinalStatus), 2);
-    assert.equal(outstanding([sent, fine], [delivery(sent), delivery(fine)], isFinalStatus), 0);
+    assert.equal(outstanding([waiting, sent, fine, refused], deliveries), 2);
+    assert.equal(outstanding([sent, fine], [delivery(sent), delivery(fine)]), 0);
   });
 });

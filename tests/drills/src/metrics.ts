@@ -3,26 +3,11 @@
  * Okta) and what the simulated providers accepted, for which number, when, with which code, and what their
  * receipts said. Pure: no I/O, so every rule here is unit-tested.
  */
+import { normaliseProviderStatus, type ReceiptVerdict, receiptVerdict } from '@byot/contracts';
 import type { HookRecord, LedgerVerdict, ProviderDelivery, Timeline } from './types.ts';
 
 /** Okta's window: a hook answered later than this is as good as unanswered (Okta sends the code itself). */
 export const OKTA_WINDOW_MS = 3_000;
-
-/** Final statuses meaning the person did not get it (Twilio, Vonage, SendGrid words). */
-const NOT_REACHED = new Set([
-  'undelivered',
-  'failed',
-  'rejected',
-  'expired',
-  'busy',
-  'no-answer',
-  'timeout',
-  'unanswered',
-  'canceled',
-  'cancelled',
-  'bounce',
-  'dropped',
-]);
 
 /** Ledger verdicts that count as "reported failed" (the system knows and says so): not lost. */
 const REPORTED_FAILED = new Set<LedgerVerdict>(['undelivered', 'failed', 'okta-fallback']);
@@ -119,9 +104,16 @@ export function digitsOf(text: string): string {
   return text.replace(/\D/g, '');
 }
 
+/** What a provider's latest status says: reached the person, did not, or not known yet (one vocabulary: contracts). */
+export function verdictOf(
+  delivery: Pick<ProviderDelivery, 'provider' | 'channel' | 'status'>,
+): ReceiptVerdict {
+  return receiptVerdict(normaliseProviderStatus(delivery.provider, delivery.channel, delivery.status));
+}
+
 /** A provider acceptance reached the person unless a final receipt said otherwise. */
-export function reachedPerson(delivery: Pick<ProviderDelivery, 'status'>): boolean {
-  return !NOT_REACHED.has(delivery.status.toLowerCase());
+export function reachedPerson(delivery: Pick<ProviderDelivery, 'provider' | 'channel' | 'status'>): boolean {
+  return verdictOf(delivery) !== 'failed';
 }
 
 /** Nearest-rank percentile of sorted values; null when empty. */
@@ -318,18 +310,14 @@ function roundOrNull(value: number | null): number | null {
  * provider records of this drill's hooks still without a final status (a receipt may yet say "undelivered" and
  * cause a resend).
  */
-export function outstanding(
-  hooks: readonly HookRecord[],
-  deliveries: readonly ProviderDelivery[],
-  isFinal: (status: string) => boolean,
-): number {
+export function outstanding(hooks: readonly HookRecord[], deliveries: readonly ProviderDelivery[]): number {
   const phones = new Map(hooks.map((h) => [digitsOf(h.phone), h]));
   const reached = new Set<string>();
   let unsettled = 0;
   for (const delivery of deliveries) {
     const key = digitsOf(delivery.to);
     if (!phones.has(key)) continue;
-    if (!isFinal(delivery.status)) unsettled++;
+    if (verdictOf(delivery) === 'progress') unsettled++;
     if (reachedPerson(delivery)) reached.add(key);
   }
   const waiting = hooks.filter((h) => {

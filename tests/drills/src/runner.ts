@@ -6,7 +6,7 @@ import { answerKind, computeMetrics, outstanding, reachedPerson } from './metric
 import type { DrillResult } from './report.ts';
 import type { Mode, Scenario } from './scenarios.ts';
 import { evaluate } from './thresholds.ts';
-import { isFinalStatus, ledgerVerdict, providerDeliveries } from './truth.ts';
+import { ledgerVerdict, providerDeliveries } from './truth.ts';
 import type { HookRecord, LedgerVerdict, ProviderDelivery, Timeline } from './types.ts';
 
 export interface RunOptions {
@@ -72,7 +72,7 @@ export async function runDrill(
   for (;;) {
     signal.throwIfAborted();
     deliveries = await providerDeliveries(system, startedAt);
-    const waiting = outstanding(load.hooks, deliveries, isFinalStatus);
+    const waiting = outstanding(load.hooks, deliveries);
     const now = Date.now();
     if (waiting === 0 && now >= timeline.loadEndAt + timing.minDrainMs) break;
     if (now >= timeline.loadEndAt + timing.maxDrainMs) {

@@ -21,28 +21,6 @@ export function toDelivery(message: SimMessage): ProviderDelivery {
   };
 }
 
-/** Statuses after which a provider reports nothing more (so a drill need not wait for it). */
-const FINAL = new Set([
-  'delivered',
-  'completed',
-  'undelivered',
-  'failed',
-  'rejected',
-  'expired',
-  'busy',
-  'no-answer',
-  'timeout',
-  'unanswered',
-  'canceled',
-  'cancelled',
-  'bounce',
-  'dropped',
-]);
-
-export function isFinalStatus(status: string): boolean {
-  return FINAL.has(status.toLowerCase());
-}
-
 const VERDICTS = new Set<LedgerVerdict>(['delivered', 'pending', 'undelivered', 'failed', 'okta-fallback']);
 
 /**
