@@ -82,12 +82,24 @@ export async function stopAll(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10
 }
 
 /**
- * V8 settings every service runs with (the production image sets the same through NODE_OPTIONS). V8 sizes the
- * young generation from the machine's memory: on a large host each semi-space grows to tens of MB, which a
- * short-lived-allocation service like ours turns straight into resident memory under load. 8 MB keeps peak RSS
- * near the idle footprint at no measurable throughput cost (see the benchmarks' memory figures).
+ * V8 settings every service runs with (the production image sets the same through NODE_OPTIONS). V8 sizes its
+ * heap from the machine's memory: on a large host it lets the young generation grow to tens of MB and leaves
+ * garbage in the old generation until it nears a limit of several GB, so RSS under load climbs far above what is
+ * live (measured: ~120 MB of heap "in use" in an sms-worker whose live set is ~45 MB). Bounding both keeps peak RSS
+ * near the live set at no measurable throughput cost. A service's live set is bounded by its concurrency (the
+ * ingress: the hooks inside their budget; a worker: its in-flight sends) and stays well below the 160 MB cap; a
+ * leak past it ends the process (and the orchestrator restarts it) instead of growing into the node's memory.
+ * Figures: docs/adr/0011-benchmarks.md.
  */
-export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=8'] as const;
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=160'] as const;
+
+/**
+ * Node arguments that run a service's compiled entry point (`dist/main.js`, after `npm run build`), as the
+ * production image does: no TypeScript stripping at load, so memory and start-up are production's.
+ */
+export function compiledServiceArgs(serviceDir: string, ...args: string[]): string[] {
+  return [...SERVICE_NODE_FLAGS, join(serviceDir, 'dist', 'main.js'), ...args];
+}
 
 /** Node arguments that run one of our TypeScript entry points from source, as the services run in dev. */
 export function nodeServiceArgs(entryFile: string, ...args: string[]): string[] {

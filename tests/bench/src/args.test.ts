@@ -10,8 +10,10 @@ describe('parseArgs', () => {
       outDir: undefined,
       rate: undefined,
       profile: false,
+      source: false,
       help: false,
     });
+    assert.equal(parseArgs(['--source']).source, true);
   });
 
   it('reads --quick, --only (in suite order), --rate and --out, with or without "="', () => {

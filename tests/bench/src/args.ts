@@ -13,16 +13,19 @@ export interface BenchOptions {
   rate: number | undefined;
   /** Run hook-ingress under --cpu-prof and rank the hook path's self time. */
   profile: boolean;
+  /** Run the services from TypeScript source instead of building them and running dist/ as production does. */
+  source: boolean;
   help: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only ${BENCHMARK_IDS.join(',')}] [--rate N] [--out DIR] [--profile]
+export const USAGE = `usage: npm run bench -- [--quick] [--only ${BENCHMARK_IDS.join(',')}] [--rate N] [--out DIR] [--profile] [--source]
 
   --quick     short phases (about two minutes in all); figures are indicative only
   --only      comma-separated subset of: ${BENCHMARK_IDS.join(', ')} (memory is sampled during every run)
   --rate      hooks/s for the answer-latency benchmark (default 200; quick 100)
   --out       results folder (default tests/bench/results)
   --profile   CPU-profile hook-ingress (node --cpu-prof) and print its top self-time functions
+  --source    run the services from TypeScript source (no build; memory figures then include the type stripper)
   --help      this text
 `;
 
@@ -37,6 +40,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     outDir: undefined,
     rate: undefined,
     profile: false,
+    source: false,
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -57,6 +61,9 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
         break;
       case '--profile':
         options.profile = true;
+        break;
+      case '--source':
+        options.source = true;
         break;
       case '--help':
       case '-h':

@@ -17,14 +17,22 @@ import type { MemorySampler } from './rss.ts';
  */
 export class BenchContext {
   readonly quick: boolean;
+  readonly #compiled: boolean;
   readonly sampler: MemorySampler;
   /** Extra environment for every hook-ingress (e.g. NODE_OPTIONS=--cpu-prof when profiling). */
   readonly ingressEnv: Record<string, string>;
   readonly #cleanups = new Set<() => Promise<void>>();
   #aborted = false;
 
-  constructor(options: { quick: boolean; sampler: MemorySampler; ingressEnv?: Record<string, string> }) {
+  constructor(options: {
+    quick: boolean;
+    sampler: MemorySampler;
+    ingressEnv?: Record<string, string>;
+    /** Run the services' compiled dist/ (as production does) rather than their source. */
+    compiled?: boolean;
+  }) {
     this.quick = options.quick;
+    this.#compiled = options.compiled ?? false;
     this.sampler = options.sampler;
     this.ingressEnv = options.ingressEnv ?? {};
   }
@@ -47,6 +55,7 @@ export class BenchContext {
     const system = await startSystem({
       logLevel: 'info',
       receipts: false,
+      compiled: this.#compiled,
       ...options,
       ingressEnv: { ...this.ingressEnv, ...options.ingressEnv },
     });

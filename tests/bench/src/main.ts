@@ -4,7 +4,7 @@
  * baseline measured in the same run. Bounded: each phase has a fixed length and the whole suite a time limit;
  * Ctrl-C stops the load and every process it started.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,8 +40,21 @@ if (options.help) {
 const outDir = resolve(options.outDir ?? join(import.meta.dirname, '..', 'results'));
 const profileDir = join(outDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
 const sampler = new MemorySampler();
+if (!options.source) {
+  // Production runs the compiled services (docker/Dockerfile): measure those. Turborepo skips what is built.
+  out('building the services (npm run build) to run them as production does; --source skips this\n');
+  const build = spawnSync('npm', ['run', 'build', '--', '--output-logs=errors-only'], {
+    cwd: join(import.meta.dirname, '..', '..', '..'),
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (build.status !== 0) {
+    console.error('bench: the build failed; fix it or run with --source');
+    process.exit(1);
+  }
+}
 const ctx = new BenchContext({
   quick: options.quick,
+  compiled: !options.source,
   sampler,
   ...(options.profile ? { ingressEnv: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } } : {}),
 });
