@@ -1,4 +1,4 @@
-import autocannon, { type Instance } from 'autocannon';
+import autocannon from 'autocannon';
 import { type Summary, summarize } from './stats.ts';
 
 export interface LoadSpec {
@@ -33,7 +33,7 @@ export interface LoadResult {
   latency: Summary;
 }
 
-let active: Instance | undefined;
+let active: { stop(): void } | undefined;
 
 /** Stops the load generator if one is running (Ctrl-C): its partial result is still delivered. */
 export function stopActiveLoad(): void {
@@ -91,4 +91,68 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   } finally {
     active = undefined;
   }
+}
+
+/**
+ * A paced open-loop run: request i leaves at start + i / rate, whatever the answers do, and its latency counts from
+ * that scheduled moment (so a generator that falls behind cannot hide queueing: no coordinated omission).
+ * autocannon's fixed rate is enforced per connection per one-second tick, which sends each second's requests as a
+ * burst at the tick; a steady production rate (Okta's hooks arrive independently) is better modelled evenly spaced.
+ */
+export async function runPaced(
+  spec: Omit<LoadSpec, 'connections' | 'amount' | 'rate' | 'duration'> & { rate: number; duration: number },
+): Promise<LoadResult> {
+  const total = Math.max(1, Math.round(spec.rate * spec.duration));
+  const intervalMs = 1000 / spec.rate;
+  const timeoutMs = (spec.timeoutSec ?? 10) * 1000;
+  const latenciesMs: number[] = [];
+  const statusCounts: Record<string, number> = {};
+  let timeouts = 0;
+  let errors = 0;
+  let stopped = false;
+  active = {
+    stop: () => {
+      stopped = true;
+    },
+  };
+  const started = performance.now();
+  const send = async (due: number): Promise<void> => {
+    try {
+      const response = await fetch(`${spec.url}${spec.path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...spec.headers },
+        body: spec.body(),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await response.arrayBuffer();
+      latenciesMs.push(performance.now() - due);
+      statusCounts[String(response.status)] = (statusCounts[String(response.status)] ?? 0) + 1;
+    } catch (error) {
+      if ((error as Error).name === 'TimeoutError') timeouts++;
+      else errors++;
+    }
+  };
+  const inFlight: Promise<void>[] = [];
+  try {
+    for (let i = 0; i < total && !stopped; i++) {
+      const due = started + i * intervalMs;
+      const wait = due - performance.now();
+      if (wait > 0.5) await new Promise((resolve) => setTimeout(resolve, wait));
+      inFlight.push(send(due));
+    }
+    await Promise.all(inFlight);
+  } finally {
+    active = undefined;
+  }
+  const durationSec = (performance.now() - started) / 1000;
+  return {
+    rps: latenciesMs.length / Math.max(spec.duration, durationSec - 0.001),
+    durationSec,
+    answered: latenciesMs.length,
+    timeouts,
+    errors,
+    statusCounts,
+    latenciesMs,
+    latency: summarize(latenciesMs),
+  };
 }

@@ -1,6 +1,6 @@
 import { type BenchContext, HOOK_PATH } from '../harness.ts';
 import { benchPhone, hookBodies } from '../hook-bodies.ts';
-import { runLoad } from '../load.ts';
+import { runPaced } from '../load.ts';
 import { fmtMs, fmtRate, judge } from '../report.ts';
 import { summarize } from '../stats.ts';
 import { strip } from './overhead.ts';
@@ -10,7 +10,7 @@ export const SIM_LATENCY_MS = 50;
 export const OVERHEAD_P99_TARGET_MS = 25;
 
 /**
- * 2. Answer latency at a steady, realistic load: hooks at a fixed rate, the simulator answering Twilio calls after
+ * 2. Answer latency at a steady, realistic load: hooks evenly spaced at a fixed rate, the simulator answering Twilio calls after
  * 50 ms, one sms-worker, the default 2 s budget (so the answer is SUCCESSFUL once Twilio accepted). Our overhead is
  * the answer time minus the simulator's 50 ms. Baseline in the same run: the simulator's Twilio API called
  * directly at the same rate, which shows what the simulator and loopback HTTP themselves add.
@@ -18,7 +18,6 @@ export const OVERHEAD_P99_TARGET_MS = 25;
 export async function answerLatency(ctx: BenchContext, requestedRate?: number): Promise<BenchmarkResult> {
   const rate = requestedRate ?? (ctx.quick ? 100 : 200);
   const duration = ctx.quick ? 5 : 20;
-  const connections = Math.min(40, rate);
   const system = await ctx.startSystem({ smsWorkers: 1, budgetMs: 2_000, simLatencyMs: SIM_LATENCY_MS });
   try {
     const sid = system.env.TWILIO_ACCOUNT_SID as string;
@@ -28,12 +27,11 @@ export async function answerLatency(ctx: BenchContext, requestedRate?: number): 
       From: system.env.TWILIO_FROM_NUMBER as string,
       Body: 'Your verification code is 123456',
     }).toString();
-    const direct = await runLoad({
+    const direct = await runPaced({
       url: system.twilioUrl,
       path: `/2010-04-01/Accounts/${sid}/Messages.json`,
       headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: () => form,
-      connections,
       rate,
       duration,
     });
@@ -43,12 +41,11 @@ export async function answerLatency(ctx: BenchContext, requestedRate?: number): 
       path: HOOK_PATH,
       headers: { authorization: system.hookSecret },
       body: hookBodies({ phoneNumber: benchPhone(91) }).next,
-      connections,
       rate,
     };
-    await runLoad({ ...hookSpec, duration: 2 }); // warm-up
+    await runPaced({ ...hookSpec, duration: 2 }); // warm-up
     ctx.checkpoint();
-    const ours = await runLoad({ ...hookSpec, duration });
+    const ours = await runPaced({ ...hookSpec, duration });
     const overhead = summarize(ours.latenciesMs.map((ms) => ms - SIM_LATENCY_MS));
     const held = ours.rps >= rate * 0.95;
     const non200 = ours.answered - (ours.statusCounts['200'] ?? 0);
@@ -57,7 +54,8 @@ export async function answerLatency(ctx: BenchContext, requestedRate?: number): 
         id: 'latency',
         title: `2. Answer latency at ${rate} hooks/s, simulator at ${SIM_LATENCY_MS} ms`,
         setup:
-          `autocannon at a fixed ${rate}/s over ${connections} connections for ${duration} s (after 2 s warm-up); ` +
+          `A paced open loop: one request every ${fmtMs(1000 / rate)} (${rate}/s) for ${duration} s after 2 s warm-up, ` +
+          "latency counted from each request's scheduled time (autocannon's fixed rate sends each second as a burst); " +
           'one sms-worker (default concurrency), HOOK_RESPONSE_BUDGET_MS=2000; overhead = answer − 50 ms.',
         table: {
           columns: ['what', 'achieved', 'p50', 'p90', 'p99', 'max'],
@@ -106,7 +104,7 @@ export async function answerLatency(ctx: BenchContext, requestedRate?: number): 
           verdict: judge(overhead.p99, { atMost: OVERHEAD_P99_TARGET_MS }),
         },
       ],
-      raw: { rate, connections, duration, held, direct: strip(direct), ours: strip(ours), overhead },
+      raw: { rate, duration, held, direct: strip(direct), ours: strip(ours), overhead },
     };
   } finally {
     await system.shutdown();
