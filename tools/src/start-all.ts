@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findRedisServerBinary, nodeServiceArgs, RedisServerProcess, waitForHttp } from '@byot/testkit';
 import { DATA_DIR, loadDevEnvironment, REPO_ROOT, SANDBOX_TWILIO, SANDBOX_VONAGE } from './dev-env.ts';
@@ -56,7 +56,9 @@ async function startRedis(): Promise<string> {
   mkdirSync(dir, { recursive: true });
   // AOF on, as the README recommends for production: accepted jobs survive a Redis restart.
   redis = await RedisServerProcess.start({ port: ports.redis, dir, appendonly: true });
-  say(`started redis-server on 127.0.0.1:${ports.redis} (data in .data/redis, AOF on)`);
+  say(
+    `started redis-server on 127.0.0.1:${ports.redis} (data in ${relative(REPO_ROOT, dir) || dir}, AOF on)`,
+  );
   return redis.url;
 }
 
@@ -189,17 +191,18 @@ try {
   }
 
   const hookUrl = `http://127.0.0.1:${ports.ingress}/v1/okta/telephony`;
+  const secretsFile = relative(REPO_ROOT, join(DATA_DIR, 'dev-secrets.env'));
   process.stdout.write(
     [
       '',
       'byot is running (sandbox: codes go to the provider simulator, not to phones).',
       `  Okta hook:    POST ${hookUrl}`,
-      `  Auth header:  ${env.OKTA_HOOK_AUTH_HEADER ?? 'authorization'}: (OKTA_HOOK_AUTH_SECRET in .data/dev-secrets.env or your .env)`,
+      `  Auth header:  ${env.OKTA_HOOK_AUTH_HEADER ?? 'authorization'}: (OKTA_HOOK_AUTH_SECRET in ${secretsFile} or your .env)`,
       `  Inbox:        ${simUrl}/   (the simulated phone: every SMS and call lands here)`,
       `  Try it:       npm run preview -- --phone +14155550123`,
       `  By voice:     npm run preview -- --phone +14155550123 --channel voice --locale fr-FR`,
       `  Delivery:     curl -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:${ports.ingress}/v1/deliveries/<eventId>`,
-      '                (ADMIN_TOKEN in .data/dev-secrets.env; the ledger: attempts, receipts, delivery latency)',
+      `                (ADMIN_TOKEN in ${secretsFile}; the ledger: attempts, receipts, delivery latency)`,
       `  Failover:     curl -X PUT ${simUrl}/sim/faults/twilio -H 'content-type: application/json' -d '{"down":true}'`,
       `                (then preview again: Vonage delivers; curl -X DELETE ${simUrl}/sim/faults/twilio to restore)`,
       '  Stop:         Ctrl-C',
