@@ -272,16 +272,21 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         at: Date.now(),
       };
       // E-mail is the last resort: a bounce leaves nothing further to try, so no resend payload is kept for it.
-      await deps.store.settleAccepted(outcome, channel === 'email' ? { ...data, otpExpiresAt: 0 } : data, {
-        provider: sent.provider,
-        channel,
-        startedAt,
-        finishedAt: outcome.at,
-        result: 'accepted',
-        providerMessageId: sent.providerMessageId,
-        status: 'accepted',
-        rank: 0,
-      });
+      await deps.store.settleAccepted(
+        outcome,
+        data,
+        {
+          provider: sent.provider,
+          channel,
+          startedAt,
+          finishedAt: outcome.at,
+          result: 'accepted',
+          providerMessageId: sent.providerMessageId,
+          status: 'accepted',
+          rank: 0,
+        },
+        channel !== 'email',
+      );
       const deadline = deps.receiptDeadline;
       if (deadline && channel !== 'email' && !tooLate(Date.now() + deadline.afterMs)) {
         await deadline

@@ -80,7 +80,7 @@ return settle(KEYS[1])
  * record settled but its attempt missing.
  * KEYS[1] record, KEYS[2] attempts list, KEYS[3] provider-message index, KEYS[4] resend payload
  * ARGV[1..9] as SETTLE_BODY; ARGV[10] attempt entry JSON, ARGV[11] sealed job JSON (resend payload),
- * ARGV[12] otpExpiresAt (the payload's expiry), ARGV[13] hookReceivedAt, ARGV[14] the hook's traceparent (or '')
+ * ARGV[12] the resend payload's expiry (otpExpiresAt; 0: keep none), ARGV[13] hookReceivedAt, ARGV[14] the hook's traceparent (or '')
  * The attempt is recorded even when the record was settled already: it was sent, the ledger must say so.
  * Returns {applied, outcomeJson in force, attempt index}.
  */

@@ -129,12 +129,13 @@ export class DeliveryStore {
   /**
    * A provider accepted the code: settles the record and, in the same step, writes the ledger entry, the
    * provider-message index (how its status callbacks find this delivery) and the sealed job for a receipt-driven
-   * resend (expiring with the OTP).
+   * resend (expiring with the OTP) unless `keepForResend` is false (nothing would be tried after this route).
    */
   async settleAccepted(
     outcome: Extract<DeliveryOutcome, { kind: 'accepted' }>,
     job: SendJob,
     attempt: AttemptEntry,
+    keepForResend = true,
   ): Promise<{ applied: boolean; outcome: DeliveryOutcome; index: number }> {
     const json = JSON.stringify(outcome);
     const [applied, inForce, index] = (await this.#scripts.settleAccepted(
@@ -154,7 +155,7 @@ export class DeliveryStore {
       this.#expireAt(job.otpExpiresAt),
       JSON.stringify(attempt),
       JSON.stringify(job),
-      job.otpExpiresAt,
+      keepForResend ? job.otpExpiresAt : 0,
       job.receivedAt,
       // W3C traceparent is [0-9a-f-]: safe as the index value's last space-separated field.
       traceparentOf(job),
