@@ -27,10 +27,6 @@ export function normalisePhoneNumber(raw: string, defaultRegion: string): PhoneP
   };
 }
 
-export function isSupportedRegion(region: string): boolean {
-  return isSupportedCountry(region);
-}
-
 /**
  * A phone number safe to log: the country calling code and the last two digits, e.g. "+1•••••••12".
  * Support staff can match it against what a user reads out; it does not identify the number.

@@ -23,7 +23,7 @@ export interface SendResult {
 export interface SmsProvider {
   readonly name: string;
   readonly channel: Extract<Channel, 'sms'>;
-  sendSms(request: SmsRequest, signal?: AbortSignal): Promise<SendResult>;
+  sendSms(request: SmsRequest): Promise<SendResult>;
 }
 
 /** Twilio's call progress events a status callback can ask for; `answered` vs `completed` tells busy/no-answer apart. */
@@ -53,7 +53,7 @@ export interface VoiceCallRequest {
 export interface VoiceProvider {
   readonly name: string;
   readonly channel: Extract<Channel, 'voice'>;
-  placeCall(request: VoiceCallRequest, signal?: AbortSignal): Promise<SendResult>;
+  placeCall(request: VoiceCallRequest): Promise<SendResult>;
 }
 
 export interface EmailRequest {

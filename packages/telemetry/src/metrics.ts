@@ -5,7 +5,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { observeProcess } from './process-metrics.ts';
 
-/** Okta answer labels of byot_hook_answers_total (see /work/notes/metrics.md and ADR 0008). */
+/** Okta answer labels of byot_hook_answers_total (the README's Observability section; docs/adr/0008-telemetry.md). */
 export type HookAnswerLabel = 'successful' | 'pending' | 'failed' | 'okta_fallback' | 'rejected';
 
 /** Queue states reported by byot_queue_jobs: waiting + active is the autoscaling backlog. */
@@ -58,8 +58,9 @@ export interface MetricsOptions {
 }
 
 /**
- * byot's metrics, as agreed in /work/notes/metrics.md: OpenTelemetry instruments read by a Prometheus exporter
- * that never listens itself; each service serves `render()` on its own admin or health port at GET /metrics.
+ * byot's metrics (listed in the README's Observability section; why, in docs/adr/0008-telemetry.md): OpenTelemetry
+ * instruments read by a Prometheus exporter that never listens itself; each service serves `render()` on its own
+ * admin or health port at GET /metrics.
  * Label values are bounded by construction: providers, channels, outcome kinds, states. Never an id or number.
  */
 export class ByotMetrics {

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { OktaRequestType } from '@byot/contracts';
 
 /**
@@ -127,4 +128,18 @@ export function basicAuthHeader(user: string, pass: string): string {
 function randomBase62(length: number): string {
   // randomInt is uniform (no modulo bias), unlike mapping random bytes onto 62 symbols.
   return Array.from({ length }, () => BASE62.charAt(randomInt(BASE62.length))).join('');
+}
+
+const FIXTURES = new URL('../fixtures/okta/', import.meta.url);
+
+/** Okta's published sample request, as Okta prints it (a fresh copy each call: tests change fields). */
+export function oktaSampleRequest(): Record<string, unknown> & {
+  data: { messageProfile: Record<string, unknown> };
+} {
+  return JSON.parse(readFileSync(new URL('sample-request.json', FIXTURES), 'utf8'));
+}
+
+/** The JSON Schema of the hook request (`$defs.request`) and response (`$defs.response`), derived from Okta's OpenAPI. */
+export function oktaHookSchema(): { $defs: Record<string, object> } & Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL('telephony-hook.schema.json', FIXTURES), 'utf8'));
 }

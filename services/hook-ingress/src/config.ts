@@ -82,5 +82,3 @@ export const ingressEnvSchema = z.object({
   /** Body cap of Twilio and Vonage callbacks (SendGrid event batches have their own, larger cap). */
   CALLBACK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(262_144).default(16_384),
 });
-
-export type IngressConfig = z.infer<typeof ingressEnvSchema>;

@@ -19,7 +19,13 @@ import {
   waitUntilReady,
 } from '@byot/redis';
 import { createSealer } from '@byot/sealing';
-import { oktaHookRequest, RedisServerProcess, sharedTestRedis, uniquePrefix } from '@byot/testkit';
+import {
+  oktaHookRequest,
+  oktaHookSchema,
+  RedisServerProcess,
+  sharedTestRedis,
+  uniquePrefix,
+} from '@byot/testkit';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -28,12 +34,7 @@ import { HeaderSecretAuthenticator } from '../src/auth/hook-authenticator.ts';
 import { Dispatcher } from '../src/delivery/dispatcher.ts';
 
 const SECRET = 'Basic b2t0YTpzM2NyZXQtZm9yLXRlc3Rz';
-const schema = JSON.parse(
-  (await import('node:fs')).readFileSync(
-    new URL('../../../../shared/specs/okta-telephony-hook.schema.json', import.meta.url),
-    'utf8',
-  ),
-);
+const schema = oktaHookSchema();
 const ajv = new Ajv2020.default({ strict: false });
 const validateResponse = ajv.compile({ ...schema.$defs.response, $defs: schema.$defs });
 

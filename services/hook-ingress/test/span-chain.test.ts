@@ -28,7 +28,8 @@ import {
   waitUntilReady,
 } from '@byot/redis';
 import { sealerFromConfig } from '@byot/sealing';
-import { type ReadableSpan, SpanKind, SpanStatusCode } from '@byot/telemetry';
+import { SpanKind, SpanStatusCode } from '@byot/telemetry';
+import type { ReadableSpan } from '@byot/telemetry/testing';
 import { eventually, getFreePort, oktaHookRequest, sharedTestRedis, uniquePrefix } from '@byot/testkit';
 import twilio from 'twilio';
 import { createApp, TELEPHONY_HOOK_PATH } from '../src/app.ts';

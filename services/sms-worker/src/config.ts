@@ -22,5 +22,3 @@ export const smsWorkerEnvSchema = z
     path: ['TWILIO_FROM_NUMBER'],
   })
   .superRefine(requireFailoverCredentials('sms'));
-
-export type SmsWorkerConfig = z.infer<typeof smsWorkerEnvSchema>;

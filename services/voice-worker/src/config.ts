@@ -50,5 +50,3 @@ export const voiceWorkerEnvSchema = z
       return z.NEVER;
     }
   });
-
-export type VoiceWorkerConfig = z.infer<typeof voiceWorkerEnvSchema>;

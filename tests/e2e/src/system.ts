@@ -2,16 +2,12 @@
  * Test-only helpers of the end-to-end suite. The system launcher itself (startSystem, sendHook, simMessages,
  * setSimFaults) lives in @byot/testkit, shared with the chaos drills and the benchmarks.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { repoRoot } from '@byot/testkit';
+import { oktaHookSchema } from '@byot/testkit';
 import Ajv2020 from 'ajv/dist/2020.js';
 
-/** Validates an answer against the JSON Schema of Okta's hook response (shared/specs). */
+/** Validates an answer against the JSON Schema of Okta's hook response (vendored in @byot/testkit). */
 export function responseValidator(): (body: unknown) => boolean {
-  const schema = JSON.parse(
-    readFileSync(join(repoRoot(), '..', 'shared', 'specs', 'okta-telephony-hook.schema.json'), 'utf8'),
-  );
+  const schema = oktaHookSchema();
   const ajv = new Ajv2020.default({ strict: false });
   return ajv.compile({ ...schema.$defs.response, $defs: schema.$defs });
 }

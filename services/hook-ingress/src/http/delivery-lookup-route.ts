@@ -1,12 +1,10 @@
+import { EVENT_ID_PATTERN } from '@byot/contracts';
 import { type DeliveryStore, ledgerView } from '@byot/delivery/records';
 import type { Logger } from '@byot/observability';
 import { Router } from 'express';
 import { adminAuth } from '../auth/admin-auth.ts';
 
 export const DELIVERY_LOOKUP_PATH = '/v1/deliveries/:eventId';
-
-/** Okta event ids are UUIDs; anything else that could reach Redis as a key part is refused before it does. */
-const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * Support staff's question, "did this person's code arrive, through which provider, when": the delivery ledger
@@ -21,10 +19,10 @@ export function deliveryLookupRouter(deps: {
   router.get(DELIVERY_LOOKUP_PATH, adminAuth(deps.adminToken), async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const eventId = typeof req.params.eventId === 'string' ? req.params.eventId : '';
-    if (!EVENT_ID.test(eventId)) {
-      res
-        .status(400)
-        .json({ error: 'eventId must be the Okta event id (letters, digits, "-", "_", "."; at most 128)' });
+    // The hook's own rule for event ids: anything else could not have been stored, and is refused before it
+    // reaches Redis as a key part.
+    if (!EVENT_ID_PATTERN.test(eventId)) {
+      res.status(400).json({ error: 'eventId must be an Okta event id (6-128 letters, digits, "-" or "_")' });
       return;
     }
     const ledger = await deps.store.getLedger(eventId);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { oktaSampleRequest } from '@byot/testkit';
 import { type AcceptedHook, type HookRejection, isRejection, parseHook } from './parse-hook.ts';
 
 const settings = { defaultRegion: 'US', minLifetimeMs: 5_000 };
@@ -46,12 +46,7 @@ function rejected(result: AcceptedHook | HookRejection): HookRejection {
 
 describe('parseHook', () => {
   it("accepts Okta's published sample, reading its bare national number in the default region", () => {
-    const sample = JSON.parse(
-      readFileSync(
-        new URL('../../../../../shared/fixtures/okta-sample-request.json', import.meta.url),
-        'utf8',
-      ),
-    );
+    const sample = oktaSampleRequest();
     sample.data.messageProfile.otpExpires = '2026-11-29T10:05:00.000Z';
     const result = accepted(parseHook(sample, { ...settings, defaultRegion: 'IN' }, now));
     assert.equal(result.phoneE164, '+919876543210');

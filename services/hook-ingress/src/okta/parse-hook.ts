@@ -1,5 +1,6 @@
 import {
   type Channel,
+  EVENT_ID_PATTERN,
   isOktaPreview,
   normalisePhoneNumber,
   type OktaErrorCause,
@@ -65,7 +66,7 @@ export function parseHook(
         location: issue.path.join('.') || '(root)',
       })),
       ...(typeof (body as { eventId?: unknown })?.eventId === 'string' &&
-      /^[A-Za-z0-9_-]{1,128}$/.test((body as { eventId: string }).eventId)
+      EVENT_ID_PATTERN.test((body as { eventId: string }).eventId)
         ? { eventId: (body as { eventId: string }).eventId }
         : {}),
     };

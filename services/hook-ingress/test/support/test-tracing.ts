@@ -4,7 +4,8 @@
  * instrumentations must be in place before those modules are loaded (see @byot/telemetry tracing.ts).
  */
 import { createRequire } from 'node:module';
-import { InMemorySpanExporter, startTracing } from '@byot/telemetry';
+import { startTracing } from '@byot/telemetry';
+import { InMemorySpanExporter } from '@byot/telemetry/testing';
 
 export const spanExporter = new InMemorySpanExporter();
 
