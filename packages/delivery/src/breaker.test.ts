@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { closeRedis, createRedisConnection } from '@byot/redis';
+import { closeRedis, createKeyspace, createRedisConnection } from '@byot/redis';
 import { sharedTestRedis, uniquePrefix } from '@byot/testkit';
 import type { Redis } from 'ioredis';
 import { type BreakerTransition, CircuitBreakers } from './breaker.ts';
@@ -21,10 +21,10 @@ const settings = { failureThreshold: 3, windowMs: 10_000, cooldownMs: 5_000, pro
 
 describe('CircuitBreakers shared through Redis', () => {
   it('opens for every replica after repeated failures, lets one probe through, and closes on its success', async () => {
-    const prefix = uniquePrefix('breaker');
+    const keyspace = createKeyspace(uniquePrefix('breaker'));
     const transitions: BreakerTransition[] = [];
-    const workerA = new CircuitBreakers(a, prefix, settings, (t) => transitions.push(t));
-    const workerB = new CircuitBreakers(b, prefix, settings);
+    const workerA = new CircuitBreakers(a, keyspace, settings, (t) => transitions.push(t));
+    const workerB = new CircuitBreakers(b, keyspace, settings);
     const t0 = 1_000_000;
     assert.equal(await workerA.decide('twilio', 'sms', t0), 'allow');
     await workerA.recordFailure('twilio', 'sms', t0);
@@ -49,8 +49,8 @@ describe('CircuitBreakers shared through Redis', () => {
   });
 
   it('a failed probe opens it again for another cool-down', async () => {
-    const prefix = uniquePrefix('breaker');
-    const breakers = new CircuitBreakers(a, prefix, settings);
+    const keyspace = createKeyspace(uniquePrefix('breaker'));
+    const breakers = new CircuitBreakers(a, keyspace, settings);
     const t0 = 2_000_000;
     for (let i = 0; i < 3; i++) await breakers.recordFailure('vonage', 'sms', t0 + i);
     assert.equal(await breakers.decide('vonage', 'sms', t0 + 6_000), 'probe');
@@ -60,8 +60,8 @@ describe('CircuitBreakers shared through Redis', () => {
   });
 
   it('forgets failures older than the window, and keeps channels apart', async () => {
-    const prefix = uniquePrefix('breaker');
-    const breakers = new CircuitBreakers(a, prefix, settings);
+    const keyspace = createKeyspace(uniquePrefix('breaker'));
+    const breakers = new CircuitBreakers(a, keyspace, settings);
     const t0 = 3_000_000;
     await breakers.recordFailure('twilio', 'sms', t0);
     await breakers.recordFailure('twilio', 'sms', t0 + 1);

@@ -1,3 +1,4 @@
+import { defineScript, type Keyspace, type LuaScript, UNPACK_ARGS } from '@byot/redis';
 import type { Redis } from 'ioredis';
 
 /**
@@ -36,49 +37,49 @@ export interface BreakerSnapshot {
   openUntil: number | undefined;
 }
 
-/** KEYS[1] breaker hash. ARGV: now, probeTimeoutMs. Returns {decision, state}. */
+/** KEYS[1] breaker hash. args: now, probeTimeoutMs. Returns {decision, state}. */
 const ALLOW = `
+${UNPACK_ARGS}
 local key = KEYS[1]
-local now = tonumber(ARGV[1])
 local state = redis.call('HGET', key, 'state') or 'closed'
 if state == 'closed' then return {'allow', state} end
 local openUntil = tonumber(redis.call('HGET', key, 'openUntil') or '0')
 local probeUntil = tonumber(redis.call('HGET', key, 'probeUntil') or '0')
-if now < openUntil or now < probeUntil then return {'skip', state} end
-redis.call('HSET', key, 'state', 'half-open', 'probeUntil', now + tonumber(ARGV[2]))
+if args.now < openUntil or args.now < probeUntil then return {'skip', state} end
+redis.call('HSET', key, 'state', 'half-open', 'probeUntil', args.now + args.probeTimeoutMs)
 return {'probe', 'half-open'}
 `;
 
-/** KEYS[1]. ARGV: now. Returns the previous state. */
+/** KEYS[1]. args: now. Returns the previous state. */
 const SUCCESS = `
+${UNPACK_ARGS}
 local key = KEYS[1]
 local state = redis.call('HGET', key, 'state') or 'closed'
-redis.call('HSET', key, 'state', 'closed', 'failures', 0, 'windowStart', ARGV[1], 'openUntil', 0, 'probeUntil', 0)
+redis.call('HSET', key, 'state', 'closed', 'failures', 0, 'windowStart', args.now, 'openUntil', 0, 'probeUntil', 0)
 return state
 `;
 
-/** KEYS[1]. ARGV: now, threshold, windowMs, cooldownMs. Returns {previousState, newState, failures}. */
+/** KEYS[1]. args: now, threshold, windowMs, cooldownMs. Returns {previousState, newState, failures}. */
 const FAILURE = `
+${UNPACK_ARGS}
 local key = KEYS[1]
-local now = tonumber(ARGV[1])
+local now = args.now
 local state = redis.call('HGET', key, 'state') or 'closed'
 local failures = tonumber(redis.call('HGET', key, 'failures') or '0')
 local windowStart = tonumber(redis.call('HGET', key, 'windowStart') or '0')
-if now - windowStart > tonumber(ARGV[3]) then
+if now - windowStart > args.windowMs then
   failures = 0
   windowStart = now
 end
 failures = failures + 1
 local newState = state
-if state == 'half-open' or failures >= tonumber(ARGV[2]) then
+if state == 'half-open' or failures >= args.threshold then
   newState = 'open'
-  redis.call('HSET', key, 'openUntil', now + tonumber(ARGV[4]), 'probeUntil', 0)
+  redis.call('HSET', key, 'openUntil', now + args.cooldownMs, 'probeUntil', 0)
 end
 redis.call('HSET', key, 'state', newState, 'failures', failures, 'windowStart', windowStart)
 return {state, newState, failures}
 `;
-
-type Runner = (numKeys: number, ...args: (string | number)[]) => Promise<unknown>;
 
 export interface BreakerTransition {
   provider: string;
@@ -90,45 +91,40 @@ export interface BreakerTransition {
 
 export class CircuitBreakers {
   readonly #redis: Redis;
-  readonly #keyPrefix: string;
+  readonly #keyspace: Keyspace;
   readonly #settings: BreakerSettings;
-  readonly #run: { allow: Runner; success: Runner; failure: Runner };
+  readonly #run: {
+    allow: LuaScript<{ now: number; probeTimeoutMs: number }, [BreakerDecision, BreakerState]>;
+    success: LuaScript<{ now: number }, BreakerState>;
+    failure: LuaScript<
+      { now: number; threshold: number; windowMs: number; cooldownMs: number },
+      [BreakerState, BreakerState, number]
+    >;
+  };
   readonly #onTransition: (transition: BreakerTransition) => void;
 
   constructor(
     redis: Redis,
-    keyPrefix: string,
+    keyspace: Keyspace,
     settings: BreakerSettings = DEFAULT_BREAKER_SETTINGS,
     onTransition: (transition: BreakerTransition) => void = () => {},
   ) {
     this.#redis = redis;
-    this.#keyPrefix = keyPrefix;
+    this.#keyspace = keyspace;
     this.#settings = settings;
     this.#onTransition = onTransition;
-    const define = (name: string, lua: string): Runner => {
-      redis.defineCommand(name, { lua });
-      const fn = (redis as unknown as Record<string, Runner>)[name];
-      if (!fn) throw new Error(`could not define Redis script ${name}`);
-      return fn.bind(redis);
-    };
     this.#run = {
-      allow: define('byotBreakerAllow', ALLOW),
-      success: define('byotBreakerSuccess', SUCCESS),
-      failure: define('byotBreakerFailure', FAILURE),
+      allow: defineScript(redis, 'byotBreakerAllow', ALLOW),
+      success: defineScript(redis, 'byotBreakerSuccess', SUCCESS),
+      failure: defineScript(redis, 'byotBreakerFailure', FAILURE),
     };
-  }
-
-  #key(provider: string, channel: string): string {
-    return `${this.#keyPrefix}:breaker:${channel}:${provider}`;
   }
 
   async decide(provider: string, channel: string, now = Date.now()): Promise<BreakerDecision> {
-    const [decision, state] = (await this.#run.allow(
-      1,
-      this.#key(provider, channel),
+    const [decision, state] = await this.#run.allow([this.#keyspace.breaker(provider, channel)], {
       now,
-      this.#settings.probeTimeoutMs,
-    )) as [BreakerDecision, BreakerState];
+      probeTimeoutMs: this.#settings.probeTimeoutMs,
+    });
     if (decision === 'probe' && state === 'half-open') {
       this.#onTransition({ provider, channel, from: 'open', to: 'half-open' });
     }
@@ -136,19 +132,17 @@ export class CircuitBreakers {
   }
 
   async recordSuccess(provider: string, channel: string, now = Date.now()): Promise<void> {
-    const previous = (await this.#run.success(1, this.#key(provider, channel), now)) as BreakerState;
+    const previous = await this.#run.success([this.#keyspace.breaker(provider, channel)], { now });
     if (previous !== 'closed') this.#onTransition({ provider, channel, from: previous, to: 'closed' });
   }
 
   async recordFailure(provider: string, channel: string, now = Date.now()): Promise<BreakerState> {
-    const [from, to, failures] = (await this.#run.failure(
-      1,
-      this.#key(provider, channel),
+    const [from, to, failures] = await this.#run.failure([this.#keyspace.breaker(provider, channel)], {
       now,
-      this.#settings.failureThreshold,
-      this.#settings.windowMs,
-      this.#settings.cooldownMs,
-    )) as [BreakerState, BreakerState, number];
+      threshold: this.#settings.failureThreshold,
+      windowMs: this.#settings.windowMs,
+      cooldownMs: this.#settings.cooldownMs,
+    });
     if (from !== to || (from === 'open' && to === 'open' && failures === 1)) {
       this.#onTransition({ provider, channel, from, to, failures });
     }
@@ -158,7 +152,7 @@ export class CircuitBreakers {
   async snapshot(providers: { provider: string; channel: string }[]): Promise<BreakerSnapshot[]> {
     const pipeline = this.#redis.pipeline();
     for (const p of providers)
-      pipeline.hmget(this.#key(p.provider, p.channel), 'state', 'failures', 'openUntil');
+      pipeline.hmget(this.#keyspace.breaker(p.provider, p.channel), 'state', 'failures', 'openUntil');
     const results = (await pipeline.exec()) ?? [];
     return providers.map((p, i) => {
       const [state, failures, openUntil] = (results[i]?.[1] as (string | null)[] | undefined) ?? [];

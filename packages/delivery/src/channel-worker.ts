@@ -28,7 +28,7 @@ import { CircuitBreakers } from './breaker.ts';
 import type { DeliveryEvents } from './events.ts';
 import { createSendProcessor, type ProcessResult, type SendProcessorDeps } from './processor.ts';
 import { createReceiptProcessor, type ReceiptResult, ReceiptTooEarly } from './receipts.ts';
-import { DeliveryStore } from './store.ts';
+import { DeliveryStore } from './records/delivery-store.ts';
 import { traceEscalations, traceReceipt, traceRoutes, traceSendJobs } from './tracing.ts';
 
 /**
@@ -128,7 +128,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
   const store = new DeliveryStore(connection, keyspace, env.DELIVERY_RETENTION_SECONDS * 1000);
   const breakers = new CircuitBreakers(
     connection,
-    keyspace.prefix,
+    keyspace,
     {
       failureThreshold: env.BREAKER_FAILURE_THRESHOLD,
       windowMs: env.BREAKER_WINDOW_MS,

@@ -16,8 +16,8 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CircuitBreakers } from './breaker.ts';
 import { createSendProcessor, type Escalation, type ProcessResult, type Route } from './processor.ts';
+import { DeliveryStore } from './records/delivery-store.ts';
 import { DEFAULT_RETRY_SETTINGS } from './retry-policy.ts';
-import { DeliveryStore } from './store.ts';
 
 let redis: Redis;
 before(async () => {
@@ -55,7 +55,7 @@ function harness(options: {
 }) {
   const keyspace = createKeyspace(uniquePrefix('processor'));
   const store = new DeliveryStore(redis, keyspace, 60_000);
-  const breakers = new CircuitBreakers(redis, keyspace.prefix, {
+  const breakers = new CircuitBreakers(redis, keyspace, {
     failureThreshold: options.breakerThreshold ?? 3,
     windowMs: 30_000,
     cooldownMs: 60_000,

@@ -12,10 +12,10 @@ import type { Sealer } from '@byot/sealing';
 import { DelayedError, type Job } from 'bullmq';
 import type { CircuitBreakers } from './breaker.ts';
 import type { DeliveryEvents } from './events.ts';
-import type { AttemptEntry } from './ledger.ts';
-import { isExcluded, type RouteExclusions } from './record.ts';
+import type { AttemptEntry } from './records/attempt-ledger.ts';
+import { isExcluded, type RouteExclusions } from './records/delivery-record.ts';
+import type { DeliveryStore } from './records/delivery-store.ts';
 import { decideRetry, type RetrySettings } from './retry-policy.ts';
-import type { DeliveryStore } from './store.ts';
 
 /** Sends one attempt through a provider. Throws ProviderError on failure. */
 export type AttemptSender = (job: SendJob, secrets: SendSecrets, attempt: number) => Promise<SendResult>;

@@ -12,8 +12,8 @@ import { receiptFailureMeaning } from '@byot/providers';
 import type { SendQueue } from '@byot/redis';
 import type { Job } from 'bullmq';
 import type { DeliveryEvents } from './events.ts';
-import type { AttemptRef } from './ledger.ts';
-import type { DeliveryStore } from './store.ts';
+import type { AttemptRef } from './records/attempt-ledger.ts';
+import type { DeliveryStore } from './records/delivery-store.ts';
 
 export interface ReceiptProcessorDeps {
   store: DeliveryStore;

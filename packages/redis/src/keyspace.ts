@@ -12,6 +12,8 @@ export interface Keyspace {
   providerMessage(provider: string, providerMessageId: string): string;
   /** The sealed send job kept after a provider accepted it, for a receipt-driven resend; expires with the OTP. */
   resend(eventId: string): string;
+  /** A provider's circuit breaker for one channel, shared by every worker replica. */
+  breaker(provider: string, channel: string): string;
   /** Pub/sub channel on which workers announce outcomes to every ingress instance. */
   readonly outcomesChannel: string;
 }
@@ -24,6 +26,7 @@ export function createKeyspace(prefix: string, clusterHashTag = false): Keyspace
     attempts: (eventId) => `${base}:attempts:${eventId}`,
     providerMessage: (provider, id) => `${base}:pmsg:${provider}:${id}`,
     resend: (eventId) => `${base}:resend:${eventId}`,
+    breaker: (provider, channel) => `${base}:breaker:${channel}:${provider}`,
     outcomesChannel: `${base}:outcomes`,
   };
 }

@@ -1,8 +1,13 @@
 import type { DeliveryOutcome, SendJob, StatusEvent } from '@byot/contracts';
-import type { Keyspace } from '@byot/redis';
+import { defineScript, type Keyspace, type LuaScript } from '@byot/redis';
 import type { Redis } from 'ioredis';
-import { type AttemptEntry, type AttemptRef, MAX_HISTORY, receiptArgs } from './ledger.ts';
-import { type DeliveryMeta, type DeliveryRecord, parseRecord, type RouteExclusions } from './record.ts';
+import { type AttemptEntry, type AttemptRef, MAX_HISTORY, receiptArgs } from './attempt-ledger.ts';
+import {
+  type DeliveryMeta,
+  type DeliveryRecord,
+  parseRecord,
+  type RouteExclusions,
+} from './delivery-record.ts';
 import {
   APPLY_RECEIPT,
   BEGIN_ATTEMPT,
@@ -12,53 +17,122 @@ import {
   REOPEN_FOR_RESEND,
   SETTLE,
   SETTLE_ACCEPTED,
-} from './scripts.ts';
+} from './record-scripts.ts';
 
 export type BeginDecision =
   | { decision: 'go'; attempt: number; previousState: string; exclusions?: RouteExclusions }
   | { decision: 'busy'; retryInMs: number }
   | { decision: 'settled'; state: string; outcome: DeliveryOutcome | undefined };
 
-type ScriptRunner = (keys: number, ...args: (string | number)[]) => Promise<unknown>;
+/** The fields of the settle step (record-scripts.ts SETTLE_STEP). */
+interface SettleArgs {
+  now: number;
+  state: 'accepted' | 'failed' | 'expired';
+  outcome: string;
+  outcomesChannel: string;
+  eventId: string;
+  provider: string | undefined;
+  providerMessageId: string | undefined;
+  reason: string | undefined;
+  expireAt: number;
+}
+
+/** Every script of the record, typed by its argument table and its reply (see record-scripts.ts). */
+interface RecordScripts {
+  begin: LuaScript<
+    DeliveryMeta & { now: number; expireAt: number; provider: string; staleAfterMs: number },
+    [string, string, string, string, string | undefined]
+  >;
+  settle: LuaScript<SettleArgs, [number, string]>;
+  settleAccepted: LuaScript<
+    SettleArgs & {
+      attempt: string;
+      job: string;
+      resendUntil: number | undefined;
+      hookReceivedAt: number;
+      traceparent: string | undefined;
+    },
+    [number, string, number]
+  >;
+  logAttempt: LuaScript<{ entry: string; expireAt: number }, number>;
+  receipt: LuaScript<
+    {
+      index: number;
+      status: string;
+      raw: string;
+      code: string | undefined;
+      at: number;
+      receivedAt: number;
+      seq: number | undefined;
+      rank: number;
+      verdict: string;
+      provider: string;
+      channel: string;
+      maxHistory: number;
+    },
+    string[]
+  >;
+  reopen: LuaScript<
+    {
+      providerMessageId: string;
+      now: number;
+      minUsefulMs: number;
+      channel: string;
+      provider: string;
+      numberBad: boolean;
+      suggestsVoice: boolean;
+      reason: string;
+    },
+    [string, string]
+  >;
+  retrying: LuaScript<{ now: number; reason: string; nextAttemptAt: number }, number>;
+  fallback: LuaScript<{ now: number; outcome: string; eventId: string; expireAt: number }, string>;
+}
 
 /**
- * The delivery records. Every mutation is a Lua script (see scripts.ts): the store is the single place that
+ * The delivery records. Every mutation is a Lua script (record-scripts.ts): the store is the single place that
  * decides whether a send may start, and it announces every settled outcome to the ingress instances.
  */
 export class DeliveryStore {
   readonly #redis: Redis;
   readonly #keyspace: Keyspace;
   readonly #retentionMs: number;
-  readonly #scripts: Record<
-    'begin' | 'settle' | 'settleAccepted' | 'logAttempt' | 'receipt' | 'reopen' | 'retrying' | 'fallback',
-    ScriptRunner
-  >;
+  readonly #scripts: RecordScripts;
 
   /** @param retentionMs how long a record is kept after the OTP expires (it holds no secrets). */
   constructor(redis: Redis, keyspace: Keyspace, retentionMs: number) {
     this.#redis = redis;
     this.#keyspace = keyspace;
     this.#retentionMs = retentionMs;
-    const define = (name: string, lua: string): ScriptRunner => {
-      redis.defineCommand(name, { lua });
-      const fn = (redis as unknown as Record<string, ScriptRunner>)[name];
-      if (!fn) throw new Error(`could not define Redis script ${name}`);
-      return fn.bind(redis);
-    };
     this.#scripts = {
-      begin: define('byotBeginAttempt', BEGIN_ATTEMPT),
-      settle: define('byotSettle', SETTLE),
-      settleAccepted: define('byotSettleAccepted', SETTLE_ACCEPTED),
-      logAttempt: define('byotLogAttempt', LOG_ATTEMPT),
-      receipt: define('byotApplyReceipt', APPLY_RECEIPT),
-      reopen: define('byotReopenForResend', REOPEN_FOR_RESEND),
-      retrying: define('byotMarkRetrying', MARK_RETRYING),
-      fallback: define('byotMarkFallback', MARK_FALLBACK),
+      begin: defineScript(redis, 'byotBeginAttempt', BEGIN_ATTEMPT),
+      settle: defineScript(redis, 'byotSettle', SETTLE),
+      settleAccepted: defineScript(redis, 'byotSettleAccepted', SETTLE_ACCEPTED),
+      logAttempt: defineScript(redis, 'byotLogAttempt', LOG_ATTEMPT),
+      receipt: defineScript(redis, 'byotApplyReceipt', APPLY_RECEIPT),
+      reopen: defineScript(redis, 'byotReopenForResend', REOPEN_FOR_RESEND),
+      retrying: defineScript(redis, 'byotMarkRetrying', MARK_RETRYING),
+      fallback: defineScript(redis, 'byotMarkFallback', MARK_FALLBACK),
     };
   }
 
   #expireAt(otpExpiresAt: number): number {
     return Math.max(otpExpiresAt, Date.now()) + this.#retentionMs;
+  }
+
+  /** The settle step's fields for an outcome. */
+  #settleArgs(outcome: DeliveryOutcome, state: SettleArgs['state'], otpExpiresAt: number): SettleArgs {
+    return {
+      now: Date.now(),
+      state,
+      outcome: JSON.stringify(outcome),
+      outcomesChannel: this.#keyspace.outcomesChannel,
+      eventId: outcome.eventId,
+      provider: outcome.kind === 'fallback' ? undefined : outcome.provider || undefined,
+      providerMessageId: (outcome.kind === 'accepted' && outcome.providerMessageId) || undefined,
+      reason: (outcome.kind !== 'accepted' && outcome.reason) || undefined,
+      expireAt: this.#expireAt(otpExpiresAt),
+    };
   }
 
   /**
@@ -72,21 +146,21 @@ export class DeliveryStore {
     staleAfterMs: number,
     now = Date.now(),
   ): Promise<BeginDecision> {
-    const reply = (await this.#scripts.begin(
-      1,
-      this.#keyspace.delivery(meta.eventId),
-      now,
-      this.#expireAt(meta.otpExpiresAt),
-      meta.eventId,
-      meta.deliveryId,
-      meta.channel,
-      meta.requestType,
-      meta.phoneMasked,
-      meta.otpExpiresAt,
-      provider,
-      staleAfterMs,
-    )) as [string, string, string, string, string | undefined];
-    const [decision, state, attempts, outcomeJson, exclusionsJson] = reply;
+    const [decision, state, attempts, outcomeJson, exclusionsJson] = await this.#scripts.begin(
+      [this.#keyspace.delivery(meta.eventId)],
+      {
+        now,
+        expireAt: this.#expireAt(meta.otpExpiresAt),
+        eventId: meta.eventId,
+        deliveryId: meta.deliveryId,
+        channel: meta.channel,
+        requestType: meta.requestType,
+        phoneMasked: meta.phoneMasked,
+        otpExpiresAt: meta.otpExpiresAt,
+        provider,
+        staleAfterMs,
+      },
+    );
     if (decision === 'busy') return { decision, retryInMs: Number(outcomeJson) };
     if (decision === 'settled') {
       return {
@@ -109,20 +183,10 @@ export class DeliveryStore {
     state: 'accepted' | 'failed' | 'expired',
     otpExpiresAt: number,
   ): Promise<{ applied: boolean; outcome: DeliveryOutcome }> {
-    const json = JSON.stringify(outcome);
-    const [applied, inForce] = (await this.#scripts.settle(
-      1,
-      this.#keyspace.delivery(outcome.eventId),
-      Date.now(),
-      state,
-      json,
-      this.#keyspace.outcomesChannel,
-      outcome.eventId,
-      outcome.kind === 'accepted' ? outcome.provider : (outcome.kind === 'failed' && outcome.provider) || '',
-      outcome.kind === 'accepted' ? outcome.providerMessageId : '',
-      outcome.kind === 'accepted' ? '' : outcome.reason,
-      this.#expireAt(otpExpiresAt),
-    )) as [number, string];
+    const [applied, inForce] = await this.#scripts.settle(
+      [this.#keyspace.delivery(outcome.eventId)],
+      this.#settleArgs(outcome, state, otpExpiresAt),
+    );
     return { applied: applied === 1, outcome: inForce ? (JSON.parse(inForce) as DeliveryOutcome) : outcome };
   }
 
@@ -137,29 +201,23 @@ export class DeliveryStore {
     attempt: AttemptEntry,
     keepForResend = true,
   ): Promise<{ applied: boolean; outcome: DeliveryOutcome; index: number }> {
-    const json = JSON.stringify(outcome);
-    const [applied, inForce, index] = (await this.#scripts.settleAccepted(
-      4,
-      this.#keyspace.delivery(outcome.eventId),
-      this.#keyspace.attempts(outcome.eventId),
-      this.#keyspace.providerMessage(outcome.provider, outcome.providerMessageId),
-      this.#keyspace.resend(outcome.eventId),
-      Date.now(),
-      'accepted',
-      json,
-      this.#keyspace.outcomesChannel,
-      outcome.eventId,
-      outcome.provider,
-      outcome.providerMessageId,
-      '',
-      this.#expireAt(job.otpExpiresAt),
-      JSON.stringify(attempt),
-      JSON.stringify(job),
-      keepForResend ? job.otpExpiresAt : 0,
-      job.receivedAt,
-      // W3C traceparent is [0-9a-f-]: safe as the index value's last space-separated field.
-      traceparentOf(job),
-    )) as [number, string, number];
+    const [applied, inForce, index] = await this.#scripts.settleAccepted(
+      [
+        this.#keyspace.delivery(outcome.eventId),
+        this.#keyspace.attempts(outcome.eventId),
+        this.#keyspace.providerMessage(outcome.provider, outcome.providerMessageId),
+        this.#keyspace.resend(outcome.eventId),
+      ],
+      {
+        ...this.#settleArgs(outcome, 'accepted', job.otpExpiresAt),
+        attempt: JSON.stringify(attempt),
+        job: JSON.stringify(job),
+        resendUntil: keepForResend ? job.otpExpiresAt : undefined,
+        hookReceivedAt: job.receivedAt,
+        // W3C traceparent is [0-9a-f-]: safe as the index value's last space-separated field.
+        traceparent: traceparentOf(job),
+      },
+    );
     return {
       applied: applied === 1,
       outcome: inForce ? (JSON.parse(inForce) as DeliveryOutcome) : outcome,
@@ -169,12 +227,10 @@ export class DeliveryStore {
 
   /** Records an attempt that no provider accepted (refused, failed, timed out). */
   async logAttempt(eventId: string, otpExpiresAt: number, attempt: AttemptEntry): Promise<void> {
-    await this.#scripts.logAttempt(
-      1,
-      this.#keyspace.attempts(eventId),
-      JSON.stringify(attempt),
-      this.#expireAt(otpExpiresAt),
-    );
+    await this.#scripts.logAttempt([this.#keyspace.attempts(eventId)], {
+      entry: JSON.stringify(attempt),
+      expireAt: this.#expireAt(otpExpiresAt),
+    });
   }
 
   /** Which delivery and attempt a provider's message id belongs to (undefined: not ours, or not recorded yet). */
@@ -197,24 +253,27 @@ export class DeliveryStore {
     verdictOverride?: 'no-receipt',
   ): Promise<ReceiptApplication> {
     const { verdict, rank } = receiptArgs(event);
-    const reply = (await this.#scripts.receipt(
-      3,
-      this.#keyspace.delivery(ref.eventId),
-      this.#keyspace.attempts(ref.eventId),
-      this.#keyspace.resend(ref.eventId),
-      ref.index,
-      verdictOverride ?? event.status,
-      event.rawStatus,
-      event.errorCode ?? '',
-      event.occurredAt,
-      event.receivedAt,
-      event.sequence ?? '',
-      verdictOverride ? 0 : rank,
-      verdictOverride ?? verdict,
-      attempt.provider,
-      attempt.channel,
-      MAX_HISTORY,
-    )) as string[];
+    const reply = await this.#scripts.receipt(
+      [
+        this.#keyspace.delivery(ref.eventId),
+        this.#keyspace.attempts(ref.eventId),
+        this.#keyspace.resend(ref.eventId),
+      ],
+      {
+        index: ref.index,
+        status: verdictOverride ?? event.status,
+        raw: event.rawStatus,
+        code: event.errorCode,
+        at: event.occurredAt,
+        receivedAt: event.receivedAt,
+        seq: event.sequence,
+        rank: verdictOverride ? 0 : rank,
+        verdict: verdictOverride ?? verdict,
+        provider: attempt.provider,
+        channel: attempt.channel,
+        maxHistory: MAX_HISTORY,
+      },
+    );
     const [outcome, attemptVerdict, first, state, currentId, hookReceivedAt, deliveredAt] = reply;
     if (outcome === 'missing') return { outcome: 'missing' };
     return {
@@ -241,19 +300,19 @@ export class DeliveryStore {
     | { decision: 'reroute'; job: SendJob; repeat: boolean }
     | { decision: 'not-current' | 'delivered' | 'too-late' | 'no-payload' }
   > {
-    const [decision, job] = (await this.#scripts.reopen(
-      2,
-      this.#keyspace.delivery(eventId),
-      this.#keyspace.resend(eventId),
-      failed.providerMessageId,
-      now,
-      policy.minUsefulMs,
-      failed.channel,
-      failed.provider,
-      policy.numberBad ? 1 : 0,
-      policy.suggestsVoice ? 1 : 0,
-      policy.reason,
-    )) as [string, string];
+    const [decision, job] = await this.#scripts.reopen(
+      [this.#keyspace.delivery(eventId), this.#keyspace.resend(eventId)],
+      {
+        providerMessageId: failed.providerMessageId,
+        now,
+        minUsefulMs: policy.minUsefulMs,
+        channel: failed.channel,
+        provider: failed.provider,
+        numberBad: policy.numberBad,
+        suggestsVoice: policy.suggestsVoice,
+        reason: policy.reason,
+      },
+    );
     if (decision === 'reroute' || decision === 'again')
       return { decision: 'reroute', job: JSON.parse(job) as SendJob, repeat: decision === 'again' };
     return { decision: decision as 'not-current' | 'delivered' | 'too-late' | 'no-payload' };
@@ -278,13 +337,11 @@ export class DeliveryStore {
   }
 
   async markRetrying(eventId: string, reason: string, nextAttemptAt: number): Promise<boolean> {
-    const applied = await this.#scripts.retrying(
-      1,
-      this.#keyspace.delivery(eventId),
-      Date.now(),
+    const applied = await this.#scripts.retrying([this.#keyspace.delivery(eventId)], {
+      now: Date.now(),
       reason,
       nextAttemptAt,
-    );
+    });
     return applied === 1;
   }
 
@@ -294,14 +351,12 @@ export class DeliveryStore {
    */
   async markFallback(eventId: string, reason: string, otpExpiresAt: number): Promise<string> {
     const outcome: DeliveryOutcome = { kind: 'fallback', eventId, reason, at: Date.now() };
-    return (await this.#scripts.fallback(
-      1,
-      this.#keyspace.delivery(eventId),
-      Date.now(),
-      JSON.stringify(outcome),
+    return this.#scripts.fallback([this.#keyspace.delivery(eventId)], {
+      now: Date.now(),
+      outcome: JSON.stringify(outcome),
       eventId,
-      this.#expireAt(otpExpiresAt),
-    )) as string;
+      expireAt: this.#expireAt(otpExpiresAt),
+    });
   }
 
   async get(eventId: string): Promise<DeliveryRecord | undefined> {
@@ -329,8 +384,8 @@ export type ReceiptApplication =
       deliveredAt?: number;
     };
 
-/** The hook's traceparent when well-formed (W3C: [0-9a-f-]), safe as the index value's last field; else ''. */
-function traceparentOf(job: SendJob): string {
+/** The hook's traceparent when well-formed (W3C: [0-9a-f-]), safe as the index value's last field. */
+function traceparentOf(job: SendJob): string | undefined {
   const value = job.trace?.traceparent ?? '';
-  return /^[0-9a-f-]{1,64}$/.test(value) ? value : '';
+  return /^[0-9a-f-]{1,64}$/.test(value) ? value : undefined;
 }

@@ -6,7 +6,7 @@ import {
   type StatusEvent,
   statusRank,
 } from '@byot/contracts';
-import type { DeliveryRecord } from './record.ts';
+import type { DeliveryRecord } from './delivery-record.ts';
 
 /**
  * The delivery ledger: one entry per provider attempt of an OTP, beside its delivery record and expiring with it.

@@ -8,9 +8,6 @@ import type { Channel, DeliveryOutcome, OktaRequestType } from '@byot/contracts'
 export const DELIVERY_STATES = ['sending', 'retrying', 'accepted', 'failed', 'expired', 'fallback'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
-/** States after which nothing is ever sent again for this eventId. */
-export const SETTLED_STATES: readonly DeliveryState[] = ['accepted', 'failed', 'expired', 'fallback'];
-
 export interface DeliveryRecord {
   eventId: string;
   deliveryId: string;
@@ -39,7 +36,7 @@ export interface DeliveryRecord {
 }
 
 /**
- * Routes ruled out by receipts, per channel: the providers whose receipt said undelivered, and `closed` when the
+ * Routes ruled out by receipts (the record field `exclusions`), per channel: the providers whose receipt said undelivered, and `closed` when the
  * number itself cannot take the channel (no provider of it would do better).
  */
 export interface RouteExclusions {
@@ -70,6 +67,7 @@ export interface DeliveryMeta {
 export function parseRecord(hash: Record<string, string>): DeliveryRecord | undefined {
   if (!hash.eventId || !hash.state) return undefined;
   const num = (v: string | undefined) => (v === undefined ? 0 : Number(v));
+  const exclusions = hash.exclusions ?? hash.reroute;
   return {
     eventId: hash.eventId,
     deliveryId: hash.deliveryId ?? '',
@@ -90,6 +88,7 @@ export function parseRecord(hash: Record<string, string>): DeliveryRecord | unde
     ...(hash.deliveredVia ? { deliveredVia: hash.deliveredVia } : {}),
     ...(hash.deliveredChannel ? { deliveredChannel: hash.deliveredChannel } : {}),
     ...(hash.reroutedAfter ? { reroutedAfter: hash.reroutedAfter } : {}),
-    ...(hash.reroute ? { exclusions: JSON.parse(hash.reroute) as RouteExclusions } : {}),
+    // `reroute`: the field's name in the previous release (see record-scripts.ts).
+    ...(exclusions ? { exclusions: JSON.parse(exclusions) as RouteExclusions } : {}),
   };
 }

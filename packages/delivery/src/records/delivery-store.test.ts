@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DeliveryOutcome } from '@byot/contracts';
+import type { DeliveryOutcome, SendJob } from '@byot/contracts';
 import { closeRedis, createKeyspace, createRedisConnection, type Keyspace } from '@byot/redis';
 import { sharedTestRedis, uniquePrefix } from '@byot/testkit';
 import type { Redis } from 'ioredis';
-import { OutcomeListener } from './outcome-bus.ts';
-import type { DeliveryMeta } from './record.ts';
-import { DeliveryStore } from './store.ts';
+import type { DeliveryMeta } from './delivery-record.ts';
+import { DeliveryStore } from './delivery-store.ts';
+import { OutcomeListener } from './outcome-listener.ts';
 
 let redis: Redis;
 let subscriber: Redis;
@@ -164,3 +164,63 @@ describe('OutcomeListener', () => {
     }
   });
 });
+
+describe('DeliveryStore across a rolling upgrade', () => {
+  it('reads the exclusions of a record the previous release wrote (field `reroute`), and keeps both names', async () => {
+    const { store, meta, keyspace } = setup();
+    await store.beginAttempt(meta, 'twilio', 10_000);
+    await store.settle(accepted(meta.eventId, 'SM-vonage'), 'accepted', meta.otpExpiresAt);
+    // What the previous release left: its own name for the routes receipts ruled out, nothing under the new one.
+    const key = keyspace.delivery(meta.eventId);
+    await redis.hset(key, 'state', 'retrying', 'reroute', JSON.stringify({ sms: { providers: ['twilio'] } }));
+    assert.equal(await redis.hexists(key, 'exclusions'), 0);
+    assert.deepEqual((await store.get(meta.eventId))?.exclusions, { sms: { providers: ['twilio'] } });
+    const begun = await store.beginAttempt(meta, 'vonage', 10_000);
+    assert.equal(begun.decision, 'go');
+    assert.deepEqual(begun.decision === 'go' && begun.exclusions, { sms: { providers: ['twilio'] } });
+
+    // A receipt handled by this release adds to what the old one wrote, under both names (its workers read `reroute`).
+    await store.settleAccepted(
+      {
+        kind: 'accepted',
+        eventId: meta.eventId,
+        provider: 'vonage',
+        providerMessageId: 'V-1',
+        at: Date.now(),
+      },
+      { ...sendJobOf(meta), sealed: 'sealed' },
+      {
+        provider: 'vonage',
+        channel: 'sms',
+        startedAt: 1,
+        finishedAt: 2,
+        result: 'accepted',
+        status: 'accepted',
+      },
+    );
+    const reopened = await store.reopenForResend(
+      meta.eventId,
+      { provider: 'vonage', channel: 'sms', providerMessageId: 'V-1' },
+      { minUsefulMs: 5_000, numberBad: true, suggestsVoice: false, reason: 'vonage sms failed 3' },
+    );
+    assert.equal(reopened.decision, 'reroute');
+    const want = { sms: { providers: ['twilio', 'vonage'], closed: true } };
+    assert.deepEqual(JSON.parse((await redis.hget(key, 'exclusions')) ?? '{}'), want);
+    assert.deepEqual(JSON.parse((await redis.hget(key, 'reroute')) ?? '{}'), want);
+    assert.deepEqual((await store.get(meta.eventId))?.exclusions, want);
+  });
+});
+
+function sendJobOf(meta: DeliveryMeta): SendJob {
+  return {
+    version: 1,
+    eventId: meta.eventId,
+    deliveryId: meta.deliveryId,
+    channel: meta.channel,
+    requestType: meta.requestType,
+    otpExpiresAt: meta.otpExpiresAt,
+    receivedAt: Date.now(),
+    phoneMasked: meta.phoneMasked,
+    sealed: '',
+  };
+}
