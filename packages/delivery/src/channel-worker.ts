@@ -17,6 +17,7 @@ import {
   createSendQueue,
   createStatusQueue,
   type Keyspace,
+  type SendQueue,
   waitUntilReady,
 } from '@byot/redis';
 import { installShutdown, listeningPort, startHealthServer } from '@byot/runtime';
@@ -68,6 +69,8 @@ export interface ChannelWorkerShared {
   keyspace: Keyspace;
   store: DeliveryStore;
   breakers: CircuitBreakers;
+  /** The worker's own send queues (closed by its shutdown): where an escalation hands a delivery over. */
+  queues: Record<Channel, SendQueue>;
 }
 
 export interface ChannelWorkerOptions {
@@ -142,7 +145,11 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
       options.events?.breaker?.(t);
     },
   );
-  const untraced = options.processor({ connection, keyspace, store, breakers });
+  const sendQueues = {
+    sms: createSendQueue('sms', connection, keyspace),
+    voice: createSendQueue('voice', connection, keyspace),
+  };
+  const untraced = options.processor({ connection, keyspace, store, breakers, queues: sendQueues });
   // Each provider call and escalation gets a span of its own inside the job's span.
   const channelDeps = {
     ...untraced,
@@ -152,10 +159,6 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
   options.metrics?.observeBreakers(() =>
     breakers.snapshot(untraced.routes.map((r) => ({ provider: r.provider, channel: options.channel }))),
   );
-  const sendQueues = {
-    sms: createSendQueue('sms', connection, keyspace),
-    voice: createSendQueue('voice', connection, keyspace),
-  };
   const statusQueue = createStatusQueue(connection, keyspace);
   const receiptTimeoutMs = env.RECEIPT_TIMEOUT_SECONDS * 1000;
 

@@ -1,5 +1,5 @@
 import { jobIdFor, type SendJob } from '@byot/contracts';
-import { type BackupProvidersConfig, type EmailProvider, emailProviderFromConfig } from '@byot/providers';
+import { type EmailProvider, type ProviderSettings, providerNamed } from '@byot/providers';
 import type { SendQueue } from '@byot/redis';
 import type { Escalation } from './processor.ts';
 
@@ -43,12 +43,21 @@ export function landlineToVoiceEscalation(voiceQueue: SendQueue): Escalation {
   };
 }
 
-/** The e-mail last resort as configured (EMAIL_FALLBACK, SENDGRID_*, EMAIL_SUBJECT, EMAIL_TEMPLATE), if any. */
-export function emailEscalationsFromConfig(
-  config: BackupProvidersConfig & { EMAIL_SUBJECT: string; EMAIL_TEMPLATE: string },
-): Escalation[] {
-  const provider = emailProviderFromConfig(config);
-  return provider
-    ? [emailEscalation(provider, { subject: config.EMAIL_SUBJECT, template: config.EMAIL_TEMPLATE })]
-    : [];
+/**
+ * The e-mail last resort as configured (EMAIL_FALLBACK names a registered e-mail provider, with its settings,
+ * EMAIL_SUBJECT and EMAIL_TEMPLATE), if any. Built at start: a misconfigured last resort stops the worker then,
+ * not at the first failure.
+ */
+export async function emailEscalationsFromConfig(
+  settings: ProviderSettings & { EMAIL_FALLBACK: string; EMAIL_SUBJECT: string; EMAIL_TEMPLATE: string },
+): Promise<Escalation[]> {
+  if (settings.EMAIL_FALLBACK === 'off') return [];
+  const adapters = await providerNamed(settings.EMAIL_FALLBACK).adapters();
+  if (!adapters.email) throw new Error(`EMAIL_FALLBACK=${settings.EMAIL_FALLBACK} cannot send e-mail`);
+  return [
+    emailEscalation(adapters.email(settings), {
+      subject: settings.EMAIL_SUBJECT,
+      template: settings.EMAIL_TEMPLATE,
+    }),
+  ];
 }

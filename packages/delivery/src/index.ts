@@ -6,3 +6,6 @@ export * from './processor.ts';
 export * from './receipts.ts';
 export * from './records/index.ts';
 export * from './retry-policy.ts';
+export * from './routes/index.ts';
+export * from './routes/ring-timeout.ts';
+export * from './routes/sms-text.ts';

@@ -104,6 +104,52 @@ function transportCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * What an HTTP status says when the provider's own error code says nothing more specific: the tail every adapter
+ * shares. 429 is a throttle (with Retry-After when the provider gave one); 401/403 and 5xx make the provider
+ * unusable for now, so another one is tried; any other 4xx is a request we built wrong. A 5xx other than 503 may
+ * come after the provider queued the message (no provider documents otherwise); 503 is a refusal before it.
+ */
+export function classifyHttpStatus(
+  provider: string,
+  status: number,
+  detail: { code?: string; retryAfterMs?: number | undefined } = {},
+): ProviderError {
+  const base = { provider, code: detail.code ?? String(status), httpStatus: status };
+  if (status === 429) {
+    return new ProviderError({
+      ...base,
+      kind: 'rate-limited',
+      safeMessage: `${provider} throttled the request (429)`,
+      ...(detail.retryAfterMs === undefined ? {} : { retryAfterMs: detail.retryAfterMs }),
+    });
+  }
+  if (status === 401 || status === 403 || status >= 500) {
+    return new ProviderError({
+      ...base,
+      kind: 'unavailable',
+      safeMessage: `${provider} answered ${status}`,
+      mayHaveBeenDelivered: status >= 500 && status !== 503,
+    });
+  }
+  return new ProviderError({
+    ...base,
+    kind: 'bad-request',
+    safeMessage: `${provider} refused the request: ${status}${detail.code ? ` code ${detail.code}` : ''}`,
+  });
+}
+
+/** Anything else an SDK throws: the provider counts as unavailable, and the message as possibly sent. */
+export function unknownProviderFailure(provider: string, error: unknown): ProviderError {
+  return new ProviderError({
+    kind: 'unavailable',
+    provider,
+    code: 'unknown',
+    safeMessage: `${provider} call failed: ${error instanceof Error ? error.name : 'unknown error'}`,
+    mayHaveBeenDelivered: true,
+  });
+}
+
 /** Retry-After in ms from a header value (seconds or HTTP date). */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (!value) return undefined;

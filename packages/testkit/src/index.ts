@@ -1,5 +1,6 @@
 export * from './balancer.ts';
 export * from './http.ts';
+export * from './module-probe.ts';
 export * from './okta.ts';
 export * from './ports.ts';
 export * from './processes.ts';

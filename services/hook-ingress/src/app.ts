@@ -20,7 +20,7 @@ export interface AppDeps {
   log: Logger;
   /** Readiness: Redis reachable and the outcome subscription live, and not shutting down. */
   isReady: () => Promise<boolean>;
-  /** Provider status callbacks (CALLBACK_PATHS); without them those paths answer 404. */
+  /** Provider status callbacks (each provider's callback paths); without them those paths answer 404. */
   callbacks?: CallbackDeps;
   /** Counts each hook answer (byot_hook_answers_total and its duration) once the response is finished. */
   metrics?: { hookAnswered(answer: HookAnswerLabel, requestType: string, seconds: number): void };

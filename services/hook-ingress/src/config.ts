@@ -1,4 +1,3 @@
-import { createPublicKey } from 'node:crypto';
 import {
   adminEnv,
   booleanFromEnv,
@@ -9,17 +8,8 @@ import {
   redisEnv,
   sealingEnv,
 } from '@byot/config';
+import { isSendGridPublicKey } from '@byot/providers/registry';
 import { z } from 'zod';
-
-/** SendGrid's event-webhook verification key as its settings page shows it: Base64 of an EC P-256 SPKI (DER). */
-export function isSendGridPublicKey(value: string): boolean {
-  try {
-    const key = createPublicKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'spki' });
-    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
-  } catch {
-    return false;
-  }
-}
 
 export const ingressEnvSchema = z.object({
   PORT: port(8080),

@@ -8,9 +8,10 @@ import { createHash, createHmac, generateKeyPairSync, randomUUID, sign } from 'n
 import { createServer, type Server } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { parseEnv } from '@byot/config';
-import { CALLBACK_PATHS, type StatusEvent } from '@byot/contracts';
+import type { StatusEvent } from '@byot/contracts';
 import { createLogger } from '@byot/observability';
 import { obj, postForm, request, startTestSimulator, type TestSimulator } from '@byot/provider-sim/testing';
+import { callbackPath } from '@byot/providers/registry';
 import {
   closeQueue,
   closeRedis,
@@ -35,6 +36,14 @@ const SENDGRID_KEY = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const SENDGRID_PUBLIC = SENDGRID_KEY.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
 const SENDGRID_PRIVATE_PEM = SENDGRID_KEY.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 const FAST = { delayMs: 5 };
+/** The public paths providers are configured with, from each provider's folder. */
+const CALLBACK_PATHS = {
+  twilioMessages: callbackPath('twilio', 'sms'),
+  twilioCalls: callbackPath('twilio', 'voice'),
+  vonageSms: callbackPath('vonage', 'sms'),
+  vonageVoice: callbackPath('vonage', 'voice'),
+  sendgridEvents: callbackPath('sendgrid', 'email'),
+};
 
 interface Ingress {
   url: string;

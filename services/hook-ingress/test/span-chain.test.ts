@@ -7,7 +7,6 @@ import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { decodeKey } from '@byot/config';
-import { CALLBACK_PATHS } from '@byot/contracts';
 import {
   type ChannelWorker,
   type ChannelWorkerEnv,
@@ -17,7 +16,7 @@ import {
 } from '@byot/delivery';
 import { createLogger } from '@byot/observability';
 import { startTestSimulator, type TestSimulator } from '@byot/provider-sim/testing';
-import { createTwilioClient, TwilioSmsProvider } from '@byot/providers';
+import { callbackPath, createTwilioClient, TwilioSmsProvider } from '@byot/providers';
 import {
   closeQueue,
   closeRedis,
@@ -194,7 +193,7 @@ async function postHook(body: unknown) {
 
 /** A delivery receipt as Twilio posts it (form-encoded, signed over our public URL), from outside any trace. */
 async function postTwilioReceipt(messageSid: string, status: string): Promise<number> {
-  const url = `${ingressUrl}${CALLBACK_PATHS.twilioMessages}`;
+  const url = `${ingressUrl}${callbackPath('twilio', 'sms')}`;
   const params = {
     AccountSid: sim.sim.twilio.accountSid,
     MessageSid: messageSid,

@@ -1,64 +1,25 @@
 import './instrumentation.ts';
 import { loadConfigOrExit } from '@byot/config';
-import { CALLBACK_PATHS } from '@byot/contracts';
 import {
   type Escalation,
   emailEscalationsFromConfig,
   landlineToVoiceEscalation,
-  type Route,
+  receiptUrl,
+  routesFor,
   startChannelWorker,
 } from '@byot/delivery';
 import { createLogger } from '@byot/observability';
-import {
-  type SmsProvider,
-  TwilioSmsProvider,
-  twilioClientFromConfig,
-  VonageSmsProvider,
-  vonageClientFromConfig,
-} from '@byot/providers';
-import { createSendQueue } from '@byot/redis';
 import { ByotMetrics } from '@byot/telemetry';
 import { smsWorkerEnvSchema } from './config.ts';
-import { smsText } from './sms-text.ts';
 
 const config = loadConfigOrExit(smsWorkerEnvSchema, 'sms-worker');
 const log = createLogger({ service: 'sms-worker', level: config.LOG_LEVEL });
 const metrics = new ByotMetrics({ service: 'sms-worker' });
 
-const twilioSms = new TwilioSmsProvider(twilioClientFromConfig(config), {
-  ...(config.TWILIO_FROM_NUMBER ? { fromNumber: config.TWILIO_FROM_NUMBER } : {}),
-  ...(config.TWILIO_MESSAGING_SERVICE_SID
-    ? { messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID }
-    : {}),
-});
-const statusCallbackUrl =
-  config.STATUS_CALLBACKS && config.PUBLIC_BASE_URL
-    ? `${config.PUBLIC_BASE_URL}${CALLBACK_PATHS.twilioMessages}`
-    : undefined;
-
-/** The SMS providers in the operator's order (SMS_PROVIDERS), built once per process. */
-const providers: SmsProvider[] = config.SMS_PROVIDERS.map((name) =>
-  name === 'twilio'
-    ? twilioSms
-    : new VonageSmsProvider(vonageClientFromConfig(config), config.VONAGE_FROM_NUMBER as string),
-);
-const routes: Route[] = providers.map((provider) => ({
-  provider: provider.name,
-  send: (job, secrets) =>
-    provider.sendSms({
-      to: secrets.phoneE164,
-      body: smsText(secrets.otpCode, secrets.message, config.SMS_TEMPLATE),
-      validitySeconds: Math.floor((job.otpExpiresAt - Date.now()) / 1000),
-      clientRef: job.deliveryId,
-      ...(statusCallbackUrl ? { statusCallbackUrl: callbackFor(provider.name) } : {}),
-    }),
-}));
-// Built now, not at the first failure: a misconfigured last resort should stop the worker at start.
-const emailLastResort = emailEscalationsFromConfig(config);
-
-function callbackFor(provider: string): string {
-  return `${config.PUBLIC_BASE_URL}${provider === 'vonage' ? CALLBACK_PATHS.vonageSms : CALLBACK_PATHS.twilioMessages}`;
-}
+// The SMS providers in the operator's order (SMS_PROVIDERS), and the e-mail last resort, built once per process
+// and now: a misconfigured provider stops the worker at start, not at the first failover.
+const routes = await routesFor('sms', config, log);
+const emailLastResort = await emailEscalationsFromConfig(config);
 
 await startChannelWorker({
   service: 'sms-worker',
@@ -68,10 +29,9 @@ await startChannelWorker({
   log,
   events: metrics.deliveryEvents,
   metrics,
-  processor: ({ connection, keyspace }) => {
+  processor: ({ queues }) => {
     const escalations: Escalation[] = [];
-    if (config.LANDLINE_TO_VOICE)
-      escalations.push(landlineToVoiceEscalation(createSendQueue('voice', connection, keyspace)));
+    if (config.LANDLINE_TO_VOICE) escalations.push(landlineToVoiceEscalation(queues.voice));
     escalations.push(...emailLastResort);
     return { routes, escalations };
   },
@@ -80,6 +40,6 @@ await startChannelWorker({
     emailFallback: config.EMAIL_FALLBACK,
     landlineToVoice: config.LANDLINE_TO_VOICE,
     twilioBaseUrl: config.TWILIO_API_BASE_URL ?? 'https://api.twilio.com',
-    statusCallbacks: Boolean(statusCallbackUrl),
+    statusCallbacks: Boolean(receiptUrl(config, '/')),
   },
 });

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CALLBACK_PATHS, deliveryIdFor, jobIdFor, type SendJob } from '@byot/contracts';
+import { deliveryIdFor, jobIdFor, type SendJob } from '@byot/contracts';
 import { DeliveryStore } from '@byot/delivery';
 import { startTestSimulator, type TestSimulator } from '@byot/provider-sim/testing';
-import type { SHIPPED_LANGUAGES } from '@byot/providers';
+import { callbackPath, type SHIPPED_LANGUAGES } from '@byot/providers';
 import {
   closeQueue,
   closeRedis,
@@ -158,7 +158,7 @@ describe('voice-worker process', () => {
       assert.equal(call.speech?.text, [sentence, sentence, sentence].join(' '), language);
       assert.equal(call.speech?.language, sayLanguage, language);
       assert.equal(call.timeout, 30);
-      assert.equal(call.statusCallback, `${PUBLIC_BASE_URL}${CALLBACK_PATHS.twilioCalls}`);
+      assert.equal(call.statusCallback, `${PUBLIC_BASE_URL}${callbackPath('twilio', 'voice')}`);
       assert.deepEqual(call.statusCallbackEvents, ['initiated', 'ringing', 'answered', 'completed']);
     }
   });

@@ -3,7 +3,8 @@
  * Okta) and what the simulated providers accepted, for which number, when, with which code, and what their
  * receipts said. Pure: no I/O, so every rule here is unit-tested.
  */
-import { normaliseProviderStatus, type ReceiptVerdict, receiptVerdict } from '@byot/contracts';
+import { type ReceiptVerdict, receiptVerdict } from '@byot/contracts';
+import { normaliseProviderStatus } from '@byot/providers/registry';
 import type { HookRecord, LedgerVerdict, ProviderDelivery, Timeline } from './types.ts';
 
 /** Okta's window: a hook answered later than this is as good as unanswered (Okta sends the code itself). */
@@ -104,7 +105,7 @@ export function digitsOf(text: string): string {
   return text.replace(/\D/g, '');
 }
 
-/** What a provider's latest status says: reached the person, did not, or not known yet (one vocabulary: contracts). */
+/** What a provider's latest status says: reached the person, did not, or not known yet (its registry's words). */
 export function verdictOf(
   delivery: Pick<ProviderDelivery, 'provider' | 'channel' | 'status'>,
 ): ReceiptVerdict {

@@ -1,8 +1,8 @@
 import sgMail, { type MailService } from '@sendgrid/mail';
-import { classifyTransportError, ProviderError } from '../errors.ts';
-import type { EmailProvider, EmailRequest, SendResult } from '../types.ts';
+import type { EmailProvider, EmailRequest, SendResult } from '../adapters.ts';
+import { classifySendGridError } from './errors.ts';
 
-export interface SendGridSettings {
+export interface SendGridMailSettings {
   apiKey: string;
   from: string;
   /** Where the API lives instead of https://api.sendgrid.com (the simulator, a proxy). */
@@ -23,7 +23,7 @@ export class SendGridEmailProvider implements EmailProvider {
   readonly #mail: MailService;
   readonly #from: string;
 
-  constructor(settings: SendGridSettings) {
+  constructor(settings: SendGridMailSettings) {
     this.#mail = new MailServiceClass();
     // setApiKey resets the base URL, so the override must come after it.
     this.#mail.setApiKey(settings.apiKey);
@@ -55,31 +55,4 @@ export class SendGridEmailProvider implements EmailProvider {
       throw classifySendGridError(error);
     }
   }
-}
-
-export function classifySendGridError(error: unknown): ProviderError {
-  if (error instanceof ProviderError) return error;
-  const transport = classifyTransportError('sendgrid', error);
-  if (transport) return transport;
-  const status = (error as { code?: unknown }).code;
-  if (typeof status === 'number') {
-    const base = { provider: 'sendgrid', code: String(status), httpStatus: status };
-    if (status === 429)
-      return new ProviderError({ ...base, kind: 'rate-limited', safeMessage: 'sendgrid throttled (429)' });
-    if (status === 401 || status === 403 || status >= 500) {
-      return new ProviderError({ ...base, kind: 'unavailable', safeMessage: `sendgrid answered ${status}` });
-    }
-    return new ProviderError({
-      ...base,
-      kind: 'bad-request',
-      safeMessage: `sendgrid refused the e-mail: ${status}`,
-    });
-  }
-  return new ProviderError({
-    kind: 'unavailable',
-    provider: 'sendgrid',
-    code: 'unknown',
-    safeMessage: `sendgrid call failed: ${error instanceof Error ? error.name : 'unknown error'}`,
-    mayHaveBeenDelivered: true,
-  });
 }

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
-import { ProviderError, parseRetryAfter } from '../errors.ts';
+import { classifyHttpStatus, parseRetryAfter } from '../errors.ts';
 
 export const TWILIO_API_ORIGIN = 'https://api.twilio.com';
 
@@ -41,21 +41,13 @@ export class TwilioHttpClient extends twilio.RequestClient {
     const response = await super.request<TData>(routed);
     if (response.statusCode === 429) {
       const headers = response.headers as Record<string, string | undefined>;
-      throw new ProviderError({
-        kind: 'rate-limited',
-        provider: 'twilio',
+      throw classifyHttpStatus('twilio', 429, {
         code: '20429',
-        httpStatus: 429,
-        safeMessage: 'twilio throttled the request (429)',
-        ...optionalRetryAfter(parseRetryAfter(headers['retry-after'])),
+        retryAfterMs: parseRetryAfter(headers['retry-after']),
       });
     }
     return response;
   }
-}
-
-function optionalRetryAfter(ms: number | undefined): { retryAfterMs?: number } {
-  return ms === undefined ? {} : { retryAfterMs: ms };
 }
 
 export type TwilioClient = ReturnType<typeof twilio>;

@@ -1,7 +1,14 @@
 import twilio from 'twilio';
-import { classifyTransportError, ProviderError } from '../errors.ts';
+import {
+  classifyHttpStatus,
+  classifyTransportError,
+  ProviderError,
+  unknownProviderFailure,
+} from '../errors.ts';
 
 /**
+ * What Twilio's REST errors mean, in the taxonomy of errors.ts (what the send loop does next).
+ *
  * Twilio's REST error codes that say "this number cannot receive this": no retry, and no other provider would
  * do better. (21614 not mobile, 21635 landline: the voice channel may still work.) Voice (Calls.json): 21217
  * invalid number, 21214 cannot be reached, 21215 region not enabled in geo permissions (like 21408 for SMS),
@@ -38,52 +45,25 @@ export function classifyTwilioError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   const transport = classifyTransportError('twilio', error);
   if (transport) return transport;
-  if (error instanceof twilio.RestException) {
-    const code = error.code ?? 0;
-    const status = error.status;
-    const base = { provider: 'twilio', code: String(code || status), httpStatus: status };
-    if (DESTINATION_PERMANENT[code]) {
-      return new ProviderError({
-        ...base,
-        kind: 'destination-permanent',
-        safeMessage: `twilio ${code}: ${DESTINATION_PERMANENT[code]}`,
-        suggestsVoice: SUGGESTS_VOICE.has(code),
-      });
-    }
-    if (ACCOUNT_UNUSABLE[code] || status === 401 || status === 403) {
-      return new ProviderError({
-        ...base,
-        kind: 'unavailable',
-        safeMessage: `twilio ${code || status}: ${ACCOUNT_UNUSABLE[code] ?? 'request refused for this account'}`,
-      });
-    }
-    if (status === 429 || code === 20429) {
-      return new ProviderError({
-        ...base,
-        kind: 'rate-limited',
-        safeMessage: 'twilio throttled the request',
-      });
-    }
-    if (status >= 500) {
-      return new ProviderError({
-        ...base,
-        kind: 'unavailable',
-        safeMessage: `twilio answered ${status}`,
-        // A 5xx after Twilio parsed the request may or may not have queued it; Twilio documents no guarantee.
-        mayHaveBeenDelivered: status !== 503,
-      });
-    }
+  if (!(error instanceof twilio.RestException)) return unknownProviderFailure('twilio', error);
+  const code = error.code ?? 0;
+  const status = error.status;
+  const base = { provider: 'twilio', code: String(code || status), httpStatus: status };
+  if (DESTINATION_PERMANENT[code]) {
     return new ProviderError({
       ...base,
-      kind: 'bad-request',
-      safeMessage: `twilio refused the request: ${status} code ${code || 'none'}`,
+      kind: 'destination-permanent',
+      safeMessage: `twilio ${code}: ${DESTINATION_PERMANENT[code]}`,
+      suggestsVoice: SUGGESTS_VOICE.has(code),
     });
   }
-  return new ProviderError({
-    kind: 'unavailable',
-    provider: 'twilio',
-    code: 'unknown',
-    safeMessage: `twilio call failed: ${error instanceof Error ? error.name : 'unknown error'}`,
-    mayHaveBeenDelivered: true,
-  });
+  if (ACCOUNT_UNUSABLE[code] || status === 401 || status === 403) {
+    return new ProviderError({
+      ...base,
+      kind: 'unavailable',
+      safeMessage: `twilio ${code || status}: ${ACCOUNT_UNUSABLE[code] ?? 'request refused for this account'}`,
+    });
+  }
+  // 20429 is Twilio's "too many requests", whatever the HTTP status it came with.
+  return classifyHttpStatus('twilio', code === 20429 ? 429 : status, { code: base.code });
 }

@@ -1,4 +1,4 @@
-import type { SendResult, SmsProvider, SmsRequest } from '../types.ts';
+import type { SendResult, SmsProvider, SmsRequest } from '../adapters.ts';
 import type { TwilioClient } from './client.ts';
 import { classifyTwilioError } from './errors.ts';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createSpeechCatalog, SHIPPED_LANGUAGES } from '../voice/phrases.ts';
-import { buildOtpTwiml, otpSentence, spokenDigits, TwimlTooLongError } from './voice-twiml.ts';
+import { otpSentence, spokenDigits } from '../voice/spoken-code.ts';
+import { buildOtpTwiml, TwimlTooLongError } from './voice-twiml.ts';
 
 /** The `<Say>` elements of a TwiML document, in order, with their attributes and (still escaped) text. */
 function says(twiml: string): { voice: string; language: string; text: string }[] {

@@ -1,6 +1,12 @@
+import {
+  type SendResult,
+  type SpokenAs,
+  VOICE_STATUS_EVENTS,
+  type VoiceCallRequest,
+  type VoiceProvider,
+} from '../adapters.ts';
 import { ProviderError } from '../errors.ts';
-import { type SendResult, VOICE_STATUS_EVENTS, type VoiceCallRequest, type VoiceProvider } from '../types.ts';
-import { createSpeechCatalog, type SpeechCatalog, type SpeechChoice } from '../voice/phrases.ts';
+import { createSpeechCatalog, type SpeechCatalog } from '../voice/phrases.ts';
 import type { TwilioClient } from './client.ts';
 import { classifyTwilioError } from './errors.ts';
 import { buildOtpTwiml } from './voice-twiml.ts';
@@ -40,10 +46,9 @@ export class TwilioVoiceProvider implements VoiceProvider {
     this.#pauseSeconds = settings.pauseSeconds;
   }
 
-  /** Which language and voice a locale gets (for logs: no code, no phrase). */
-  speechFor(locale: string | undefined): Omit<SpeechChoice, 'intro'> {
-    const { intro: _intro, ...choice } = this.#speech.resolve(locale);
-    return choice;
+  speechFor(locale: string | undefined): SpokenAs {
+    const { matched, language, voice } = this.#speech.resolve(locale);
+    return { matched, language, voice };
   }
 
   async placeCall(request: VoiceCallRequest): Promise<SendResult> {

@@ -1,6 +1,13 @@
-import { classifyTransportError, ProviderError } from '../errors.ts';
+import {
+  classifyHttpStatus,
+  classifyTransportError,
+  ProviderError,
+  unknownProviderFailure,
+} from '../errors.ts';
 
 /**
+ * What Vonage's errors mean, in the taxonomy of errors.ts (what the send loop does next).
+ *
  * The SMS API answers HTTP 200 whatever happens; each message carries a status. Mapped from Vonage's table:
  * throttling and its internal error are worth retrying, account problems make the provider unusable (fail over),
  * a barred or unroutable number will not do better elsewhere.
@@ -57,32 +64,10 @@ export function classifyVonageError(error: unknown): ProviderError {
   }
   const transport = classifyTransportError('vonage', error);
   if (transport) return transport;
-  const status = (error as VetchLikeError)?.response?.status;
-  if (typeof status === 'number') {
-    const base = { provider: 'vonage', code: String(status), httpStatus: status };
-    if (status === 429) {
-      const retryAfter = Number((error as VetchLikeError).response?.headers?.get?.('retry-after'));
-      return new ProviderError({
-        ...base,
-        kind: 'rate-limited',
-        safeMessage: 'vonage throttled the request (429)',
-        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
-      });
-    }
-    if (status === 401 || status === 403 || status >= 500) {
-      return new ProviderError({ ...base, kind: 'unavailable', safeMessage: `vonage answered ${status}` });
-    }
-    return new ProviderError({
-      ...base,
-      kind: 'bad-request',
-      safeMessage: `vonage refused the request: ${status}`,
-    });
-  }
-  return new ProviderError({
-    kind: 'unavailable',
-    provider: 'vonage',
-    code: 'unknown',
-    safeMessage: `vonage call failed: ${error instanceof Error ? error.name : 'unknown error'}`,
-    mayHaveBeenDelivered: true,
+  const response = (error as VetchLikeError)?.response;
+  if (typeof response?.status !== 'number') return unknownProviderFailure('vonage', error);
+  const retryAfter = Number(response.headers?.get?.('retry-after'));
+  return classifyHttpStatus('vonage', response.status, {
+    retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
   });
 }

@@ -1,5 +1,5 @@
 import type { Vonage } from '@vonage/server-sdk';
-import type { SendResult, SmsProvider, SmsRequest } from '../types.ts';
+import type { SendResult, SmsProvider, SmsRequest } from '../adapters.ts';
 import { classifyVonageError } from './errors.ts';
 
 /** Vonage's SMS API takes `ttl` in ms, from 20 s to 7 days. */

@@ -1,7 +1,7 @@
 import type { Vonage } from '@vonage/server-sdk';
-import { otpSentence } from '../twilio/voice-twiml.ts';
-import type { SendResult, VoiceCallRequest, VoiceProvider } from '../types.ts';
+import type { SendResult, SpokenAs, VoiceCallRequest, VoiceProvider } from '../adapters.ts';
 import { createSpeechCatalog, type SpeechCatalog } from '../voice/phrases.ts';
+import { otpSentence } from '../voice/spoken-code.ts';
 import { classifyVonageError } from './errors.ts';
 
 /** Vonage rings for 1-120 s. */
@@ -29,6 +29,12 @@ export class VonageVoiceProvider implements VoiceProvider {
     this.#client = client;
     this.#from = settings.fromNumber.replace(/^\+/, '');
     this.#speech = settings.speech ?? createSpeechCatalog();
+  }
+
+  /** Vonage chooses the voice for the language; the catalog's Twilio voices do not apply. */
+  speechFor(locale: string | undefined): SpokenAs {
+    const { matched, language } = this.#speech.resolve(locale);
+    return { matched, language };
   }
 
   async placeCall(request: VoiceCallRequest): Promise<SendResult> {

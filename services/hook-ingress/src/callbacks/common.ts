@@ -1,5 +1,6 @@
 import { type StatusEvent, statusEventSchema } from '@byot/contracts';
 import type { Logger } from '@byot/observability';
+import type { CallbackSettings } from '@byot/providers/registry';
 import type { NextFunction, Request, Response } from 'express';
 
 /** Where verified, normalised status events go: the status queue (see status-sink.ts). */
@@ -15,30 +16,20 @@ export class StatusSinkUnavailable extends Error {
   }
 }
 
-export interface CallbackDeps {
+/**
+ * What the callback routes run on. Beside the sink and the log: each provider's verification settings, by
+ * provider name (see @byot/providers registry: Twilio needs its auth token and the public base URL, SendGrid its
+ * verification key, otherwise their routes answer 404; Vonage's routes are always served, unsigned without a
+ * secret).
+ */
+export interface CallbackDeps extends CallbackSettings {
   sink: StatusSink;
   log: Logger;
-  /** Body cap for Twilio and Vonage callbacks. */
+  /** Body cap of callbacks (an endpoint may have its own, e.g. SendGrid's event batches). */
   maxBodyBytes: number;
-  /** Twilio callbacks are served only with both; otherwise they answer 404. */
-  twilio?: { authToken: string; publicBaseUrl: string };
-  /** Vonage callbacks are always served; without a secret they are accepted unsigned. */
-  vonage: { signatureSecret?: string };
-  /** SendGrid events are served only with the verification key (Base64 DER); otherwise 404. */
-  sendgrid?: { publicKey: string };
   /** Largest accepted difference between a signed timestamp and our clock. Default 5 minutes. */
   maxSkewMs?: number;
   now?: () => number;
-}
-
-export const DEFAULT_MAX_SKEW_MS = 5 * 60_000;
-
-/** Thrown by normalisers: the callback verified but does not have the shape of a status callback. */
-export class MalformedCallback extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'MalformedCallback';
-  }
 }
 
 export function refuse(res: Response, log: Logger, provider: string, reason: string): void {
@@ -55,6 +46,11 @@ export function notConfigured(provider: string) {
   return (_req: Request, res: Response): void => {
     res.status(404).json({ error: `${provider} callbacks are not configured` });
   };
+}
+
+/** What a batch callback left out (entries naming no message or status): said once, without the entries. */
+export function skipped(log: Logger, provider: string, count: number): void {
+  log.warn({ provider, skipped: count }, 'skipped callback entries without a message id or status');
 }
 
 /** Validates, enqueues and answers: 204 when the queue took them, 503 (the provider retries) when it could not. */
@@ -118,23 +114,3 @@ export function callbackErrorHandler(log: Logger) {
     res.status(status).json({ error: error_ });
   };
 }
-
-/** A string field of a parsed body, or undefined (arrays and objects are not strings). */
-export function str(body: Record<string, unknown>, name: string): string | undefined {
-  const v = body[name];
-  return typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A provider timestamp in epoch ms, or the receipt time when absent or implausible (> 1 day off). */
-export function occurredAt(parsedMs: number | undefined, receivedAt: number): number {
-  if (parsedMs === undefined || !Number.isFinite(parsedMs)) return receivedAt;
-  if (Math.abs(parsedMs - receivedAt) > 86_400_000) return receivedAt;
-  return Math.trunc(parsedMs);
-}
-
-export const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
-export const STATUS_PATTERN = /^[A-Za-z_-]{1,64}$/;

@@ -1,5 +1,7 @@
 import type { Channel } from '@byot/contracts';
 
+/** What every provider adapter implements, per channel: the send loop knows nothing else of a provider. */
+
 export interface SmsRequest {
   /** E.164 with '+'. */
   to: string;
@@ -54,6 +56,16 @@ export interface VoiceProvider {
   readonly name: string;
   readonly channel: Extract<Channel, 'voice'>;
   placeCall(request: VoiceCallRequest): Promise<SendResult>;
+  /** What this provider speaks for a locale (for logs: the language and voice it chose, never the phrase). */
+  speechFor(locale: string | undefined): SpokenAs;
+}
+
+/** The language (and, where the provider lets us choose it, the voice) a call speaks in. */
+export interface SpokenAs {
+  /** The catalog entry that matched the locale ("pt-BR", "fr", or "en" as the fallback). */
+  matched: string;
+  language: string;
+  voice?: string;
 }
 
 export interface EmailRequest {
