@@ -4,7 +4,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { ByotMetrics } from '@byot/telemetry';
 import type { Queue } from 'bullmq';
 import express, { type Express, type Router } from 'express';
-import { adminAuth } from '../auth/admin-auth.ts';
+import { type AdminAuthOptions, adminAuth } from '../auth/admin-auth.ts';
 
 export const DASHBOARD_PATH = '/queues';
 
@@ -18,6 +18,8 @@ export interface AdminDeps {
   allowActions: boolean;
   /** More operator routes behind the same credential (mounted at /). */
   protectedRoutes?: Router;
+  /** Throttling of failed attempts and their log lines. */
+  auth?: AdminAuthOptions;
 }
 
 /**
@@ -52,7 +54,7 @@ export function createAdminApp(deps: AdminDeps): Express {
       res.status(404).json({ error: 'the queue dashboard is off: set ADMIN_TOKEN to turn it on' });
     });
   } else {
-    const auth = adminAuth(deps.token);
+    const auth = adminAuth(deps.token, deps.auth);
     const board = new ExpressAdapter();
     board.setBasePath(DASHBOARD_PATH);
     createBullBoard({

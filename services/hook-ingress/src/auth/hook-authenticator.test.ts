@@ -13,7 +13,11 @@ describe('HeaderSecretAuthenticator', () => {
   });
 
   it('refuses a missing, different, longer or shorter value', async () => {
-    assert.deepEqual(await auth.authenticate({}), { ok: false, reason: 'missing-credentials' });
+    assert.deepEqual(await auth.authenticate({}), {
+      ok: false,
+      reason: 'missing-credentials',
+      scheme: 'header',
+    });
     for (const value of [
       'Basic dXNlcjpwYXNzd29yZA=',
       'Basic dXNlcjpwYXNzd29yZA==x',
