@@ -73,15 +73,11 @@ export function claimedClient(
   if (params.client_assertion !== undefined || params.client_assertion_type !== undefined) {
     methods.push('private_key_jwt');
   }
-  let clientId = basic?.clientId ?? params.client_id;
-  if (clientId === undefined && params.client_assertion !== undefined) {
-    try {
-      const iss = decodeJwt(params.client_assertion).iss;
-      if (typeof iss === 'string') clientId = iss;
-    } catch {
-      // malformed: verification below says so
-    }
-  }
+  // An assertion names its client itself (iss = sub = client id); client_id, if sent too, must agree.
+  const clientId =
+    (params.client_assertion === undefined ? undefined : assertionIssuer(params.client_assertion)) ??
+    basic?.clientId ??
+    params.client_id;
   return {
     clientId: clientId !== undefined && CLIENT_ID.test(clientId) ? clientId : undefined,
     methods,
@@ -244,6 +240,15 @@ export function joseReason(error: unknown): string {
   if (error instanceof joseErrors.JOSEError)
     return error.code.toLowerCase().replace(/^err_/, '').replaceAll('_', '-');
   return 'unverifiable';
+}
+
+function assertionIssuer(assertion: string): string | undefined {
+  try {
+    const iss = decodeJwt(assertion).iss;
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined; // malformed: verification says so
+  }
 }
 
 function formDecode(value: string): string | undefined {
