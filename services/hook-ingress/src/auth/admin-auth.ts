@@ -74,7 +74,10 @@ export function presentedAdminSecret(header: string | undefined): string | undef
   if (bearer !== undefined) return bearer;
   const basic = BASIC.exec(header)?.[1];
   if (basic === undefined) return undefined;
-  const decoded = Buffer.from(basic, 'base64').toString('utf8');
+  const bytes = Buffer.from(basic, 'base64');
+  // Node decodes base64 leniently (stray characters are skipped): only the canonical encoding is this credential.
+  if (bytes.toString('base64') !== basic) return undefined;
+  const decoded = bytes.toString('utf8');
   const colon = decoded.indexOf(':');
   return colon === -1 ? undefined : decoded.slice(colon + 1);
 }

@@ -61,7 +61,9 @@ export function claimedClient(
   if (authorization !== undefined) {
     const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(authorization);
     if (match?.[1]) {
-      const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+      const bytes = Buffer.from(match[1], 'base64');
+      // Only the canonical encoding: Node's decoder skips stray characters.
+      const decoded = bytes.toString('base64') === match[1] ? bytes.toString('utf8') : '';
       const colon = decoded.indexOf(':');
       const id = colon > 0 ? formDecode(decoded.slice(0, colon)) : undefined;
       const secret = colon > 0 ? formDecode(decoded.slice(colon + 1)) : undefined;
