@@ -35,10 +35,11 @@ export function adminAuth(token: string, options: AdminAuthOptions = {}): Reques
       refuse(res, 401, 'admin credential required');
       return;
     }
+    let clientFailures = 0;
     if (options.throttle) {
       const decision = await options.throttle
         .check(source, ADMIN_CLIENT)
-        .catch(() => ({ blocked: false }) as const);
+        .catch(() => ({ blocked: false, clientFailures: 0 }) as const);
       if (decision.blocked) {
         options.log?.warn(
           { ip: source, by: decision.by, path: req.path },
@@ -48,9 +49,10 @@ export function adminAuth(token: string, options: AdminAuthOptions = {}): Reques
         refuse(res, 429, 'too many failed attempts; retry later');
         return;
       }
+      clientFailures = decision.clientFailures;
     }
     if (presented !== undefined && timingSafeEqual(digest(presented), expected)) {
-      if (options.throttle) await options.throttle.recordSuccess(ADMIN_CLIENT);
+      if (options.throttle && clientFailures > 0) await options.throttle.recordSuccess(ADMIN_CLIENT);
       next();
       return;
     }

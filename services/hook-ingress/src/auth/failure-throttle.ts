@@ -26,7 +26,8 @@ export interface FailureThrottleSettings {
 }
 
 export type ThrottleDecision =
-  | { blocked: false }
+  /** clientFailures: the client's failures so far (a success need not reset a count of zero). */
+  | { blocked: false; clientFailures: number }
   | { blocked: true; retryAfterSeconds: number; by: 'source' | 'client' };
 
 /** Defaults for OAuth clients and the admin token: generous for a person mistyping, hopeless for guessing. */
@@ -67,7 +68,7 @@ export class FailureThrottle {
         return { blocked: true, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)), by };
       }
     }
-    return { blocked: false };
+    return { blocked: false, clientFailures: byClient?.consumedPoints ?? 0 };
   }
 
   async recordFailure(source: string, client: string | undefined): Promise<void> {

@@ -110,7 +110,10 @@ export function tokenEndpointRouter(deps: TokenEndpointDeps): Router {
       const throttleKey = claimed === undefined ? undefined : `${server.tenantId}:${claimed}`;
       const logFields = { tenant: server.tenantId, clientId: claimed, ip: source };
 
-      const decision = await deps.throttle.check(source, throttleKey);
+      // Unreachable counters (Redis and its in-memory insurance both failing) must not stop Okta's token fetch.
+      const decision = await deps.throttle
+        .check(source, throttleKey)
+        .catch(() => ({ blocked: false, clientFailures: 0 }) as const);
       if (decision.blocked) {
         deps.log.warn(
           { ...logFields, by: decision.by },
@@ -146,7 +149,8 @@ export function tokenEndpointRouter(deps: TokenEndpointDeps): Router {
         oauthError(res, auth.error === 'invalid_client' ? 401 : 400, auth.error, auth.description);
         return;
       }
-      if (throttleKey !== undefined) await deps.throttle.recordSuccess(throttleKey);
+      if (throttleKey !== undefined && decision.clientFailures > 0)
+        await deps.throttle.recordSuccess(throttleKey);
       const clientFields = { ...logFields, clientId: auth.client.clientId, method: auth.method };
 
       if (params.grant_type === undefined) {
