@@ -20,7 +20,8 @@ export class BearerTokenAuthenticator implements HookAuthenticator {
 
   async authenticate(headers: IncomingHttpHeaders): Promise<AuthResult> {
     const header = headers.authorization;
-    if (!header) {
+    // No Bearer credential at all (none, or another scheme such as the header secret's Basic): nothing to judge.
+    if (!header || !/^bearer(\s|$)/i.test(header)) {
       return {
         ok: false,
         reason: 'missing-credentials',
