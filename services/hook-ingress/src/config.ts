@@ -102,3 +102,5 @@ export const ingressEnvSchema = z
     CALLBACK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(262_144).default(16_384),
   })
   .superRefine(checkHookAuthentication);
+
+export type IngressConfig = z.infer<typeof ingressEnvSchema>;
