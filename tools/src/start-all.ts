@@ -178,9 +178,11 @@ try {
         ...common,
         PORT: String(ports.ingress),
         PUBLIC_BASE_URL: publicBaseUrl,
-        // Verifies the simulator's signed status callbacks, as the real providers' would be.
+        // Verifies the simulator's signed status callbacks, as the real providers' would be (Vonage's are served
+        // because it is one of the providers).
         TWILIO_AUTH_TOKEN: twilioSandbox.TWILIO_AUTH_TOKEN,
         ...pick(vonageSandbox, ['VONAGE_SIGNATURE_SECRET']),
+        ...pick(workerProviders, ['SMS_PROVIDERS', 'VOICE_PROVIDERS']),
       },
       readyUrl: `http://127.0.0.1:${ports.ingress}/readyz`,
     },

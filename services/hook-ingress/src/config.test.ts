@@ -138,3 +138,24 @@ describe('hook-ingress configuration: DEFAULT_PHONE_REGION', () => {
     assert.match(problems({ ...base, DEFAULT_PHONE_REGION: 'usa' }).join(), /ISO 3166-1 alpha-2/);
   });
 });
+
+describe('hook-ingress configuration: Vonage callbacks', () => {
+  it('fail closed by default; the opt-out is explicit; the providers come from the shared lists', () => {
+    const cfg = parseEnv(ingressEnvSchema, base);
+    assert.equal(cfg.VONAGE_CALLBACKS_ALLOW_UNSIGNED, false);
+    assert.deepEqual([cfg.SMS_PROVIDERS, cfg.VOICE_PROVIDERS], [['twilio'], ['twilio']]);
+    const opted = parseEnv(ingressEnvSchema, {
+      ...base,
+      SMS_PROVIDERS: 'twilio,vonage',
+      VONAGE_CALLBACKS_ALLOW_UNSIGNED: 'true',
+    });
+    assert.deepEqual(
+      [opted.SMS_PROVIDERS, opted.VONAGE_CALLBACKS_ALLOW_UNSIGNED],
+      [['twilio', 'vonage'], true],
+    );
+    assert.match(
+      problems({ ...base, VONAGE_CALLBACKS_ALLOW_UNSIGNED: 'maybe' }).join(),
+      /VONAGE_CALLBACKS_ALLOW_UNSIGNED/,
+    );
+  });
+});

@@ -6,6 +6,7 @@ import {
   port,
   publicUrlEnv,
   redisEnv,
+  routingEnv,
   sealingEnv,
 } from '@byot/config';
 import { isSupportedRegion } from '@byot/contracts';
@@ -90,9 +91,17 @@ export const ingressEnvSchema = z
     TWILIO_AUTH_TOKEN: z.string().min(16, { message: 'must be the account auth token' }).optional(),
     /**
      * Vonage's signature secret: verifies SMS delivery receipts (`sig`, SHA-256 HMAC) and voice events (HS256
-     * JWT). Unset: Vonage callbacks are accepted unsigned (a warning is logged at start).
+     * JWT). Unset: Vonage's callback routes answer 404 (fail closed), unless VONAGE_CALLBACKS_ALLOW_UNSIGNED.
      */
     VONAGE_SIGNATURE_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+    /**
+     * The explicit, loudly logged opt-out: accept Vonage callbacks UNSIGNED when no secret is set. Anyone who can
+     * reach the ingress can then forge a "failed" receipt (the code is sent again) or a "delivered" one.
+     */
+    VONAGE_CALLBACKS_ALLOW_UNSIGNED: booleanFromEnv.default(false),
+    /** The workers' provider lists (one shared environment): Vonage's callbacks are served only if it is in one. */
+    SMS_PROVIDERS: routingEnv.SMS_PROVIDERS,
+    VOICE_PROVIDERS: routingEnv.VOICE_PROVIDERS,
     /** SendGrid's event-webhook verification key (Base64 DER, as SendGrid shows it). Unset: route answers 404. */
     SENDGRID_EVENT_PUBLIC_KEY: z
       .string()

@@ -68,10 +68,26 @@ const statusQueue = createStatusQueue(producer, keyspace);
 for (const queue of [...Object.values(queues), statusQueue])
   queue.on('error', (err) => log.warn({ queue: queue.name, err }, 'queue error'));
 
-if (config.VONAGE_SIGNATURE_SECRET === undefined) {
-  log.warn(
-    'VONAGE_SIGNATURE_SECRET is not set: Vonage delivery receipts and voice events are accepted UNSIGNED',
-  );
+// Vonage's callbacks fail closed: served only for a configured provider, and signed (see vonage/callbacks.ts).
+const vonageConfigured = [...config.SMS_PROVIDERS, ...config.VOICE_PROVIDERS].includes('vonage');
+const vonageCallbacks = vonageConfigured
+  ? {
+      ...(config.VONAGE_SIGNATURE_SECRET === undefined
+        ? {}
+        : { signatureSecret: config.VONAGE_SIGNATURE_SECRET }),
+      allowUnsigned: config.VONAGE_CALLBACKS_ALLOW_UNSIGNED,
+    }
+  : undefined;
+if (vonageConfigured && config.VONAGE_SIGNATURE_SECRET === undefined) {
+  if (config.VONAGE_CALLBACKS_ALLOW_UNSIGNED) {
+    log.error(
+      'VONAGE_CALLBACKS_ALLOW_UNSIGNED=true: Vonage delivery receipts and voice events are accepted UNSIGNED — anyone who can reach this port can forge them (a forged "failed" sends the code again); set VONAGE_SIGNATURE_SECRET',
+    );
+  } else {
+    log.warn(
+      'Vonage is a configured provider but VONAGE_SIGNATURE_SECRET is not set: its delivery receipts and voice events are refused (404) until it is',
+    );
+  }
 }
 
 const oauth = await hookOAuthFromConfig(config, {
@@ -126,8 +142,7 @@ const app = createApp({
     ...(config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined
       ? { twilio: { authToken: config.TWILIO_AUTH_TOKEN, publicBaseUrl: config.PUBLIC_BASE_URL } }
       : {}),
-    vonage:
-      config.VONAGE_SIGNATURE_SECRET === undefined ? {} : { signatureSecret: config.VONAGE_SIGNATURE_SECRET },
+    ...(vonageCallbacks === undefined ? {} : { vonage: vonageCallbacks }),
     ...(config.SENDGRID_EVENT_PUBLIC_KEY === undefined
       ? {}
       : { sendgrid: { publicKey: config.SENDGRID_EVENT_PUBLIC_KEY } }),
@@ -200,7 +215,13 @@ log.info(
     callbacks: {
       // Twilio signs the exact public URL it calls: without PUBLIC_BASE_URL its callbacks cannot be verified.
       twilio: config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined,
-      vonageSigned: config.VONAGE_SIGNATURE_SECRET !== undefined,
+      vonage: !vonageCallbacks
+        ? false
+        : config.VONAGE_SIGNATURE_SECRET !== undefined
+          ? 'signed'
+          : vonageCallbacks.allowUnsigned
+            ? 'UNSIGNED'
+            : false,
       sendgrid: config.SENDGRID_EVENT_PUBLIC_KEY !== undefined,
     },
   },
