@@ -44,7 +44,11 @@ export function vonageCallbacks(
 ): CallbackEndpoint[] {
   const secret = settings?.signatureSecret;
   if (settings === undefined || (secret === undefined && settings.allowUnsigned !== true)) {
-    return Object.values(VONAGE_CALLBACK_PATHS).map((path) => ({ configured: false, provider: 'vonage', path }));
+    return Object.values(VONAGE_CALLBACK_PATHS).map((path) => ({
+      configured: false,
+      provider: 'vonage',
+      path,
+    }));
   }
   const key = secret === undefined ? undefined : new TextEncoder().encode(secret);
   return [
