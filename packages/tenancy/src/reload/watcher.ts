@@ -17,6 +17,8 @@ export interface WatcherOptions {
   pollIntervalMs?: number;
   /** The signal that forces a reload; `null` for none (tests). Default SIGHUP. */
   signal?: NodeJS.Signals | null;
+  /** fs.watch the folders as well as polling (default true; tests turn it off to prove the poll alone). */
+  watchFolders?: boolean;
 }
 
 export interface TenantsWatcher {
@@ -68,6 +70,7 @@ export function watchTenantsFile(options: WatcherOptions): TenantsWatcher {
   const rewatch = () => {
     for (const w of watchers) w.close();
     watchers = [];
+    if (options.watchFolders === false) return;
     for (const folder of new Set(files.map((f) => dirname(f)))) {
       try {
         const watcher = watch(folder, { persistent: false }, () => {
