@@ -1,5 +1,6 @@
 export * from './directory.ts';
 export * from './environment.ts';
+export * from './fair-share/fair-share.ts';
 export * from './file/isolation-checks.ts';
 export * from './file/load.ts';
 export * from './file/problems.ts';
