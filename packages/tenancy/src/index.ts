@@ -9,3 +9,5 @@ export * from './file/substitute.ts';
 export * from './open.ts';
 export * from './reload/watcher.ts';
 export * from './tenant.ts';
+export * from './usage/usage-counters.ts';
+export * from './usage/usage-report.ts';
