@@ -1,3 +1,5 @@
+export * from './cli/add.ts';
+export * from './cli/check.ts';
 export * from './directory.ts';
 export * from './environment.ts';
 export * from './fair-share/fair-share.ts';
@@ -7,6 +9,7 @@ export * from './file/problems.ts';
 export * from './file/schema.ts';
 export * from './file/substitute.ts';
 export * from './open.ts';
+export * from './paths.ts';
 export * from './reload/watcher.ts';
 export * from './tenant.ts';
 export * from './usage/usage-counters.ts';
