@@ -20,6 +20,7 @@ import {
 import { createSendGridRouter } from './sendgrid/router.ts';
 import { RecordStore } from './store/record-store.ts';
 import type { AcceptedRecord, RejectedRecord } from './store/records.ts';
+import { TwilioAccounts } from './twilio/accounts.ts';
 import type { TwilioAccount } from './twilio/auth.ts';
 import { createTwilioRouter } from './twilio/router.ts';
 import { applicationPublicKeyFrom, type VonageAccount } from './vonage/auth.ts';
@@ -31,6 +32,11 @@ export interface SimulatorOptions {
     accountSid?: string;
     /** Default: the sandbox token "sandbox-auth-token". */
     authToken?: string;
+    /**
+     * Subaccounts of that main account (an MSP's one per customer), each with its own SID and auth token; the
+     * main account may suspend one through the Accounts API (POST /2010-04-01/Accounts/{sid}.json Status=…).
+     */
+    subaccounts?: ReadonlyArray<{ accountSid: string; authToken: string; friendlyName?: string }>;
     /** Latency of every Twilio request unless a fault sets latencyMs (the simulated network). Default 0. */
     baselineLatencyMs?: number;
   };
@@ -90,8 +96,10 @@ export interface Simulator {
   logger: Logger;
   store: RecordStore;
   faults: FaultController;
-  /** The credentials the simulated Twilio accepts. */
+  /** The credentials of the simulated Twilio's main account. */
   twilio: Readonly<TwilioAccount>;
+  /** The main account and its subaccounts (status included). */
+  twilioAccounts: TwilioAccounts;
   /** The credentials the simulated Vonage accepts; voiceEnabled is false when no application key is set. */
   vonage: Readonly<{
     apiKey: string;
@@ -132,6 +140,13 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     throw new TypeError('twilio.accountSid must be "AC" followed by 32 lowercase hex digits');
   }
   if (account.authToken === '') throw new TypeError('twilio.authToken must not be empty');
+  for (const sub of options.twilio?.subaccounts ?? []) {
+    if (!ACCOUNT_SID.test(sub.accountSid)) {
+      throw new TypeError('twilio.subaccounts[].accountSid must be "AC" followed by 32 lowercase hex digits');
+    }
+    if (sub.authToken === '') throw new TypeError('twilio.subaccounts[].authToken must not be empty');
+  }
+  const twilioAccounts = new TwilioAccounts(account, options.twilio?.subaccounts ?? []);
 
   const vonage = vonageAccount(options.vonage ?? {});
   const sendgrid = { apiKey: options.sendgrid?.apiKey ?? SANDBOX_SENDGRID_API_KEY };
@@ -158,7 +173,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     store,
     settings: callbackSettings,
     logger,
-    wire: { twilio: account, vonage, sendgridKey },
+    wire: { twilio: twilioAccounts, vonage, sendgridKey },
     ...(options.callbacks?.sendgridEventUrl === undefined
       ? {}
       : { sendgridEventUrl: options.callbacks.sendgridEventUrl }),
@@ -186,7 +201,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     twilio: express.Router().use(
       '/2010-04-01',
       gate('twilio', (path) => (/\/Calls/.test(path) ? 'voice' : 'sms')),
-      createTwilioRouter({ account, store, faults, logger, shutdown, onAccepted }),
+      createTwilioRouter({ accounts: twilioAccounts, store, faults, logger, shutdown, onAccepted }),
     ),
     vonage: express
       .Router()
@@ -235,6 +250,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       callbacks,
       callbackSettings,
       sendgridEventPublicKey: sendgridKey.publicKeyBase64,
+      twilioAccounts,
     }),
   );
 
@@ -256,6 +272,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
           stats: store.stats(),
           faults: faults.snapshot(),
           callbacks: callbacks.list({ limit: INBOX_CALLBACKS }).reverse(),
+          accountName: (provider, accountSid) =>
+            provider === 'twilio' ? twilioAccounts.get(accountSid)?.friendlyName : undefined,
         }),
       );
   });
@@ -271,6 +289,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     store,
     faults,
     twilio: Object.freeze({ ...account }),
+    twilioAccounts,
     vonage: Object.freeze({
       apiKey: vonage.apiKey,
       apiSecret: vonage.apiSecret,

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       twilio: {
         accountSid: SANDBOX_TWILIO_ACCOUNT_SID,
         authToken: SANDBOX_TWILIO_AUTH_TOKEN,
+        subaccounts: [],
         sandboxCredentials: true,
       },
       vonage: {
@@ -57,6 +58,7 @@ describe('loadConfig', () => {
       TWILIO_AUTH_TOKEN: 'secret-token',
       SIM_LATENCY_MS: '120',
       SIM_FAULTS: '{"twilio":{"errorRate":0.25,"latencyMs":{"min":5,"max":9}}}',
+      SIM_TWILIO_SUBACCOUNTS: `[{"accountSid":"AC${'cd'.repeat(16)}","authToken":"acme-token","friendlyName":"acme"}]`,
       SIM_MAX_RECORDS: '',
     });
     assert.equal(config.port, 0);
@@ -64,6 +66,7 @@ describe('loadConfig', () => {
     assert.deepEqual(config.twilio, {
       accountSid: `AC${'ab'.repeat(16)}`,
       authToken: 'secret-token',
+      subaccounts: [{ accountSid: `AC${'cd'.repeat(16)}`, authToken: 'acme-token', friendlyName: 'acme' }],
       sandboxCredentials: false,
     });
     assert.equal(config.twilioLatencyMs, 120);

@@ -24,6 +24,8 @@ export interface SimConfig {
   twilio: {
     accountSid: string;
     authToken: string;
+    /** SIM_TWILIO_SUBACCOUNTS: more accounts under the main one (an MSP's one per customer). */
+    subaccounts: Array<{ accountSid: string; authToken: string; friendlyName?: string }>;
     /** True when the sandbox defaults are in use (printed at start-up so nobody wonders which token works). */
     sandboxCredentials: boolean;
   };
@@ -92,6 +94,21 @@ const EnvSchema = z.object({
     .regex(/^AC[0-9a-f]{32}$/, 'must be "AC" followed by 32 lowercase hex digits')
     .optional(),
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  SIM_TWILIO_SUBACCOUNTS: jsonText
+    .pipe(
+      z.array(
+        z
+          .object({
+            accountSid: z
+              .string()
+              .regex(/^AC[0-9a-f]{32}$/, 'must be "AC" followed by 32 lowercase hex digits'),
+            authToken: z.string().min(1),
+            friendlyName: z.string().min(1).max(64).optional(),
+          })
+          .strict(),
+      ),
+    )
+    .default([]),
   VONAGE_API_KEY: z.string().min(1).optional(),
   VONAGE_API_SECRET: z.string().min(1).optional(),
   VONAGE_APPLICATION_ID: z.string().min(1).optional(),
@@ -176,6 +193,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     twilio: {
       accountSid: values.TWILIO_ACCOUNT_SID ?? SANDBOX_TWILIO_ACCOUNT_SID,
       authToken: values.TWILIO_AUTH_TOKEN ?? SANDBOX_TWILIO_AUTH_TOKEN,
+      subaccounts: values.SIM_TWILIO_SUBACCOUNTS,
       sandboxCredentials,
     },
     vonage: {

@@ -24,6 +24,7 @@ const sim = createSimulator({
   twilio: {
     accountSid: config.twilio.accountSid,
     authToken: config.twilio.authToken,
+    subaccounts: config.twilio.subaccounts,
     baselineLatencyMs: config.twilioLatencyMs,
   },
   vonage: config.vonage,
@@ -54,6 +55,10 @@ logger.info('provider-sim listening', {
   twilioBaseUrl: running.providerUrls.twilio ?? running.url,
   providerUrls: running.providerUrls,
   twilioAccountSid: config.twilio.accountSid,
+  twilioSubaccounts: config.twilio.subaccounts.map((a) => ({
+    accountSid: a.accountSid,
+    friendlyName: a.friendlyName,
+  })),
   sandboxCredentials: config.twilio.sandboxCredentials,
   twilioLatencyMs: config.twilioLatencyMs,
   vonageRestHost: running.providerUrls.vonage ?? running.url,

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { toRfc2822 } from '../lib/time.ts';
 import type { AcceptedRecord } from '../store/records.ts';
-import type { TwilioAccount } from '../twilio/auth.ts';
 import type { VonageAccount } from '../vonage/auth.ts';
 import { MESSAGE_PRICE, SIMULATED_NETWORK } from '../vonage/router.ts';
 import type { LifecycleStep } from './lifecycle.ts';
@@ -26,7 +25,8 @@ export interface CallbackRequest {
 }
 
 export interface WireContext {
-  twilio: TwilioAccount;
+  /** Each Twilio account signs its own resources' callbacks with its own auth token. */
+  twilio: { authTokenOf(accountSid: string): string };
   vonage: VonageAccount;
   sendgridKey: SendGridEventKey;
   /** Where SendGrid events go; undefined: nowhere. */
@@ -70,12 +70,13 @@ export async function buildRequests(
     case 'twilio.sms':
       return record.statusCallback === undefined
         ? []
-        : [twilioRequest(record.statusCallback, 'POST', twilioMessageParams(record, step, ctx), ctx)];
+        : [twilioRequest(record, record.statusCallback, 'POST', twilioMessageParams(record, step, ctx), ctx)];
     case 'twilio.voice':
       return record.statusCallback === undefined
         ? []
         : [
             twilioRequest(
+              record,
               record.statusCallback,
               record.statusCallbackMethod === 'GET' ? 'GET' : 'POST',
               twilioCallParams(record, step, ctx),
@@ -144,6 +145,7 @@ function twilioCallParams(record: AcceptedRecord, step: LifecycleStep, ctx: Wire
 }
 
 function twilioRequest(
+  record: AcceptedRecord,
   url: string,
   method: 'GET' | 'POST',
   params: [string, string][],
@@ -155,11 +157,11 @@ function twilioRequest(
   };
   if (method === 'GET') {
     const full = withQuery(url, params);
-    headers['X-Twilio-Signature'] = twilioSignature(ctx.twilio.authToken, full, []);
+    headers['X-Twilio-Signature'] = twilioSignature(ctx.twilio.authTokenOf(record.accountSid), full, []);
     return { url: full, method, headers, payload: Object.fromEntries(params) };
   }
   headers['Content-Type'] = 'application/x-www-form-urlencoded';
-  headers['X-Twilio-Signature'] = twilioSignature(ctx.twilio.authToken, url, params);
+  headers['X-Twilio-Signature'] = twilioSignature(ctx.twilio.authTokenOf(record.accountSid), url, params);
   return {
     url,
     method,

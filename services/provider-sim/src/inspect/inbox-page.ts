@@ -14,6 +14,31 @@ export interface InboxView {
   faults: Readonly<Record<ProviderName, FaultConfig>>;
   /** Status callbacks, newest first. */
   callbacks?: readonly CallbackDelivery[];
+  /** A person's name for an account (a Twilio subaccount's friendly name), if the simulator knows one. */
+  accountName?: (provider: ProviderName, accountSid: string) => string | undefined;
+}
+
+/**
+ * Which of byot's tenants sent a message: byot asks for status callbacks on the tenant's own path
+ * (`/v1/callbacks/{tenant}/…`); the single-org setup's unprefixed paths name none.
+ */
+export function tenantOf(record: AcceptedRecord): string | undefined {
+  if (record.statusCallback === undefined) return undefined;
+  try {
+    return /^\/v1\/callbacks\/([a-z0-9][a-z0-9-]{0,39})\/(?:twilio|vonage|sendgrid)\//.exec(
+      new URL(record.statusCallback).pathname,
+    )?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+function sender(record: AcceptedRecord, accountName: InboxView['accountName']): string {
+  const name = accountName?.(record.provider, record.accountSid);
+  const id = record.accountSid.length > 12 ? `…${record.accountSid.slice(-4)}` : record.accountSid;
+  const account = name && name !== record.accountSid ? `${name} (${id})` : id;
+  const tenant = tenantOf(record);
+  return tenant === undefined ? account : `${tenant} · ${account}`;
 }
 
 /** Seconds between reloads: quick enough to feel like a phone, slow enough to read. */
@@ -73,7 +98,7 @@ function deliveredContent(record: AcceptedRecord): { content: string; details: s
   return { content: record.body ?? '', details: `${record.numSegments ?? 1} segment(s)` };
 }
 
-function deliveredRow(record: AcceptedRecord): string {
+function deliveredRow(record: AcceptedRecord, accountName: InboxView['accountName']): string {
   const { content, details } = deliveredContent(record);
   const status = record.errorCode === undefined ? record.status : `${record.status} (${record.errorCode})`;
   const warnings = (record.warnings ?? [])
@@ -82,6 +107,7 @@ function deliveredRow(record: AcceptedRecord): string {
   return `<tr>
 <td>${escapeHtml(time(record.receivedAt))}</td>
 <td>${escapeHtml(record.provider)}</td>
+<td>${escapeHtml(sender(record, accountName))}</td>
 <td>${escapeHtml(record.channel)}</td>
 <td>${escapeHtml(record.to)}</td>
 <td>${escapeHtml(record.from ?? record.messagingServiceSid ?? '')}</td>
@@ -147,8 +173,8 @@ export function renderInbox(view: InboxView): string {
   const { totals } = view.stats;
   const delivered =
     view.delivered.length === 0
-      ? '<tr><td colspan="7" class="empty">Nothing yet. Send an SMS, place a call or send an e-mail through the simulator.</td></tr>'
-      : view.delivered.map(deliveredRow).join('\n');
+      ? '<tr><td colspan="8" class="empty">Nothing yet. Send an SMS, place a call or send an e-mail through the simulator.</td></tr>'
+      : view.delivered.map((record) => deliveredRow(record, view.accountName)).join('\n');
   const refused =
     view.refused.length === 0
       ? '<tr><td colspan="8" class="empty">None.</td></tr>'
@@ -171,7 +197,7 @@ export function renderInbox(view: InboxView): string {
 <p class="meta">Refreshes every ${REFRESH_SECONDS} s · ${totals.accepted} delivered, ${totals.rejected} rejected, ${totals.faulted} faulted since ${escapeHtml(time(view.stats.since))} · JSON: <a href="/sim/messages">/sim/messages</a>, <a href="/sim/callbacks">/sim/callbacks</a>, <a href="/sim/stats">/sim/stats</a></p>
 ${faultBanner(view.faults)}
 <table>
-<thead><tr><th>Time</th><th>Provider</th><th>Channel</th><th>To</th><th>From</th><th>Message / speech / e-mail</th><th>Details</th></tr></thead>
+<thead><tr><th>Time</th><th>Provider</th><th>Sent by (tenant · account)</th><th>Channel</th><th>To</th><th>From</th><th>Message / speech / e-mail</th><th>Details</th></tr></thead>
 <tbody>
 ${delivered}
 </tbody>

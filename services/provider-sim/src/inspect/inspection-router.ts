@@ -8,6 +8,7 @@ import type { Logger } from '../lib/logger.ts';
 import { CHANNELS, isProviderName, PROVIDER_NAMES, type ProviderName } from '../providers.ts';
 import type { RecordStore } from '../store/record-store.ts';
 import { OUTCOMES } from '../store/records.ts';
+import type { TwilioAccounts } from '../twilio/accounts.ts';
 
 export interface InspectionRouterOptions {
   store: RecordStore;
@@ -17,6 +18,8 @@ export interface InspectionRouterOptions {
   callbackSettings: CallbackSettingsStore;
   /** Base64 DER of the key SendGrid event webhooks verify with. */
   sendgridEventPublicKey: string;
+  /** The simulated Twilio's main account and subaccounts. */
+  twilioAccounts?: TwilioAccounts;
 }
 
 const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = [
@@ -105,6 +108,18 @@ export function createInspectionRouter(options: InspectionRouterOptions): Router
     const deleted = store.clear();
     logger.info('records reset', { deleted });
     res.json({ deleted });
+  });
+
+  /** The Twilio accounts and their status (SIDs and names only; tokens stay inside). */
+  router.get('/accounts', (_req, res) => {
+    res.json({
+      twilio: (options.twilioAccounts?.all() ?? []).map((a) => ({
+        accountSid: a.accountSid,
+        friendlyName: a.friendlyName,
+        ownerAccountSid: a.ownerAccountSid,
+        status: a.status,
+      })),
+    });
   });
 
   router.get('/stats', (_req, res) => {

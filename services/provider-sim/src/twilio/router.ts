@@ -7,7 +7,13 @@ import { newSid, type SidPrefix } from '../lib/sid.ts';
 import type { Channel } from '../providers.ts';
 import type { NewAcceptedRecord, RecordStore } from '../store/record-store.ts';
 import type { AcceptedRecord, RejectedRecord } from '../store/records.ts';
-import { checkCredentials, checkTwilioAuth, type TwilioAccount } from './auth.ts';
+import {
+  ACCOUNT_STATUSES,
+  type AccountStatus,
+  type SimulatedAccount,
+  type TwilioAccounts,
+} from './accounts.ts';
+import { authenticate, authorizeTwilio, checkCredentials } from './auth.ts';
 import { type CallDraft, validateCallRequest } from './call-request.ts';
 import {
   badRequest,
@@ -24,7 +30,8 @@ import { type MessageDraft, validateMessageRequest } from './message-request.ts'
 import { callResource, messageResource } from './resources.ts';
 
 export interface TwilioRouterOptions {
-  account: TwilioAccount;
+  /** The main account and its subaccounts. */
+  accounts: TwilioAccounts;
   store: RecordStore;
   faults: FaultController;
   logger: Logger;
@@ -96,7 +103,7 @@ const CALLS: ResourceSpec<CallDraft> = {
  * dedicated per-provider listener, which is how "Twilio is down" (connection refused) will be simulated.
  */
 export function createTwilioRouter(options: TwilioRouterOptions): Router {
-  const { account, store, faults, logger, shutdown } = options;
+  const { accounts, store, faults, logger, shutdown } = options;
   const router = express.Router();
   router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
 
@@ -119,7 +126,7 @@ export function createTwilioRouter(options: TwilioRouterOptions): Router {
       ...seen,
       httpStatus: error.status,
       errorCode: error.code,
-      errorMessage: error.message,
+      errorMessage: error.detail ? `${error.message}: ${error.detail}` : error.message,
       ...(fault ? { fault } : {}),
     });
     logger.info('twilio request refused', {
@@ -181,16 +188,17 @@ export function createTwilioRouter(options: TwilioRouterOptions): Router {
         return;
       }
 
-      const authError = checkTwilioAuth(
+      const auth = authorizeTwilio(
         req.get('authorization'),
         String(req.params.accountSid),
         requestPath(req),
-        account,
+        accounts,
       );
-      if (authError) {
-        refuse(res, spec.channel, seen, authError, 'rejected');
+      if (!auth.ok) {
+        refuse(res, spec.channel, seen, auth.error, 'rejected');
         return;
       }
+      const account = auth.account;
       const result = spec.validate(form);
       if (!result.ok) {
         refuse(res, spec.channel, seen, result.error, 'rejected');
@@ -221,18 +229,17 @@ export function createTwilioRouter(options: TwilioRouterOptions): Router {
   function fetchHandler(spec: Pick<ResourceSpec<unknown>, 'channel' | 'render'>) {
     return (req: Request, res: Response): void => {
       const path = requestPath(req);
-      const authError = checkTwilioAuth(
-        req.get('authorization'),
-        String(req.params.accountSid),
-        path,
-        account,
-      );
-      if (authError) {
-        sendTwilioError(res, authError);
+      const auth = authorizeTwilio(req.get('authorization'), String(req.params.accountSid), path, accounts);
+      if (!auth.ok) {
+        sendTwilioError(res, auth.error);
         return;
       }
       const record = store.findBySid(String(req.params.sid));
-      if (record?.provider !== 'twilio' || record.channel !== spec.channel) {
+      if (
+        record?.provider !== 'twilio' ||
+        record.channel !== spec.channel ||
+        record.accountSid !== auth.account.accountSid
+      ) {
         sendTwilioError(res, notFoundError(path));
         return;
       }
@@ -240,6 +247,48 @@ export function createTwilioRouter(options: TwilioRouterOptions): Router {
     };
   }
 
+  /**
+   * Twilio's Account resource, for subaccounts: read one, or change its status (active | suspended | closed) and
+   * friendly name, as the main account. This is how an MSP (or a drill) suspends one customer's subaccount.
+   */
+  function accountHandler(req: Request, res: Response): void {
+    const path = requestPath(req);
+    const caller = authenticate(req.get('authorization'), accounts);
+    if (!caller.ok) {
+      sendTwilioError(res, caller.error);
+      return;
+    }
+    const target = accounts.get(String(req.params.accountSid));
+    if (!target || !accounts.mayActOn(caller.account, target)) {
+      sendTwilioError(res, notFoundError(path));
+      return;
+    }
+    if (req.method === 'POST') {
+      const form = FormParams.from(req.body);
+      const status = form.get('Status');
+      if (status !== undefined) {
+        if (!(ACCOUNT_STATUSES as readonly string[]).includes(status)) {
+          sendTwilioError(
+            res,
+            badRequest(GENERIC_BAD_REQUEST, `Status must be one of ${ACCOUNT_STATUSES.join(', ')}`),
+          );
+          return;
+        }
+        if (target.accountSid === caller.account.accountSid) {
+          sendTwilioError(res, badRequest(GENERIC_BAD_REQUEST, 'An account cannot change its own status'));
+          return;
+        }
+        accounts.setStatus(target.accountSid, status as AccountStatus);
+        logger.info('twilio account status changed', { accountSid: target.accountSid, status });
+      }
+      const friendlyName = form.get('FriendlyName');
+      if (friendlyName !== undefined) target.friendlyName = friendlyName.slice(0, 64);
+    }
+    res.json(accountResource(target));
+  }
+
+  router.get('/Accounts/:accountSid.json', accountHandler);
+  router.post('/Accounts/:accountSid.json', accountHandler);
   router.post('/Accounts/:accountSid/Messages.json', createHandler(MESSAGES));
   router.post('/Accounts/:accountSid/Calls.json', createHandler(CALLS));
   router.get('/Accounts/:accountSid/Messages/:sid.json', fetchHandler(MESSAGES));
@@ -249,7 +298,7 @@ export function createTwilioRouter(options: TwilioRouterOptions): Router {
   router.use((req: Request, res: Response) => {
     sendTwilioError(
       res,
-      checkCredentials(req.get('authorization'), account) ?? notFoundError(requestPath(req)),
+      checkCredentials(req.get('authorization'), accounts) ?? notFoundError(requestPath(req)),
     );
   });
 
@@ -280,4 +329,16 @@ function httpStatusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('status' in error)) return undefined;
   const status = (error as { status: unknown }).status;
   return typeof status === 'number' ? status : undefined;
+}
+
+/** Twilio's Account resource (the fields clients read; the auth token is never echoed). */
+function accountResource(account: SimulatedAccount): Record<string, unknown> {
+  return {
+    sid: account.accountSid,
+    owner_account_sid: account.ownerAccountSid,
+    friendly_name: account.friendlyName,
+    status: account.status,
+    type: 'Full',
+    uri: `/2010-04-01/Accounts/${account.accountSid}.json`,
+  };
 }
