@@ -36,11 +36,7 @@ describe("a tenant's provider settings", () => {
     assert.equal(forGlobex.TWILIO_API_BASE_URL, 'http://127.0.0.1:4010');
     assert.equal(forGlobex.TWILIO_ACCOUNT_SID, globex.twilio?.accountSid);
     assert.equal(forGlobex.TWILIO_AUTH_TOKEN, env.GLOBEX_TWILIO_TOKEN);
-    assert.equal(
-      (forGlobex as Record<string, unknown>).VONAGE_API_KEY,
-      undefined,
-      "no fallback on the environment's Vonage",
-    );
+    assert.equal(forGlobex.VONAGE_API_KEY, undefined, "no fallback on the environment's Vonage");
     assert.deepEqual(forGlobex.SMS_PROVIDERS, ['twilio']);
     const forAcme = settingsForTenant(deployment, acme);
     assert.equal(forAcme.VONAGE_API_KEY, 'acme-key');
