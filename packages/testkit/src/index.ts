@@ -9,4 +9,5 @@ export * from './redis.ts';
 export * from './service.ts';
 export * from './system.ts';
 export * from './system-client.ts';
+export * from './tenants.ts';
 export * from './waiting.ts';
