@@ -10,6 +10,7 @@ export * from './file/schema.ts';
 export * from './file/substitute.ts';
 export * from './open.ts';
 export * from './paths.ts';
+export * from './per-tenant.ts';
 export * from './provider-settings.ts';
 export * from './reload/watcher.ts';
 export * from './tenant.ts';

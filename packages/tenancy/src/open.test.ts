@@ -6,6 +6,7 @@ import { TenantDirectory } from './directory.ts';
 import { environmentTenants, tenantFromEnvironment } from './environment.ts';
 import { TenantsFileError } from './file/problems.ts';
 import { openTenants } from './open.ts';
+import { PerTenant } from './per-tenant.ts';
 import type { Tenant, TenantsConfig } from './tenant.ts';
 import { writeTwoTenantFile } from './testing/fixtures.ts';
 
@@ -112,6 +113,19 @@ describe('the tenant directory', () => {
     now += 60_001;
     assert.equal(directory.forWork('globex'), undefined);
     assert.deepEqual(directory.ids(), ['acme', 'initech']);
+  });
+
+  it('per-tenant objects are built once per tenant object, afresh after a reload changed it', () => {
+    const directory = new TenantDirectory(config(['acme', 'globex']), { retainRemovedMs: 60_000 });
+    let builds = 0;
+    const regions = new PerTenant((tenant) => ({ region: tenant.defaultRegion, build: ++builds }));
+    assert.deepEqual(regions.current(directory, 'acme'), { region: 'US', build: 1 });
+    assert.deepEqual(regions.current(directory, 'acme'), { region: 'US', build: 1 });
+    directory.replace(config(['acme'], 'GB'));
+    assert.deepEqual(regions.current(directory, 'acme'), { region: 'GB', build: 2 });
+    assert.equal(regions.current(directory, 'globex'), undefined);
+    assert.deepEqual(regions.forWork(directory, 'globex'), { region: 'US', build: 3 });
+    assert.equal(regions.current(directory, 'nobody'), undefined);
   });
 
   it('a tenant added back is current again, not retired', () => {
