@@ -72,10 +72,13 @@ export class TenantDirectory {
   replace(next: TenantsConfig): TenantChanges {
     const previous = this.#config.tenants;
     const changes: TenantChanges = { added: [], removed: [], changed: [] };
+    // An unchanged tenant keeps its object, so whatever was built from it (clients, verifiers) is kept too.
+    const kept = new Map<string, Tenant>();
     for (const [id, tenant] of next.tenants) {
       const before = previous.get(id);
       if (!before) changes.added.push(id);
       else if (!isDeepStrictEqual(before, tenant)) changes.changed.push(id);
+      kept.set(id, before && isDeepStrictEqual(before, tenant) ? before : tenant);
     }
     const until = this.#now() + this.#options.retainRemovedMs;
     for (const [id, tenant] of previous) {
@@ -84,7 +87,7 @@ export class TenantDirectory {
       this.#retired.set(id, { tenant, until });
     }
     for (const id of next.tenants.keys()) this.#retired.delete(id);
-    this.#config = next;
+    this.#config = { origin: next.origin, tenants: kept };
     if (changes.added.length + changes.removed.length + changes.changed.length > 0) {
       for (const listener of this.#listeners) listener(changes, this);
     }

@@ -121,6 +121,8 @@ describe('the tenant directory', () => {
     const regions = new PerTenant((tenant) => ({ region: tenant.defaultRegion, build: ++builds }));
     assert.deepEqual(regions.current(directory, 'acme'), { region: 'US', build: 1 });
     assert.deepEqual(regions.current(directory, 'acme'), { region: 'US', build: 1 });
+    directory.replace(config(['acme', 'globex']));
+    assert.deepEqual(regions.current(directory, 'acme'), { region: 'US', build: 1 }, 'unchanged: nothing rebuilt');
     directory.replace(config(['acme'], 'GB'));
     assert.deepEqual(regions.current(directory, 'acme'), { region: 'GB', build: 2 });
     assert.equal(regions.current(directory, 'globex'), undefined);
