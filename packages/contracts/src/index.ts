@@ -4,3 +4,4 @@ export * from './okta-hook.ts';
 export * from './outcome.ts';
 export * from './phone.ts';
 export * from './status.ts';
+export * from './tenant.ts';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CHANNELS } from './channel.ts';
 import { OKTA_REQUEST_TYPES } from './okta-hook.ts';
 import { PROVIDER_ID_PATTERN, type StatusEvent } from './status.ts';
+import { TENANT_ID_PATTERN } from './tenant.ts';
 
 /**
  * Queue names. BullMQ keys look like `<prefix>:<queue>:<id>`; names hold no ':' so a cluster hash-tag prefix
@@ -30,7 +31,13 @@ export type SendSecrets = z.infer<typeof sendSecretsSchema>;
 /** What a send job carries. Everything here is safe to see in Redis or a queue dashboard; `sealed` is not readable. */
 export const sendJobSchema = z.object({
   version: z.literal(1),
+  /** The delivery's scoped id (scopedEventId: Okta's eventId, prefixed by the tenant unless it is `default`). */
   eventId: z.string(),
+  /**
+   * Whose code it is: the worker sends it with this tenant's accounts and numbers only. Absent in jobs of the
+   * single-org releases before tenancy: the tenant `default`.
+   */
+  tenant: z.string().regex(TENANT_ID_PATTERN).optional(),
   deliveryId: z.string(),
   channel: z.enum(CHANNELS),
   requestType: z.enum(OKTA_REQUEST_TYPES),

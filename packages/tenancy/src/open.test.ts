@@ -122,7 +122,11 @@ describe('the tenant directory', () => {
     assert.deepEqual(regions.current(directory, 'acme'), { region: 'US', build: 1 });
     assert.deepEqual(regions.current(directory, 'acme'), { region: 'US', build: 1 });
     directory.replace(config(['acme', 'globex']));
-    assert.deepEqual(regions.current(directory, 'acme'), { region: 'US', build: 1 }, 'unchanged: nothing rebuilt');
+    assert.deepEqual(
+      regions.current(directory, 'acme'),
+      { region: 'US', build: 1 },
+      'unchanged: nothing rebuilt',
+    );
     directory.replace(config(['acme'], 'GB'));
     assert.deepEqual(regions.current(directory, 'acme'), { region: 'GB', build: 2 });
     assert.equal(regions.current(directory, 'globex'), undefined);
@@ -191,7 +195,8 @@ describe('opening the tenants of a service', () => {
         timeoutMs: 10_000,
       });
       const refused = log.lines.find((l) => l.message.startsWith('tenants file refused'));
-      assert.deepEqual((refused?.fields as { problems: string[] }).problems, [
+      assert.ok(refused);
+      assert.deepEqual((refused.fields as { problems: string[] }).problems, [
         'tenant "acme", defaultRegion: is not a region the phone-number library knows',
       ]);
       assert.equal(opened.directory.get('acme')?.defaultRegion, 'GB', 'the running configuration stays');
@@ -204,7 +209,8 @@ describe('opening the tenants of a service', () => {
         'in-flight work of a removed tenant goes on',
       );
       const reloaded = log.lines.find((l) => l.message === 'tenants file reloaded');
-      assert.deepEqual((reloaded?.fields as { removed: string[] }).removed, ['globex']);
+      assert.ok(reloaded);
+      assert.deepEqual((reloaded.fields as { removed: string[] }).removed, ['globex']);
       // Nothing logged carries a secret.
       const logged = JSON.stringify(log.lines);
       for (const value of Object.values(env)) assert.ok(value && !logged.includes(value));

@@ -7,13 +7,8 @@
  * request or a job that holds a tenant keeps a consistent view of it to the end.
  */
 
-/** Tenant ids: short, lowercase, safe in URL paths, Redis keys, job ids and metric labels. */
-export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
-export const DEFAULT_TENANT_ID = 'default';
-
-export function isTenantId(value: string): boolean {
-  return TENANT_ID_PATTERN.test(value);
-}
+// Tenant ids and the scoped delivery id live in the contracts: every service and package shares them.
+export { DEFAULT_TENANT_ID, isTenantId, TENANT_ID_PATTERN } from '@byot/contracts';
 
 export const SMS_PROVIDERS = ['twilio', 'vonage'] as const;
 export const VOICE_PROVIDERS = ['twilio', 'vonage'] as const;

@@ -128,7 +128,8 @@ function addRow(summary: UsageSummary, row: UsageRow): void {
       add(summary.blocked.byCountry, row.country, n);
       break;
     case 'receipts': {
-      const byStatus = (summary.receipts.byProvider[row.provider] ??= {});
+      const byStatus = summary.receipts.byProvider[row.provider] ?? {};
+      summary.receipts.byProvider[row.provider] = byStatus;
       add(byStatus, row.outcome, n);
       break;
     }
@@ -164,8 +165,8 @@ export function usageReport(
       for (const row of rows) {
         if (row.tenant !== tenant) continue;
         addRow(total, row);
-        let day = byDay.get(row.date);
-        if (!day) byDay.set(row.date, (day = emptySummary()));
+        const day = byDay.get(row.date) ?? emptySummary();
+        byDay.set(row.date, day);
         addRow(day, row);
       }
       return { tenant, total, days: [...byDay].map(([date, summary]) => ({ date, ...summary })) };
