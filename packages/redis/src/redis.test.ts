@@ -15,6 +15,17 @@ describe('keyspace', () => {
   });
 });
 
+describe('keyspace for many tenants', () => {
+  it("keeps the single-org breaker keys, gives each provider account its own, and namespaces tenants' keys", () => {
+    const keyspace = createKeyspace('byot');
+    assert.equal(keyspace.breaker('twilio', 'sms'), 'byot:breaker:sms:twilio');
+    assert.equal(keyspace.breaker('twilio', 'sms', '3f2a1b0c9d8e'), 'byot:breaker:sms:twilio@3f2a1b0c9d8e');
+    assert.equal(keyspace.fairShareBacklog('sms-send', 'acme'), 'byot:fair:sms-send:acme');
+    assert.equal(keyspace.usageDay('acme', '2026-03-01'), 'byot:usage:acme:2026-03-01');
+    assert.equal(createKeyspace('byot', true).usageTenants(), '{byot}:usage-tenants');
+  });
+});
+
 describe('connections and queues against a real Redis', () => {
   let url: string;
   before(async () => {

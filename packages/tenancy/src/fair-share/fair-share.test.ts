@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closeRedis, createRedisConnection } from '@byot/redis';
+import { closeRedis, createKeyspace, createRedisConnection } from '@byot/redis';
 import { eventually, sharedTestRedis, uniquePrefix } from '@byot/testkit';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -20,9 +20,8 @@ before(async () => {
 });
 after(() => closeRedis(redis));
 
-const keysFor = (prefix: string): FairShareKeys => ({
-  backlog: (queue, tenant) => `${prefix}:{t:${tenant}}:fair:${queue}`,
-});
+// The deployment's own key layout (@byot/redis), under a prefix of this test's.
+const keysFor = (prefix: string): FairShareKeys => createKeyspace(prefix);
 
 interface Started {
   tenant: string;
@@ -159,7 +158,7 @@ describe('fair share between tenants on one BullMQ queue', () => {
     assert.equal(await fair.backlog('q', 'acme'), 1);
     assert.equal(await admit('j4', now + 1_000), 2);
     // The set expires with its longest-lived member, and tenants and queues are apart.
-    const ttl = await redis.pttl(keysFor(prefix).backlog('q', 'acme'));
+    const ttl = await redis.pttl(keysFor(prefix).fairShareBacklog('q', 'acme'));
     assert.ok(ttl > 0);
     assert.equal(await fair.admit({ queue: 'q', tenant: 'globex', jobId: 'j1', expiresAt: now + 1_000 }), 1);
     assert.equal(

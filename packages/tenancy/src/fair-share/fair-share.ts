@@ -14,7 +14,7 @@ import type { Redis } from 'ioredis';
  */
 export interface FairShareKeys {
   /** The tenant's waiting line on one queue: a single key (one Redis Cluster slot), namespaced by tenant. */
-  backlog(queue: string, tenant: string): string;
+  fairShareBacklog(queue: string, tenant: string): string;
 }
 
 /** BullMQ's largest priority (lowest urgency); ranks beyond it share it. */
@@ -60,7 +60,7 @@ export class FairShare {
     const now = this.#now();
     const length = Number(
       await this.#admit(
-        this.#keys.backlog(request.queue, request.tenant),
+        this.#keys.fairShareBacklog(request.queue, request.tenant),
         now,
         Math.max(request.expiresAt, now + 1),
         request.jobId,
@@ -71,11 +71,11 @@ export class FairShare {
 
   /** The job left the waiting line: a worker started it, or its add failed. Idempotent; safe to repeat. */
   async leave(queue: string, tenant: string, jobId: string): Promise<void> {
-    await this.#redis.zrem(this.#keys.backlog(queue, tenant), jobId);
+    await this.#redis.zrem(this.#keys.fairShareBacklog(queue, tenant), jobId);
   }
 
   /** How many of the tenant's jobs wait on the queue (expired ones not counted). */
   async backlog(queue: string, tenant: string): Promise<number> {
-    return this.#redis.zcount(this.#keys.backlog(queue, tenant), `(${this.#now()}`, '+inf');
+    return this.#redis.zcount(this.#keys.fairShareBacklog(queue, tenant), `(${this.#now()}`, '+inf');
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { closeRedis, createRedisConnection } from '@byot/redis';
+import { closeRedis, createKeyspace, createRedisConnection } from '@byot/redis';
 import { sharedTestRedis, uniquePrefix } from '@byot/testkit';
 import type { Redis } from 'ioredis';
 import {
@@ -22,10 +22,8 @@ before(async () => {
 });
 after(() => closeRedis(redis));
 
-const keysFor = (prefix: string): UsageKeys => ({
-  usageDay: (tenant, day) => `${prefix}:{t:${tenant}}:usage:${day}`,
-  usageTenants: () => `${prefix}:usage:tenants`,
-});
+// The deployment's own key layout (@byot/redis), under a prefix of this test's.
+const keysFor = (prefix: string): UsageKeys => createKeyspace(prefix);
 
 const DAY1 = Date.parse('2026-03-01T10:00:00Z');
 const DAY2 = Date.parse('2026-03-02T23:59:59Z');
