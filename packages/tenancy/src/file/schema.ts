@@ -65,7 +65,10 @@ const oauthClient = strict({
   clientId: z
     .string({ error: 'required' })
     .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters'),
-  clientSecret: secret(16, 'client_secret_post / client_secret_basic').optional(),
+  // The same rule as OKTA_HOOK_OAUTH_CLIENT_SECRET (hook-ingress oauth/env.ts): a client secret is a password.
+  clientSecret: secret(32, 'e.g. openssl rand -base64 32')
+    .max(512, 'must be at most 512 characters')
+    .optional(),
   /** Public JWK Set (or one JWK, or Okta's hook-key answer) for private_key_jwt. Checked again by the ingress. */
   clientJwks: z
     .unknown()
