@@ -16,6 +16,14 @@ export interface Keyspace {
   breaker(provider: string, channel: string): string;
   /** Pub/sub channel on which workers announce outcomes to every ingress instance. */
   readonly outcomesChannel: string;
+  /** One minute of provider figures (attempts, accept latency, receipts) written by the workers for the console. */
+  providerStats(minute: number): string;
+  /** Routes the workers serve ("tenant|channel|provider|credentialSet" → last seen, epoch ms). */
+  readonly providerRoutes: string;
+  /** A console session, under the SHA-256 of its cookie value (never the value itself). */
+  consoleSession(idDigest: string): string;
+  /** A console OIDC sign-in in flight (PKCE verifier, nonce), under the SHA-256 of its state. */
+  consoleOidcFlow(stateDigest: string): string;
 }
 
 export function createKeyspace(prefix: string, clusterHashTag = false): Keyspace {
@@ -28,5 +36,9 @@ export function createKeyspace(prefix: string, clusterHashTag = false): Keyspace
     resend: (eventId) => `${base}:resend:${eventId}`,
     breaker: (provider, channel) => `${base}:breaker:${channel}:${provider}`,
     outcomesChannel: `${base}:outcomes`,
+    providerStats: (minute) => `${base}:pstats:${minute}`,
+    providerRoutes: `${base}:pstats:routes`,
+    consoleSession: (digest) => `${base}:console:session:${digest}`,
+    consoleOidcFlow: (digest) => `${base}:console:oidc:${digest}`,
   };
 }

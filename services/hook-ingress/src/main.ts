@@ -1,7 +1,7 @@
 import './instrumentation.ts';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import { decodeKey, loadConfigOrExit } from '@byot/config';
+import { ConfigError, decodeKey, loadConfigOrExit } from '@byot/config';
 import { DeliveryStore, OutcomeListener } from '@byot/delivery/records';
 import { createLogger } from '@byot/observability';
 import {
@@ -18,6 +18,7 @@ import { installShutdown, listeningPort as listeningPortOf } from '@byot/runtime
 import { sealerFromConfig } from '@byot/sealing';
 import { ByotMetrics, currentTracing, queuePollIntervalMs } from '@byot/telemetry';
 import { createAdminApp } from './admin/admin-app.ts';
+import { consoleFromConfig, consoleSettings } from './admin/console/index.ts';
 import { createApp, TELEPHONY_HOOK_PATH } from './app.ts';
 import { HeaderSecretAuthenticator } from './auth/hook-authenticator.ts';
 import { QueueStatusSink } from './callbacks/index.ts';
@@ -25,6 +26,17 @@ import { ingressEnvSchema } from './config.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
 
 const config = loadConfigOrExit(ingressEnvSchema, 'hook-ingress');
+const consoleConfig = (() => {
+  try {
+    return consoleSettings(config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(
+      `hook-ingress: ${error.message}\nSee .env.example and the README's Support console section.\n`,
+    );
+    process.exit(78); // EX_CONFIG, as loadConfigOrExit
+  }
+})();
 const log = createLogger({ service: 'hook-ingress', level: config.LOG_LEVEL });
 const metrics = new ByotMetrics({ service: 'hook-ingress' });
 const keyspace = createKeyspace(config.REDIS_KEY_PREFIX, config.REDIS_CLUSTER_HASH_TAG);
@@ -41,9 +53,18 @@ const subscriber = createRedisConnection({
   role: 'subscriber',
   name: 'byot:hook-ingress:outcomes',
 });
+// The support console's reads (pages of deliveries, provider figures) on a connection of their own, so they never
+// queue ahead of Okta's hook commands. Fail-fast like the producer: a page says "unavailable" rather than hang.
+const consoleRedis = createRedisConnection({
+  url: config.REDIS_URL,
+  role: 'producer',
+  name: 'byot:hook-ingress:console',
+  commandTimeoutMs: 5_000,
+});
 for (const [name, conn] of [
   ['producer', producer],
   ['subscriber', subscriber],
+  ['console', consoleRedis],
 ] as const) {
   conn.on('error', (err) => log.warn({ connection: name, err }, 'redis connection error'));
 }
@@ -119,6 +140,13 @@ const adminServer = createServer(
     token: config.ADMIN_TOKEN,
     queues: [...Object.values(queues), statusQueue],
     allowActions: config.ADMIN_DASHBOARD_ACTIONS,
+    console: consoleFromConfig({
+      settings: consoleConfig,
+      adminToken: config.ADMIN_TOKEN,
+      redis: consoleRedis,
+      keyspace,
+      log,
+    }),
   }),
 );
 
@@ -148,6 +176,10 @@ log.info(
     keyPrefix: keyspace.prefix,
     adminPort: listeningPortOf(adminServer),
     queueDashboard: config.ADMIN_TOKEN !== undefined,
+    console: {
+      token: config.ADMIN_TOKEN !== undefined,
+      oidc: consoleConfig.oidc !== undefined,
+    },
     callbacks: {
       // Twilio signs the exact public URL it calls: without PUBLIC_BASE_URL its callbacks cannot be verified.
       twilio: config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined,
@@ -206,7 +238,8 @@ installShutdown(
     },
     {
       name: 'disconnect redis',
-      run: async () => void (await Promise.all([closeRedis(subscriber), closeRedis(producer)])),
+      run: async () =>
+        void (await Promise.all([closeRedis(subscriber), closeRedis(producer), closeRedis(consoleRedis)])),
     },
     {
       name: 'close admin port',
