@@ -113,7 +113,7 @@ describe('support console', () => {
     assert.ok(!csp.includes('unsafe-inline'));
     assert.equal(signIn.headers['cache-control'], 'no-store');
     assert.equal(signIn.headers['x-content-type-options'], 'nosniff');
-    assert.equal(signIn.headers['referrer-policy'], 'no-referrer');
+    assert.equal(signIn.headers['referrer-policy'], 'same-origin');
     await request(app)
       .get('/console/assets/console.js')
       .expect(200)

@@ -58,19 +58,19 @@ export function clearCookie(req: Request, res: Response, policy: CookiePolicy, n
 }
 
 /**
- * False when the browser says the request comes from another site: `Sec-Fetch-Site` other than same-origin (or
- * "none", a person typing the URL), or an `Origin` whose host is not this one. A request with neither header
- * comes from something that is not a browser (curl, a script), which a cross-site forgery cannot be.
+ * False when the browser says the request comes from another site. `Sec-Fetch-Site` (set by the browser, which
+ * no page can forge) decides when present: same-origin, or "none" for a person typing the URL. Older browsers
+ * send only `Origin`, whose host must be this one. A request with neither comes from something that is not a
+ * browser (curl, a script), which a cross-site forgery cannot be.
  */
 export function isSameOrigin(req: Request, policy: CookiePolicy): boolean {
   const site = req.get('sec-fetch-site');
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  if (site !== undefined) return site === 'same-origin' || site === 'none';
   const origin = req.get('origin');
   if (origin === undefined) return true;
-  if (origin === 'null') return false;
   try {
     const expected = policy.publicUrl?.host ?? req.get('host');
-    return new URL(origin).host === expected;
+    return origin !== 'null' && new URL(origin).host === expected;
   } catch {
     return false;
   }

@@ -26,7 +26,6 @@ export function page(frame: PageFrame): SafeHtml {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
 <title>${frame.title} · byot console</title>
 <link rel="stylesheet" href="${ASSETS_PATH}/console.css">
 <link rel="icon" href="${ASSETS_PATH}/favicon.svg" type="image/svg+xml">

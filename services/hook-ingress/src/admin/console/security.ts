@@ -5,7 +5,7 @@ import helmet from 'helmet';
 /**
  * Headers of every console response: a strict Content-Security-Policy (the package's own script and stylesheet
  * only: no inline script or style, no third party, no framing, forms post only here), no MIME sniffing, no
- * referrer (URLs carry search terms), and nothing cached — pages show people's deliveries.
+ * referrer beyond this origin (URLs carry search terms), and nothing cached — pages show people's deliveries.
  */
 export function consoleHeaders(): RequestHandler[] {
   return [
@@ -23,7 +23,8 @@ export function consoleHeaders(): RequestHandler[] {
           baseUri: ["'none'"],
         },
       },
-      referrerPolicy: { policy: 'no-referrer' },
+      // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on the console's own forms.
+      referrerPolicy: { policy: 'same-origin' },
       crossOriginOpenerPolicy: { policy: 'same-origin' },
       crossOriginResourcePolicy: { policy: 'same-origin' },
       frameguard: { action: 'deny' },
