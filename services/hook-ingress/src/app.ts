@@ -6,6 +6,7 @@ import express, { type Express, type Response } from 'express';
 import type { HookAuthenticator } from './auth/hook-authenticator.ts';
 import { type CallbackDeps, callbacksRouter } from './callbacks/index.ts';
 import type { Dispatcher } from './delivery/dispatcher.ts';
+import type { HookLedger } from './delivery/hook-ledger.ts';
 import { deliveryLookupRouter } from './http/delivery-lookup-route.ts';
 import { errorHandler } from './http/errors.ts';
 import { telephonyRoute } from './http/telephony-route.ts';
@@ -26,6 +27,8 @@ export interface AppDeps {
   metrics?: { hookAnswered(answer: HookAnswerLabel, requestType: string, seconds: number): void };
   /** The delivery lookup for support staff (GET /v1/deliveries/:eventId); absent (no ADMIN_TOKEN): 404. */
   deliveryLookup?: { store: DeliveryStore; adminToken: string };
+  /** Indexes each answered hook for the support console (feed, person search). */
+  hookLedger?: HookLedger;
 }
 
 export const TELEPHONY_HOOK_PATH = '/v1/okta/telephony';

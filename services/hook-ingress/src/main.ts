@@ -2,6 +2,7 @@ import './instrumentation.ts';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { ConfigError, decodeKey, loadConfigOrExit } from '@byot/config';
+import { LedgerIndex } from '@byot/delivery/ledger-index';
 import { DeliveryStore, OutcomeListener } from '@byot/delivery/records';
 import { createLogger } from '@byot/observability';
 import {
@@ -15,7 +16,7 @@ import {
   waitUntilReady,
 } from '@byot/redis';
 import { installShutdown, listeningPort as listeningPortOf } from '@byot/runtime';
-import { sealerFromConfig } from '@byot/sealing';
+import { personIndexerFromConfig, sealerFromConfig } from '@byot/sealing';
 import { ByotMetrics, currentTracing, queuePollIntervalMs } from '@byot/telemetry';
 import { createAdminApp } from './admin/admin-app.ts';
 import { consoleFromConfig, consoleSettings } from './admin/console/index.ts';
@@ -24,6 +25,7 @@ import { HeaderSecretAuthenticator } from './auth/hook-authenticator.ts';
 import { QueueStatusSink } from './callbacks/index.ts';
 import { ingressEnvSchema } from './config.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
+import { HookLedger } from './delivery/hook-ledger.ts';
 
 const config = loadConfigOrExit(ingressEnvSchema, 'hook-ingress');
 const consoleConfig = (() => {
@@ -70,6 +72,12 @@ for (const [name, conn] of [
 }
 
 const sealer = sealerFromConfig(config, decodeKey);
+// The support console's index of answered hooks (feed, person search by HMAC), on the console's connection.
+const ledgerIndex = new LedgerIndex(consoleRedis, keyspace, {
+  retentionMs: config.DELIVERY_RETENTION_SECONDS * 1000,
+  maxOtpLifetimeMs: config.MAX_OTP_LIFETIME_SECONDS * 1000,
+});
+const personIndexer = personIndexerFromConfig(config, decodeKey);
 const store = new DeliveryStore(producer, keyspace, config.DELIVERY_RETENTION_SECONDS * 1000);
 const outcomes = new OutcomeListener(subscriber, keyspace);
 outcomes.onMalformed(() => log.warn('ignored a malformed outcome message'));
@@ -104,6 +112,7 @@ const app = createApp({
   budgetMs: config.HOOK_RESPONSE_BUDGET_MS,
   maxBodyBytes: config.HOOK_MAX_BODY_BYTES,
   log,
+  hookLedger: new HookLedger(ledgerIndex, personIndexer, log),
   metrics,
   callbacks: {
     sink: new QueueStatusSink(statusQueue, {
@@ -145,6 +154,9 @@ const adminServer = createServer(
       adminToken: config.ADMIN_TOKEN,
       redis: consoleRedis,
       keyspace,
+      store,
+      index: ledgerIndex,
+      indexer: personIndexer,
       log,
     }),
   }),

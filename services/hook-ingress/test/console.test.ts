@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { LedgerIndex } from '@byot/delivery/ledger-index';
+import { DeliveryStore } from '@byot/delivery/records';
 import { ProviderStatsReader, ProviderStatsRecorder } from '@byot/delivery/stats';
 import { createLogger } from '@byot/observability';
 import { closeRedis, createKeyspace, createRedisConnection, type Keyspace } from '@byot/redis';
+import { PersonIndexer } from '@byot/sealing';
 import { ByotMetrics } from '@byot/telemetry';
 import { sharedTestRedis, uniquePrefix } from '@byot/testkit';
 import type { Express } from 'express';
@@ -10,6 +14,7 @@ import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { createAdminApp } from '../src/admin/admin-app.ts';
 import { type ConsoleFeature, createConsole } from '../src/admin/console/console-app.ts';
+import { ledgerSource } from '../src/admin/console/deliveries/ledger-source.ts';
 import { html } from '../src/admin/console/html.ts';
 import { fixedTenants } from '../src/admin/console/principal.ts';
 import { providerHealthFromRedis } from '../src/admin/console/provider-health.ts';
@@ -18,6 +23,8 @@ import { SessionStore } from '../src/admin/console/sessions.ts';
 const ADMIN_TOKEN = 'console-admin-token-0123456789abcdef';
 const ACME_TOKEN = 'acme-viewer-token-0123456789abcdef';
 const log = createLogger({ service: 'test', level: 'silent' });
+const indexer = new PersonIndexer([randomBytes(32)]);
+const indexSettings = { retentionMs: 3_600_000, maxOtpLifetimeMs: 1_800_000 };
 
 let redis: Redis;
 const metrics = new ByotMetrics({ service: 'test', processMetrics: false });
@@ -67,6 +74,12 @@ function consoleApp(keyspace: Keyspace, options: { maxMs?: number; now?: () => n
       cookies: { publicUrl: undefined },
       oidc: undefined,
       providers: providerHealthFromRedis(redis, keyspace.prefix, new ProviderStatsReader(redis, keyspace)),
+      deliveries: ledgerSource({
+        index: new LedgerIndex(redis, keyspace, indexSettings),
+        indexer,
+        ledger: async (tenant, eventId) =>
+          tenant === 'default' ? new DeliveryStore(redis, keyspace, 3_600_000).getLedger(eventId) : undefined,
+      }),
       log,
       features: [probeAction],
     }),
@@ -146,8 +159,8 @@ describe('support console', () => {
     assert.match(remoteLine, /Path=\//);
 
     const cookie = cookieOf(loopback);
-    const home = await request(app).get('/console').set('cookie', cookie).expect(303);
-    assert.equal(home.headers.location, '/console/providers');
+    const home = await request(app).get('/console').set('cookie', cookie).expect(200);
+    assert.match(home.text, /<h1>Deliveries<\/h1>/);
     const providers = await request(app).get('/console/providers').set('cookie', cookie).expect(200);
     assert.match(providers.text, /MSP operator/);
   });
@@ -272,6 +285,145 @@ describe('support console', () => {
       .type('form')
       .send({ _csrf: csrfOf(asOperator.text) })
       .expect(200, 'acted');
+  });
+
+  it('lists deliveries newest first and finds a person by login, user id or last digits — by HMAC only', async () => {
+    const keyspace = createKeyspace(uniquePrefix('console'));
+    const index = new LedgerIndex(redis, keyspace, indexSettings);
+    const now = Date.now();
+    const hook = (eventId: string, ms: number, tenant: string, extra: Record<string, string> = {}) =>
+      index.recordHook(
+        {
+          tenant,
+          eventId,
+          receivedAt: now - ms,
+          channel: 'sms',
+          requestType: 'com.okta.user.telephony.mfa-verification',
+          phoneMasked: '+1•••••••43',
+          otpExpiresAt: now + 300_000,
+          answer: 'PENDING',
+          answeredAt: now - ms + 30,
+          ...extra,
+        },
+        {
+          ...indexer.digests(tenant, {
+            login: 'Dana@Example.com',
+            userId: '00uDana',
+            phoneE164: '+12025550143',
+          }),
+        },
+      );
+    await hook('evtOld', 5_000, 'default');
+    await hook('evtBlocked', 3_000, 'default', { answer: 'FAILED', blockedBy: 'destination-country' });
+    await hook('evtAcme', 1_000, 'acme');
+    const app = consoleApp(keyspace);
+    const operator = await signIn(app, ADMIN_TOKEN);
+
+    const feed = await request(app).get('/console').set('cookie', operator).expect(200);
+    const order = [...feed.text.matchAll(/data-event-id="([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(order, ['evtAcme', 'evtBlocked', 'evtOld']);
+    assert.match(feed.text, /data-state="blocked"/);
+    const blocked = await request(app).get('/console?state=blocked').set('cookie', operator).expect(200);
+    assert.deepEqual(
+      [...blocked.text.matchAll(/data-event-id="([^"]+)"/g)].map((m) => m[1]),
+      ['evtBlocked'],
+    );
+
+    const byLogin = await request(app)
+      .get('/console/deliveries?login=dana%40example.com')
+      .set('cookie', operator)
+      .expect(200);
+    assert.equal(
+      [...byLogin.text.matchAll(/data-event-id=/g)].length,
+      3,
+      'the login, case-insensitive, in every tenant',
+    );
+    assert.match(byLogin.text, /href="\/console\/deliveries\/default\/evtOld"/);
+    const byUser = await request(app)
+      .get('/console/deliveries?userId=00uDana&tenant=default')
+      .set('cookie', operator)
+      .expect(200);
+    assert.equal([...byUser.text.matchAll(/data-event-id=/g)].length, 2);
+    const form = await request(app)
+      .get('/console/deliveries?by=last4&q=0143&tenant=acme')
+      .set('cookie', operator)
+      .expect(303);
+    assert.equal(form.headers.location, '/console/deliveries?last4=0143&tenant=acme');
+    const byDigits = await request(app)
+      .get('/console/deliveries?last4=0143&tenant=acme')
+      .set('cookie', operator)
+      .expect(200);
+    assert.deepEqual(
+      [...byDigits.text.matchAll(/data-event-id="([^"]+)"/g)].map((m) => m[1]),
+      ['evtAcme'],
+    );
+    const noTenant = await request(app)
+      .get('/console/deliveries?last4=0143')
+      .set('cookie', operator)
+      .expect(200);
+    assert.match(noTenant.text, /needs a tenant/);
+
+    const story = await request(app)
+      .get('/console/deliveries/default/evtBlocked')
+      .set('cookie', operator)
+      .expect(200);
+    assert.match(story.text, /Blocked by the fraud controls \(destination-country\)/);
+
+    // Nothing in Redis names the person or the number.
+    const keys = await redis.keys(`${keyspace.prefix}:*`);
+    for (const key of keys) {
+      assert.doesNotMatch(key.toLowerCase(), /dana|00udana|0143/, key);
+      if ((await redis.type(key)) === 'hash') {
+        assert.doesNotMatch(JSON.stringify(await redis.hgetall(key)).toLowerCase(), /dana|0143/, key);
+      }
+    }
+  });
+
+  it("never shows a viewer another tenant's deliveries, not even by address", async () => {
+    const keyspace = createKeyspace(uniquePrefix('console'));
+    const index = new LedgerIndex(redis, keyspace, indexSettings);
+    const now = Date.now();
+    for (const [tenant, eventId] of [
+      ['default', 'evtMsp'],
+      ['acme', 'evtMine'],
+    ] as const) {
+      await index.recordHook(
+        {
+          tenant,
+          eventId,
+          receivedAt: now,
+          channel: 'sms',
+          requestType: 'com.okta.user.telephony.mfa-verification',
+          phoneMasked: '+1•••••••43',
+          otpExpiresAt: now + 300_000,
+          answer: 'PENDING',
+          answeredAt: now,
+        },
+        { ...indexer.digests(tenant, { login: 'dana@example.com' }) },
+      );
+    }
+    const app = consoleApp(keyspace);
+    const viewer = await signIn(app, ACME_TOKEN);
+    const feed = await request(app).get('/console?tenant=default').set('cookie', viewer).expect(200);
+    assert.deepEqual(
+      [...feed.text.matchAll(/data-event-id="([^"]+)"/g)].map((m) => m[1]),
+      [],
+    );
+    const own = await request(app).get('/console').set('cookie', viewer).expect(200);
+    assert.deepEqual(
+      [...own.text.matchAll(/data-event-id="([^"]+)"/g)].map((m) => m[1]),
+      ['evtMine'],
+    );
+    const search = await request(app)
+      .get('/console/deliveries?login=dana%40example.com')
+      .set('cookie', viewer)
+      .expect(200);
+    assert.deepEqual(
+      [...search.text.matchAll(/data-event-id="([^"]+)"/g)].map((m) => m[1]),
+      ['evtMine'],
+    );
+    await request(app).get('/console/deliveries/default/evtMsp').set('cookie', viewer).expect(404);
+    await request(app).get('/console/deliveries/acme/evtMine').set('cookie', viewer).expect(200);
   });
 
   it('is off, and says how to turn it on, when no sign-in is configured', async () => {

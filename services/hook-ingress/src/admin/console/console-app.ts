@@ -1,6 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@byot/observability';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { DeliverySource } from './deliveries/model.ts';
+import { deliveriesRoutes } from './deliveries/routes.ts';
+import type { CodeMeaning } from './deliveries/story.ts';
 import { html, queryString } from './html.ts';
 import {
   COOKIE,
@@ -65,6 +68,10 @@ export interface ConsoleDeps {
   cookies: CookiePolicy;
   oidc: OidcSignIn | undefined;
   providers: ProviderHealthSource;
+  /** The deliveries feed, person search and one delivery's story. */
+  deliveries: DeliverySource;
+  /** What a provider's error or status code means, for the plain-language lines. */
+  describeCode?: CodeMeaning;
   log: Logger;
   features?: ConsoleFeature[];
   now?: () => number;
@@ -259,6 +266,7 @@ export function createConsole(deps: ConsoleDeps): Router {
   };
 
   const navFor = (principal: Principal): NavItem[] => [
+    { id: 'deliveries', label: 'Deliveries', href: '/console' },
     { id: 'providers', label: 'Providers', href: '/console/providers' },
     ...features.filter((f) => f.visible(principal)).map((f) => f.nav),
   ];
@@ -271,8 +279,10 @@ export function createConsole(deps: ConsoleDeps): Router {
     toSignIn(res, 'signed-out');
   });
 
-  signedIn.get(CONSOLE_PATH, (_req, res) => {
-    res.redirect(303, '/console/providers');
+  deliveriesRoutes(signedIn, helpers, {
+    deliveries: deps.deliveries,
+    describeCode: deps.describeCode ?? (() => undefined),
+    now,
   });
 
   signedIn.get('/console/providers', async (_req, res) => {

@@ -1,10 +1,14 @@
+import type { LedgerIndex } from '@byot/delivery/ledger-index';
+import type { DeliveryStore } from '@byot/delivery/records';
 import { ProviderStatsReader } from '@byot/delivery/stats';
 import type { Logger } from '@byot/observability';
 import type { Keyspace } from '@byot/redis';
+import type { PersonIndexer } from '@byot/sealing';
 import type { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { ConsoleSettings } from './config.ts';
 import { type ConsoleFeature, createConsole } from './console-app.ts';
+import { ledgerSource } from './deliveries/ledger-source.ts';
 import { OidcSignIn } from './oidc.ts';
 import { type ConsoleTenants, DEFAULT_TENANT, fixedTenants } from './principal.ts';
 import { providerHealthFromRedis } from './provider-health.ts';
@@ -19,6 +23,10 @@ export interface ConsoleAssembly {
   /** The console's own connection (its reads never queue behind Okta's hook commands). */
   redis: Redis;
   keyspace: Keyspace;
+  /** The delivery records (the ledger) and the console's index of them. */
+  store: DeliveryStore;
+  index: LedgerIndex;
+  indexer: PersonIndexer;
   log: Logger;
   /** Until tenancy (issue 13): the one tenant `default`, without a token of its own. */
   tenants?: ConsoleTenants;
@@ -38,6 +46,13 @@ export function consoleFromConfig(assembly: ConsoleAssembly): Router | undefined
     cookies: { publicUrl: settings.publicUrl },
     oidc: settings.oidc ? new OidcSignIn(settings.oidc, redis, keyspace, tenants) : undefined,
     providers: providerHealthFromRedis(redis, keyspace.prefix, new ProviderStatsReader(redis, keyspace)),
+    deliveries: ledgerSource({
+      index: assembly.index,
+      indexer: assembly.indexer,
+      // Until tenancy (issue 13) only `default` has records, under today's keys.
+      ledger: async (tenant, eventId) =>
+        tenant === DEFAULT_TENANT ? assembly.store.getLedger(eventId) : undefined,
+    }),
     log: assembly.log,
     ...(assembly.features ? { features: assembly.features } : {}),
   });
