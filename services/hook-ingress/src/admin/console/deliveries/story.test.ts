@@ -40,7 +40,7 @@ describe('a delivery in plain words', () => {
   it('tells a failover after a receipt, as the helpdesk would say it', () => {
     const view = ledger({
       delivery: 'delivered',
-      delivered: { at: iso(1_200), provider: 'vonage', channel: 'sms', latencyMs: 1_200 },
+      delivered: { at: iso(1_210), provider: 'vonage', channel: 'sms', latencyMs: 1_200 },
       attempts: [
         {
           n: 1,

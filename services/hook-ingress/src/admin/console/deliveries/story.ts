@@ -177,7 +177,8 @@ export function timeline(detail: DeliveryDetail, meaning: CodeMeaning, now = Dat
     for (const receipt of attempt.history ?? []) {
       const code = receipt.code ? meaning(attempt.provider, receipt.code) : undefined;
       entries.push({
-        at: Date.parse(receipt.at),
+        // When it reached us: providers' own clocks differ (and some give whole seconds), ours orders the story.
+        at: Date.parse(receipt.receivedAt),
         tone: toneOf(receipt.status),
         text:
           receipt.status === 'no-receipt'
