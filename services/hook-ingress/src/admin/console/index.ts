@@ -15,6 +15,7 @@ import { providerHealthFromRedis } from './provider-health.ts';
 import { SessionStore } from './sessions.ts';
 
 export { consoleEnv, consoleSettings } from './config.ts';
+export { type ConsoleTenants, fixedTenants } from './principal.ts';
 export { type ConsoleFeature, type ConsoleHelpers, createConsole } from './console-app.ts';
 
 export interface ConsoleAssembly {
