@@ -167,6 +167,8 @@ try {
   await waitUntilReady(producer, 5_000)
     // Warm up: BullMQ checks the server and loads its scripts on first use; do it now, not on Okta's clock.
     .then(() => Promise.all([...Object.values(queues), statusQueue].map((q) => q.getJobCounts('waiting'))))
+    // The console's connection too: it has no offline queue, and the first hooks' index rows go through it.
+    .then(() => waitUntilReady(consoleRedis, 5_000))
     .catch((err) => log.warn({ err }, 'redis not ready at start; hooks will fall back'));
   // Not awaited: with Redis down, SUBSCRIBE waits in the offline queue and ioredis re-subscribes on reconnect.
   void outcomes.start().catch((err) => log.warn({ err }, 'outcome subscription failed'));
