@@ -2,8 +2,7 @@ import './instrumentation.ts';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { ConfigError, decodeKey, loadConfigOrExit } from '@byot/config';
-import { LedgerIndex } from '@byot/delivery/ledger-index';
-import { DeliveryStore, OutcomeListener } from '@byot/delivery/records';
+import { DeliveryStore, LedgerIndex, OutcomeListener } from '@byot/delivery/records';
 import { createLogger } from '@byot/observability';
 import {
   closeQueue,

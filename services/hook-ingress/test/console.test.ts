@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { LedgerIndex } from '@byot/delivery/ledger-index';
-import { DeliveryStore } from '@byot/delivery/records';
+import { DeliveryStore, LedgerIndex } from '@byot/delivery/records';
 import { ProviderStatsReader, ProviderStatsRecorder } from '@byot/delivery/stats';
 import { createLogger } from '@byot/observability';
 import { closeRedis, createKeyspace, createRedisConnection, type Keyspace } from '@byot/redis';
@@ -73,7 +72,7 @@ function consoleApp(keyspace: Keyspace, options: { maxMs?: number; now?: () => n
       tenants: fixedTenants({ default: undefined, acme: ACME_TOKEN }),
       cookies: { publicUrl: undefined },
       oidc: undefined,
-      providers: providerHealthFromRedis(redis, keyspace.prefix, new ProviderStatsReader(redis, keyspace)),
+      providers: providerHealthFromRedis(redis, keyspace, new ProviderStatsReader(redis, keyspace)),
       deliveries: ledgerSource({
         index: new LedgerIndex(redis, keyspace, indexSettings),
         indexer,

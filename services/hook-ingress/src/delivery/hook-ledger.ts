@@ -1,4 +1,4 @@
-import type { HookAnswerStatus, LedgerIndex } from '@byot/delivery/ledger-index';
+import type { HookAnswerStatus, LedgerIndex } from '@byot/delivery/records';
 import type { Logger } from '@byot/observability';
 import type { PersonIndexer } from '@byot/sealing';
 import type { OktaAnswer } from '../okta/answer.ts';

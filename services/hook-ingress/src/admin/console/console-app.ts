@@ -80,7 +80,7 @@ export interface ConsoleDeps {
 const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
 
 /**
- * The support console on the admin port (ADR 0012): sign-in (admin token or OpenID Connect), Redis-backed sessions,
+ * The support console on the admin port (ADR 0016): sign-in (admin token or OpenID Connect), Redis-backed sessions,
  * CSRF on every POST, a strict CSP, and the pages. Mounted by createAdminApp before anything else on that port.
  */
 export function createConsole(deps: ConsoleDeps): Router {

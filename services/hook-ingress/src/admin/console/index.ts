@@ -1,5 +1,4 @@
-import type { LedgerIndex } from '@byot/delivery/ledger-index';
-import type { DeliveryStore } from '@byot/delivery/records';
+import type { DeliveryStore, LedgerIndex } from '@byot/delivery/records';
 import { ProviderStatsReader } from '@byot/delivery/stats';
 import type { Logger } from '@byot/observability';
 import type { Keyspace } from '@byot/redis';
@@ -15,8 +14,8 @@ import { providerHealthFromRedis } from './provider-health.ts';
 import { SessionStore } from './sessions.ts';
 
 export { consoleEnv, consoleSettings } from './config.ts';
-export { type ConsoleTenants, fixedTenants } from './principal.ts';
 export { type ConsoleFeature, type ConsoleHelpers, createConsole } from './console-app.ts';
+export { type ConsoleTenants, fixedTenants } from './principal.ts';
 
 export interface ConsoleAssembly {
   settings: ConsoleSettings;
@@ -46,7 +45,7 @@ export function consoleFromConfig(assembly: ConsoleAssembly): Router | undefined
     tenants,
     cookies: { publicUrl: settings.publicUrl },
     oidc: settings.oidc ? new OidcSignIn(settings.oidc, redis, keyspace, tenants) : undefined,
-    providers: providerHealthFromRedis(redis, keyspace.prefix, new ProviderStatsReader(redis, keyspace)),
+    providers: providerHealthFromRedis(redis, keyspace, new ProviderStatsReader(redis, keyspace)),
     deliveries: ledgerSource({
       index: assembly.index,
       indexer: assembly.indexer,

@@ -4,6 +4,7 @@ import {
   type ProviderStatsReader,
   type RouteHealth,
 } from '@byot/delivery/stats';
+import type { Keyspace } from '@byot/redis';
 import type { Redis } from 'ioredis';
 
 /** One row of the providers page: the workers' figures for a route and its shared breaker. */
@@ -22,10 +23,10 @@ export interface ProviderHealthSource {
  */
 export function providerHealthFromRedis(
   redis: Redis,
-  prefix: string,
+  keyspace: Keyspace,
   stats: ProviderStatsReader,
 ): ProviderHealthSource {
-  const breakers = new CircuitBreakers(redis, prefix);
+  const breakers = new CircuitBreakers(redis, keyspace);
   return {
     async read(tenants) {
       const routes = await stats.read(tenants ? { tenants } : {});

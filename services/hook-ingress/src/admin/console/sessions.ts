@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { type Principal, principalSchema } from './principal.ts';
 
 /**
- * Console sessions, kept in Redis (ADR 0012): the browser holds 32 random bytes, Redis holds — under the SHA-256
+ * Console sessions, kept in Redis (ADR 0016): the browser holds 32 random bytes, Redis holds — under the SHA-256
  * of them, so a copy of Redis gives no usable cookie — who signed in, the CSRF token and the absolute expiry.
  * The key's TTL is the idle timeout, renewed by each request, never past the absolute expiry; sign-out deletes it.
  */

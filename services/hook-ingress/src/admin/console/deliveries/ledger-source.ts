@@ -1,5 +1,5 @@
 import { deliveryIdFor } from '@byot/contracts';
-import type { HookEntry, LedgerIndex } from '@byot/delivery/ledger-index';
+import type { HookEntry, LedgerIndex } from '@byot/delivery/records';
 import { type AttemptEntry, type DeliveryRecord, type LedgerView, ledgerView } from '@byot/delivery/records';
 import type { PersonIndexer } from '@byot/sealing';
 import type { DeliveryDetail, DeliverySource, FeedFilters, FeedItem, FeedState } from './model.ts';

@@ -1,4 +1,5 @@
-import { CHANNELS, STATUS_PROVIDERS } from '@byot/contracts';
+import { CHANNELS } from '@byot/contracts';
+import { PROVIDERS } from '@byot/providers/registry';
 import type { Request, Response, Router } from 'express';
 import type { ConsoleHelpers } from '../console-app.ts';
 import { html, queryString } from '../html.ts';
@@ -9,7 +10,7 @@ import { canSeeTenant, TENANT_ID } from '../principal.ts';
 import { type DeliverySource, FEED_STATES, type FeedState, type PersonQuery } from './model.ts';
 import type { CodeMeaning } from './story.ts';
 
-/** A page of the feed: enough for a busy hour, still fast to render (ADR 0012). */
+/** A page of the feed: enough for a busy hour, still fast to render (ADR 0016). */
 export const FEED_LIMIT = 500;
 const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -45,9 +46,7 @@ export function deliveriesRoutes(router: Router, helpers: ConsoleHelpers, deps: 
     const channel = (CHANNELS as readonly string[]).includes(q.channel as string)
       ? (q.channel as string)
       : undefined;
-    const provider = (STATUS_PROVIDERS as readonly string[]).includes(q.provider as string)
-      ? (q.provider as string)
-      : undefined;
+    const provider = Object.hasOwn(PROVIDERS, q.provider as string) ? (q.provider as string) : undefined;
     const range: RangeId = Object.hasOwn(RANGES, q.range as string) ? (q.range as RangeId) : '1h';
     const now = deps.now();
 
@@ -87,7 +86,7 @@ export function deliveriesRoutes(router: Router, helpers: ConsoleHelpers, deps: 
         limit: FEED_LIMIT,
         now,
         tenants,
-        providers: [...STATUS_PROVIDERS],
+        providers: Object.keys(PROVIDERS),
         filters: {
           range,
           ...(tenant && scope.length ? { tenant } : {}),
