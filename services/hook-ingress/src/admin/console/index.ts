@@ -1,6 +1,7 @@
 import type { DeliveryStore, LedgerIndex } from '@byot/delivery/records';
 import { ProviderStatsReader } from '@byot/delivery/stats';
 import type { Logger } from '@byot/observability';
+import { describeProviderCode } from '@byot/providers/registry';
 import type { Keyspace } from '@byot/redis';
 import type { PersonIndexer } from '@byot/sealing';
 import type { Router } from 'express';
@@ -53,6 +54,7 @@ export function consoleFromConfig(assembly: ConsoleAssembly): Router | undefined
       ledger: async (tenant, eventId) =>
         tenant === DEFAULT_TENANT ? assembly.store.getLedger(eventId) : undefined,
     }),
+    describeCode: describeProviderCode,
     log: assembly.log,
     ...(assembly.features ? { features: assembly.features } : {}),
   });

@@ -1,5 +1,6 @@
 import { type NormalisedStatus, receiptVerdict } from '@byot/contracts';
 import type { LedgerView } from '@byot/delivery/records';
+import { providerDisplayName } from '@byot/providers/registry';
 import { duration } from '../layout.ts';
 import type { DeliveryDetail } from './model.ts';
 
@@ -9,10 +10,17 @@ import type { DeliveryDetail } from './model.ts';
  * each failover and why, the delivered time. Built from the ledger only: no code, no text, the number masked.
  */
 
-/** What a provider's error or status code means, in a few words ("the handset is unreachable"); undefined: unknown. */
-export type CodeMeaning = (provider: string, code: string) => string | undefined;
+/**
+ * What a provider's error code means, in a few words ("the handset unreachable"), for a receipt's code or a
+ * refused request's (the provider registry's describeProviderCode); undefined: unknown.
+ */
+export type CodeMeaning = (
+  provider: string,
+  code: string,
+  source: 'receipt' | 'request',
+) => string | undefined;
 
-const PROVIDER = (id: string) => ({ twilio: 'Twilio', vonage: 'Vonage', sendgrid: 'SendGrid' })[id] ?? id;
+const PROVIDER = providerDisplayName;
 const ROUTE = (id: string) => (id.startsWith('email:') ? `e-mail (${PROVIDER(id.slice(6))})` : PROVIDER(id));
 
 const KIND: Record<string, string> = {
@@ -26,7 +34,7 @@ type Attempt = LedgerView['attempts'][number];
 
 function failureOf(attempt: Attempt, meaning: CodeMeaning): string {
   const code = attempt.errorCode;
-  const said = code ? meaning(attempt.provider, code) : undefined;
+  const said = code ? meaning(attempt.provider, code, 'request') : undefined;
   const what = KIND[attempt.errorKind ?? ''] ?? 'failed';
   return `${PROVIDER(attempt.provider)} ${what}${said ? ` (${said})` : code ? ` (${code})` : ''}`;
 }
@@ -34,7 +42,7 @@ function failureOf(attempt: Attempt, meaning: CodeMeaning): string {
 function receiptFailure(attempt: Attempt, meaning: CodeMeaning): string {
   const last = attempt.history?.filter((h) => h.applied).at(-1);
   const code = last?.code;
-  const said = code ? meaning(attempt.provider, code) : undefined;
+  const said = code ? meaning(attempt.provider, code, 'receipt') : undefined;
   if (attempt.verdict === 'no-receipt') return `${PROVIDER(attempt.provider)} never confirmed it`;
   const status = attempt.status === 'accepted' ? 'undelivered' : (attempt.status ?? 'undelivered');
   return `${PROVIDER(attempt.provider)} reported ${said ?? `it ${status}${code ? ` (${code})` : ''}`}`;
@@ -175,7 +183,7 @@ export function timeline(detail: DeliveryDetail, meaning: CodeMeaning, now = Dat
       });
     }
     for (const receipt of attempt.history ?? []) {
-      const code = receipt.code ? meaning(attempt.provider, receipt.code) : undefined;
+      const code = receipt.code ? meaning(attempt.provider, receipt.code, 'receipt') : undefined;
       entries.push({
         // When it reached us: providers' own clocks differ (and some give whole seconds), ours orders the story.
         at: Date.parse(receipt.receivedAt),

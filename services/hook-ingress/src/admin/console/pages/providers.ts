@@ -1,10 +1,10 @@
+import { providerDisplayName } from '@byot/providers/registry';
 import { minuteBars } from '../charts.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { duration, notice, timeOf } from '../layout.ts';
 import type { ProviderRow } from '../provider-health.ts';
 
 const CHANNEL_LABEL: Record<string, string> = { sms: 'SMS', voice: 'Voice calls', email: 'E-mail' };
-const PROVIDER_LABEL: Record<string, string> = { twilio: 'Twilio', vonage: 'Vonage', sendgrid: 'SendGrid' };
 const OUTCOME_LABEL: Record<string, string> = {
   unavailable: 'unavailable',
   'rate-limited': 'throttled',
@@ -12,7 +12,7 @@ const OUTCOME_LABEL: Record<string, string> = {
   'bad-request': 'bad request',
 };
 
-export const providerName = (id: string) => PROVIDER_LABEL[id] ?? id;
+export const providerName = providerDisplayName;
 
 export interface ProvidersView {
   rows: ProviderRow[];
