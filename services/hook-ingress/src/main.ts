@@ -190,7 +190,8 @@ log.info(
     adminPort: listeningPortOf(adminServer),
     queueDashboard: config.ADMIN_TOKEN !== undefined,
     console: {
-      token: config.ADMIN_TOKEN !== undefined,
+      // Not "token": the logger redacts any field of that name.
+      tokenSignIn: config.ADMIN_TOKEN !== undefined,
       oidc: consoleConfig.oidc !== undefined,
     },
     callbacks: {

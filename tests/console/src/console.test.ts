@@ -126,7 +126,10 @@ describe('support console in a browser', () => {
     await rows.first().getByRole('link').click();
     await page.waitForURL(new RegExp(`/console/deliveries/default/${second.eventId}$`));
     const story = (await page.locator('[data-story]').textContent()) ?? '';
-    assert.match(story, /^Delivered by Vonage [\d.]+ m?s after Okta asked, after Twilio reported /);
+    assert.match(
+      story,
+      /^Delivered by Vonage [\d.]+ m?s after Okta asked, after Twilio reported the handset unreachable\.$/,
+    );
     const steps = await page.locator('ol.timeline li').allTextContents();
     assert.ok(
       steps.some((s) => /Failover to Vonage/.test(s)),
