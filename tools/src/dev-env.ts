@@ -57,7 +57,19 @@ const GENERATED: Record<string, () => string> = {
   VONAGE_SIGNATURE_SECRET: () => randomBytes(24).toString('base64url'),
   // The operators' credential: the delivery lookup and the queue dashboard.
   ADMIN_TOKEN: () => randomBytes(32).toString('base64url'),
+  // OAuth 2.0 (issue 12): the Client Secret to paste into Okta's form, and the key byot signs its access tokens with
+  // (EC P-256: ES256), kept with the other generated secrets in the data folder.
+  OKTA_HOOK_OAUTH_CLIENT_SECRET: () => randomBytes(32).toString('base64url'),
+  OAUTH_SIGNING_KEY: () =>
+    generateKeyPairSync('ec', {
+      namedCurve: 'prime256v1',
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    }).privateKey,
 };
+
+/** The sandbox's OAuth client (Okta's "Client ID"); not a secret. */
+export const SANDBOX_OAUTH_CLIENT_ID = 'byot-sandbox-okta';
 
 function ensureDevSecrets(): Record<string, string | undefined> {
   const existing = existsSync(DEV_SECRETS_FILE) ? parseEnv(readFileSync(DEV_SECRETS_FILE, 'utf8')) : {};

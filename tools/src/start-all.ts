@@ -12,7 +12,14 @@ import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findRedisServerBinary, nodeServiceArgs, RedisServerProcess, waitForHttp } from '@byot/testkit';
-import { DATA_DIR, loadDevEnvironment, REPO_ROOT, SANDBOX_TWILIO, SANDBOX_VONAGE } from './dev-env.ts';
+import {
+  DATA_DIR,
+  loadDevEnvironment,
+  REPO_ROOT,
+  SANDBOX_OAUTH_CLIENT_ID,
+  SANDBOX_TWILIO,
+  SANDBOX_VONAGE,
+} from './dev-env.ts';
 import { formatLogLine } from './log-format.ts';
 
 interface ServiceSpec {
@@ -123,6 +130,7 @@ try {
   };
   // Providers call back on the ingress, as they would on its public URL: receipts drive the ledger and failover.
   const publicBaseUrl = env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${ports.ingress}`;
+  const oauthClientId = env.OKTA_HOOK_OAUTH_CLIENT_ID ?? SANDBOX_OAUTH_CLIENT_ID;
   const workerProviders = {
     PUBLIC_BASE_URL: publicBaseUrl,
     ...vonageSandbox,
@@ -178,9 +186,14 @@ try {
         ...common,
         PORT: String(ports.ingress),
         PUBLIC_BASE_URL: publicBaseUrl,
-        // Verifies the simulator's signed status callbacks, as the real providers' would be.
+        // Verifies the simulator's signed status callbacks, as the real providers' would be (Vonage's are served
+        // because it is one of the providers).
         TWILIO_AUTH_TOKEN: twilioSandbox.TWILIO_AUTH_TOKEN,
         ...pick(vonageSandbox, ['VONAGE_SIGNATURE_SECRET']),
+        ...pick(workerProviders, ['SMS_PROVIDERS', 'VOICE_PROVIDERS']),
+        // Both of Okta's schemes: the header secret, and OAuth 2.0 with byot's token endpoint (Client ID/Secret).
+        OKTA_HOOK_AUTH: env.OKTA_HOOK_AUTH ?? 'header,oauth',
+        OKTA_HOOK_OAUTH_CLIENT_ID: oauthClientId,
       },
       readyUrl: `http://127.0.0.1:${ports.ingress}/readyz`,
     },
@@ -197,7 +210,12 @@ try {
       '',
       'byot is running (sandbox: codes go to the provider simulator, not to phones).',
       `  Okta hook:    POST ${hookUrl}`,
-      `  Auth header:  ${env.OKTA_HOOK_AUTH_HEADER ?? 'authorization'}: (OKTA_HOOK_AUTH_SECRET in ${secretsFile} or your .env)`,
+      `  Auth header:  ${env.OKTA_HOOK_AUTH_HEADER ?? 'authorization'}: ${env.OKTA_HOOK_AUTH_SECRET ?? '(OKTA_HOOK_AUTH_SECRET)'}`,
+      "  OAuth 2.0 (Okta's hook form, Authentication: OAuth 2.0, client secret):",
+      `    Client ID:     ${oauthClientId}`,
+      `    Client Secret: ${env.OKTA_HOOK_OAUTH_CLIENT_SECRET ?? '(OKTA_HOOK_OAUTH_CLIENT_SECRET)'}`,
+      `    Token URL:     ${publicBaseUrl}/oauth2/default/v1/token`,
+      `    (sandbox values, generated into ${secretsFile}; try it: npm run preview -- --phone +14155550123 --auth oauth)`,
       `  Inbox:        ${simUrl}/   (the simulated phone: every SMS and call lands here)`,
       `  Try it:       npm run preview -- --phone +14155550123`,
       `  By voice:     npm run preview -- --phone +14155550123 --channel voice --locale fr-FR`,

@@ -53,6 +53,29 @@ describe('npm start + npm run preview', () => {
       assert.equal(inbox.messages.length, 1);
       assert.match(await (await fetch(`http://127.0.0.1:${simPort}/`)).text(), /<html/i);
 
+      // Okta's OAuth 2.0 mode, as the banner offers it: a token from byot's token endpoint, then the hook with it.
+      assert.match(system.output(), /Client ID: +byot-sandbox-okta/);
+      assert.match(
+        system.output(),
+        new RegExp(`Token URL: +http://127\\.0\\.0\\.1:${port}/oauth2/default/v1/token`),
+      );
+      const oauth = await promisify(execFile)(
+        process.execPath,
+        [
+          ...nodeServiceArgs(join(repoRoot(), 'tools/src/preview.ts')),
+          '--phone',
+          '+14155550187',
+          '--auth',
+          'oauth',
+        ],
+        { env: { ...process.env, ...env, REDIS_URL: '' } },
+      );
+      assert.match(oauth.stdout, /1\. POST http:\/\/127\.0\.0\.1:\d+\/oauth2\/default\/v1\/token/);
+      assert.match(oauth.stdout, /HTTP 200 in \d+ ms, Cache-Control: no-store/);
+      assert.match(oauth.stdout, /"token_type":"Bearer"/);
+      assert.match(oauth.stdout, /2\. the hook, with Authorization: Bearer/);
+      assert.match(oauth.stdout, /"status": "SUCCESSFUL"/);
+
       // The sandbox's failover demo, as the banner describes it: Twilio down, Vonage calls instead.
       const down = await fetch(`http://127.0.0.1:${simPort}/sim/faults/twilio`, {
         method: 'PUT',

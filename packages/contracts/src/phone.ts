@@ -27,6 +27,11 @@ export function normalisePhoneNumber(raw: string, defaultRegion: string): PhoneP
   };
 }
 
+/** A region libphonenumber has metadata for (DEFAULT_PHONE_REGION is checked against it at start). */
+export function isSupportedRegion(region: string): boolean {
+  return isSupportedCountry(region);
+}
+
 /**
  * A phone number safe to log: the country calling code and the last two digits, e.g. "+1•••••••12".
  * Support staff can match it against what a user reads out; it does not identify the number.

@@ -57,6 +57,18 @@ describe('logger redaction', () => {
     });
   });
 
+  it('redacts OAuth credentials under their form names', () => {
+    assert.deepEqual(
+      redact({
+        client_id: '0oa1',
+        client_secret: 's3cr3t',
+        client_assertion: 'eyJ.x.y',
+        access_token: 'eyJ.a.b',
+      }),
+      { client_id: '0oa1', client_secret: REDACTED, client_assertion: REDACTED, access_token: REDACTED },
+    );
+  });
+
   it('survives cycles', () => {
     const a: Record<string, unknown> = { name: 'a' };
     a.self = a;

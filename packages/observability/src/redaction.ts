@@ -9,7 +9,7 @@ export const REDACTED = '[redacted]';
 
 /** Key names whose values are never logged. Matched case-insensitively against the whole key. */
 const SENSITIVE_KEY =
-  /^(otp|otpcode|code_?value|msgtemplate|message_?text|body|text|twiml|ncco|speech|phone|phonenumber|phonee164|msisdn|to|from|recipient|login|email|authorization|proxy-authorization|cookie|set-cookie|x-twilio-signature|auth|authtoken|auth_token|token|access_?token|secret|password|api_?key|api_?secret|private_?key|sealed|secrets)$/i;
+  /^(otp|otpcode|code_?value|msgtemplate|message_?text|body|text|twiml|ncco|speech|phone|phonenumber|phonee164|msisdn|to|from|recipient|login|email|authorization|proxy-authorization|cookie|set-cookie|x-twilio-signature|auth|authtoken|auth_token|token|access_?token|secret|client_?secret|client_?assertion|assertion|password|api_?key|api_?secret|private_?key|sealed|secrets)$/i;
 
 /**
  * Seven or more digits, possibly with a leading + and separators: a phone number or a long code. Not inside a

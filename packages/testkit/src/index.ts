@@ -1,6 +1,7 @@
 export * from './balancer.ts';
 export * from './http.ts';
 export * from './module-probe.ts';
+export * from './oauth.ts';
 export * from './okta.ts';
 export * from './ports.ts';
 export * from './processes.ts';

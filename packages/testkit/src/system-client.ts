@@ -30,6 +30,8 @@ export interface HookAnswer {
 export interface SendHookOptions {
   /** Abort after this long. Default 3000 ms: Okta's window. */
   timeoutMs?: number;
+  /** The Authorization header instead of the header secret (e.g. `Bearer <token>`, OKTA_HOOK_AUTH=oauth). */
+  authorization?: string;
 }
 
 /** POSTs one hook as Okta would (its auth header, its 3 s window). Rejects on timeout or connection failure. */
@@ -41,7 +43,10 @@ export async function sendHook(
   const started = performance.now();
   const response = await fetch(system.hookUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: system.hookSecret },
+    headers: {
+      'content-type': 'application/json',
+      authorization: options.authorization ?? system.hookSecret,
+    },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(options.timeoutMs ?? 3_000),
   });

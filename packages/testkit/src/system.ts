@@ -229,6 +229,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
           env: {
             ...env,
             ...receiptEnv,
+            // The providers in use: Vonage's callbacks are served only when it is one of them.
+            ...(vonageKey
+              ? {
+                  SMS_PROVIDERS: failoverEnv.SMS_PROVIDERS as string,
+                  VOICE_PROVIDERS: failoverEnv.VOICE_PROVIDERS as string,
+                }
+              : {}),
             ...(sendgridEvents ? { SENDGRID_EVENT_PUBLIC_KEY: sendgridEvents.publicKey } : {}),
             PORT: String(port),
             HOST,

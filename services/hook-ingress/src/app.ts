@@ -3,6 +3,7 @@ import type { DeliveryStore } from '@byot/delivery/records';
 import type { Logger } from '@byot/observability';
 import type { HookAnswerLabel } from '@byot/telemetry';
 import express, { type Express, type Response } from 'express';
+import type { FailureThrottle } from './auth/failure-throttle.ts';
 import type { HookAuthenticator } from './auth/hook-authenticator.ts';
 import { type CallbackDeps, callbacksRouter } from './callbacks/index.ts';
 import type { Dispatcher } from './delivery/dispatcher.ts';
@@ -10,6 +11,7 @@ import type { HookLedger } from './delivery/hook-ledger.ts';
 import { deliveryLookupRouter } from './http/delivery-lookup-route.ts';
 import { errorHandler } from './http/errors.ts';
 import { telephonyRoute } from './http/telephony-route.ts';
+import { type TokenEndpointDeps, tokenEndpointRouter } from './oauth/token-endpoint.ts';
 import type { ParseSettings } from './okta/parse-hook.ts';
 
 export interface AppDeps {
@@ -26,7 +28,11 @@ export interface AppDeps {
   /** Counts each hook answer (byot_hook_answers_total and its duration) once the response is finished. */
   metrics?: { hookAnswered(answer: HookAnswerLabel, requestType: string, seconds: number): void };
   /** The delivery lookup for support staff (GET /v1/deliveries/:eventId); absent (no ADMIN_TOKEN): 404. */
-  deliveryLookup?: { store: DeliveryStore; adminToken: string };
+  deliveryLookup?: { store: DeliveryStore; adminToken: string; throttle?: FailureThrottle };
+  /** byot's OAuth 2.0 authorization servers (/oauth2/{tenant}/…); absent: those paths answer 404. */
+  oauth?: TokenEndpointDeps;
+  /** Express `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the client. Default: nobody's. */
+  trustProxy?: boolean | number | string;
   /** Indexes each answered hook for the support console (feed, person search). */
   hookLedger?: HookLedger;
 }
@@ -38,6 +44,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', deps.trustProxy ?? false);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -59,8 +66,16 @@ export function createApp(deps: AppDeps): Express {
     // Authenticate before reading the body: an unauthenticated caller costs us no JSON parsing.
     async (req, res, next) => {
       const auth = await deps.authenticator.authenticate(req.headers);
-      if (auth.ok) return next();
-      deps.log.warn({ reason: auth.reason, ip: req.ip }, 'hook refused: authentication failed');
+      if (auth.ok) {
+        res.locals.authScheme = auth.scheme;
+        return next();
+      }
+      // One line, the reason and never the credential; nothing was read, parsed or enqueued.
+      deps.log.warn(
+        { reason: auth.reason, scheme: auth.scheme, ip: req.ip },
+        'hook refused: authentication failed',
+      );
+      if (auth.challenge) res.set('WWW-Authenticate', auth.challenge);
       res.status(401).json(oktaError('Unauthorized'));
     },
     express.json({
@@ -78,6 +93,7 @@ export function createApp(deps: AppDeps): Express {
     telephonyRoute(deps),
   );
 
+  if (deps.oauth) app.use(tokenEndpointRouter(deps.oauth));
   if (deps.callbacks) app.use(callbacksRouter(deps.callbacks));
   if (deps.deliveryLookup) app.use(deliveryLookupRouter({ ...deps.deliveryLookup, log: deps.log }));
 

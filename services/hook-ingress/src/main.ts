@@ -1,6 +1,5 @@
 import './instrumentation.ts';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
 import { ConfigError, decodeKey, loadConfigOrExit } from '@byot/config';
 import { DeliveryStore, LedgerIndex, OutcomeListener } from '@byot/delivery/records';
 import { createLogger } from '@byot/observability';
@@ -20,11 +19,20 @@ import { ByotMetrics, currentTracing, queuePollIntervalMs } from '@byot/telemetr
 import { createAdminApp } from './admin/admin-app.ts';
 import { consoleFromConfig, consoleSettings } from './admin/console/index.ts';
 import { createApp, TELEPHONY_HOOK_PATH } from './app.ts';
-import { HeaderSecretAuthenticator } from './auth/hook-authenticator.ts';
+import { BearerTokenAuthenticator } from './auth/bearer-authenticator.ts';
+import { DEFAULT_FAILURE_LIMITS, FailureThrottle } from './auth/failure-throttle.ts';
+import {
+  AnyOfAuthenticators,
+  HeaderSecretAuthenticator,
+  type HookAuthenticator,
+} from './auth/hook-authenticator.ts';
 import { QueueStatusSink } from './callbacks/index.ts';
 import { ingressEnvSchema } from './config.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
 import { HookLedger } from './delivery/hook-ledger.ts';
+import { createBoundedServer } from './http/bounded-server.ts';
+import { jwksUriOf, tokenEndpointOf } from './oauth/authorization-server.ts';
+import { hookOAuthFromConfig } from './oauth/from-config.ts';
 
 const config = loadConfigOrExit(ingressEnvSchema, 'hook-ingress');
 const consoleConfig = (() => {
@@ -88,15 +96,55 @@ const statusQueue = createStatusQueue(producer, keyspace);
 for (const queue of [...Object.values(queues), statusQueue])
   queue.on('error', (err) => log.warn({ queue: queue.name, err }, 'queue error'));
 
-if (config.VONAGE_SIGNATURE_SECRET === undefined) {
-  log.warn(
-    'VONAGE_SIGNATURE_SECRET is not set: Vonage delivery receipts and voice events are accepted UNSIGNED',
-  );
+// Vonage's callbacks fail closed: served only for a configured provider, and signed (see vonage/callbacks.ts).
+const vonageConfigured = [...config.SMS_PROVIDERS, ...config.VOICE_PROVIDERS].includes('vonage');
+const vonageCallbacks = vonageConfigured
+  ? {
+      ...(config.VONAGE_SIGNATURE_SECRET === undefined
+        ? {}
+        : { signatureSecret: config.VONAGE_SIGNATURE_SECRET }),
+      allowUnsigned: config.VONAGE_CALLBACKS_ALLOW_UNSIGNED,
+    }
+  : undefined;
+if (vonageConfigured && config.VONAGE_SIGNATURE_SECRET === undefined) {
+  if (config.VONAGE_CALLBACKS_ALLOW_UNSIGNED) {
+    log.error(
+      'VONAGE_CALLBACKS_ALLOW_UNSIGNED=true: Vonage delivery receipts and voice events are accepted UNSIGNED — anyone who can reach this port can forge them (a forged "failed" sends the code again); set VONAGE_SIGNATURE_SECRET',
+    );
+  } else {
+    log.warn(
+      'Vonage is a configured provider but VONAGE_SIGNATURE_SECRET is not set: its delivery receipts and voice events are refused (404) until it is',
+    );
+  }
 }
+
+const oauth = await hookOAuthFromConfig(config, {
+  redis: producer,
+  keyPrefix: keyspace.prefix,
+  hookPath: TELEPHONY_HOOK_PATH,
+  log,
+});
+// OKTA_HOOK_AUTH, in its order: each scheme an authenticator, the first that accepts wins.
+const authenticators: HookAuthenticator[] = config.OKTA_HOOK_AUTH.map((scheme) =>
+  scheme === 'header'
+    ? new HeaderSecretAuthenticator(config.OKTA_HOOK_AUTH_HEADER, config.OKTA_HOOK_AUTH_SECRET as string)
+    : new BearerTokenAuthenticator(oauth.verifier as NonNullable<typeof oauth.verifier>),
+);
+// Failed admin-token attempts are throttled like failed OAuth clients (per source, and in all), across replicas.
+const adminThrottle = new FailureThrottle({
+  redis: producer,
+  keyPrefix: `${keyspace.prefix}:throttle:admin`,
+  ...DEFAULT_FAILURE_LIMITS,
+});
 
 let shuttingDown = false;
 const app = createApp({
-  authenticator: new HeaderSecretAuthenticator(config.OKTA_HOOK_AUTH_HEADER, config.OKTA_HOOK_AUTH_SECRET),
+  authenticator:
+    authenticators.length === 1
+      ? (authenticators[0] as HookAuthenticator)
+      : new AnyOfAuthenticators(authenticators),
+  ...(oauth.tokenEndpoint ? { oauth: oauth.tokenEndpoint } : {}),
+  ...(config.TRUST_PROXY === undefined ? {} : { trustProxy: config.TRUST_PROXY }),
   dispatcher: new Dispatcher({
     queues,
     store,
@@ -123,31 +171,32 @@ const app = createApp({
     ...(config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined
       ? { twilio: { authToken: config.TWILIO_AUTH_TOKEN, publicBaseUrl: config.PUBLIC_BASE_URL } }
       : {}),
-    vonage:
-      config.VONAGE_SIGNATURE_SECRET === undefined ? {} : { signatureSecret: config.VONAGE_SIGNATURE_SECRET },
+    ...(vonageCallbacks === undefined ? {} : { vonage: vonageCallbacks }),
     ...(config.SENDGRID_EVENT_PUBLIC_KEY === undefined
       ? {}
       : { sendgrid: { publicKey: config.SENDGRID_EVENT_PUBLIC_KEY } }),
   },
-  ...(config.ADMIN_TOKEN === undefined ? {} : { deliveryLookup: { store, adminToken: config.ADMIN_TOKEN } }),
+  ...(config.ADMIN_TOKEN === undefined
+    ? {}
+    : { deliveryLookup: { store, adminToken: config.ADMIN_TOKEN, throttle: adminThrottle } }),
   isReady: async () => {
     if (shuttingDown || subscriber.status !== 'ready') return false;
+    // An external issuer's keys must be held before its tokens can be verified.
+    if (oauth.remoteKeySets.some((keys) => !keys.ready)) return false;
     return (await producer.ping()) === 'PONG';
   },
 });
 
-const server = createServer(app);
-// Okta's connections are short; keep-alive beyond the budget only holds sockets open during shutdown.
-server.keepAliveTimeout = 5_000;
-server.headersTimeout = 10_000;
-server.requestTimeout = 10_000;
+// Requests bounded to seconds and connections capped (see bounded-server.ts): slow clients cannot starve Okta.
+const server = createBoundedServer(app, { maxConnections: config.HTTP_MAX_CONNECTIONS });
 // The operators' port, apart from the hook: /metrics for Prometheus and, with ADMIN_TOKEN, the queue dashboard.
-const adminServer = createServer(
+const adminServer = createBoundedServer(
   createAdminApp({
     metrics,
     token: config.ADMIN_TOKEN,
     queues: [...Object.values(queues), statusQueue],
     allowActions: config.ADMIN_DASHBOARD_ACTIONS,
+    auth: { throttle: adminThrottle, log },
     console: consoleFromConfig({
       settings: consoleConfig,
       adminToken: config.ADMIN_TOKEN,
@@ -159,6 +208,7 @@ const adminServer = createServer(
       log,
     }),
   }),
+  { maxConnections: 256 },
 );
 
 try {
@@ -171,6 +221,12 @@ try {
     .catch((err) => log.warn({ err }, 'redis not ready at start; hooks will fall back'));
   // Not awaited: with Redis down, SUBSCRIBE waits in the offline queue and ioredis re-subscribes on reconnect.
   void outcomes.start().catch((err) => log.warn({ err }, 'outcome subscription failed'));
+  // An external issuer's keys: fetched now, retried until held (/readyz says not ready until then).
+  for (const keys of oauth.remoteKeySets) keys.start();
+  await Promise.race([
+    Promise.all(oauth.remoteKeySets.map((keys) => keys.whenReady())),
+    new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
+  ]);
   server.listen(config.PORT, config.HOST);
   await once(server, 'listening');
   adminServer.listen(config.ADMIN_PORT, config.ADMIN_HOST);
@@ -194,15 +250,34 @@ log.info(
       tokenSignIn: config.ADMIN_TOKEN !== undefined,
       oidc: consoleConfig.oidc !== undefined,
     },
+    auth: config.OKTA_HOOK_AUTH,
+    ...(oauth.tokenEndpoint
+      ? (() => {
+          const server = oauth.tokenEndpoint.servers.forTenant('default');
+          return server ? { tokenUrl: tokenEndpointOf(server), jwksUri: jwksUriOf(server) } : {};
+        })()
+      : {}),
+    ...(config.OKTA_HOOK_OAUTH_ISSUER === undefined ? {} : { externalIssuer: config.OKTA_HOOK_OAUTH_ISSUER }),
     callbacks: {
       // Twilio signs the exact public URL it calls: without PUBLIC_BASE_URL its callbacks cannot be verified.
       twilio: config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined,
-      vonageSigned: config.VONAGE_SIGNATURE_SECRET !== undefined,
+      vonage: !vonageCallbacks
+        ? false
+        : config.VONAGE_SIGNATURE_SECRET !== undefined
+          ? 'signed'
+          : vonageCallbacks.allowUnsigned
+            ? 'UNSIGNED'
+            : false,
       sendgrid: config.SENDGRID_EVENT_PUBLIC_KEY !== undefined,
     },
   },
   `hook-ingress listening on :${port}${TELEPHONY_HOOK_PATH}`,
 );
+if (oauth.tokenEndpoint && !config.OKTA_HOOK_AUTH.includes('oauth')) {
+  log.warn(
+    'byot issues OAuth tokens (OKTA_HOOK_OAUTH_CLIENT_ID) but the hook does not accept them: add oauth to OKTA_HOOK_AUTH',
+  );
+}
 if (config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL === undefined) {
   log.warn(
     'Twilio status callbacks are off: set PUBLIC_BASE_URL (the URL Twilio calls) to verify and accept them',
@@ -233,6 +308,7 @@ installShutdown(
       name: 'stop intake',
       run: async () => {
         shuttingDown = true;
+        for (const keys of oauth.remoteKeySets) keys.stop();
         stopJanitor();
         stopQueueMetrics();
         // Stops accepting; in-flight hooks finish (each is bounded by the budget). Keep-alive connections are

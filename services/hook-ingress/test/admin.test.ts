@@ -5,6 +5,7 @@ import { ByotMetrics } from '@byot/telemetry';
 import { RedisServerProcess } from '@byot/testkit';
 import request from 'supertest';
 import { createAdminApp } from '../src/admin/admin-app.ts';
+import { FailureThrottle } from '../src/auth/failure-throttle.ts';
 
 const TOKEN = 'admin-token-for-tests-0123456789';
 const SEALED = 'v1.sealed-secret-payload-never-shown';
@@ -79,5 +80,48 @@ describe('admin port', () => {
       .expect((r) => {
         assert.notEqual(r.status, 200);
       });
+  });
+
+  it('parses the Authorization header strictly: a credential followed by anything is refused', async () => {
+    const app = createAdminApp({ metrics, token: TOKEN, queues: [queue], allowActions: false });
+    const basic = Buffer.from(`ops:${TOKEN}`).toString('base64');
+    for (const header of [
+      `Bearer ${TOKEN} anything`,
+      `Bearer  ${TOKEN}`,
+      `Bearer\t${TOKEN}`,
+      `Basic ${basic} ${basic}`,
+      `Basic ${basic}x`,
+      `Token ${TOKEN}`,
+    ]) {
+      await request(app).get('/queues/api/queues').set('authorization', header).expect(401);
+    }
+    await request(app).get('/queues/api/queues').set('authorization', `bearer ${TOKEN}`).expect(200);
+  });
+
+  it('throttles failed attempts per source address (Redis), the right token included, until the block ends', async () => {
+    const throttle = new FailureThrottle({
+      redis: connection,
+      keyPrefix: `admintest:throttle:${Date.now()}`,
+      perSource: { failures: 3, windowSeconds: 60, blockSeconds: 60 },
+      perClient: { failures: 100, windowSeconds: 60, blockSeconds: 60 },
+    });
+    const app = createAdminApp({
+      metrics,
+      token: TOKEN,
+      queues: [queue],
+      allowActions: false,
+      auth: { throttle },
+    });
+    for (let i = 0; i < 3; i++) {
+      await request(app)
+        .get('/queues/api/queues')
+        .set('authorization', `Bearer wrong-${i}-0000000000000000000`)
+        .expect(401);
+    }
+    const blocked = await request(app)
+      .get('/queues/api/queues')
+      .set('authorization', `Bearer ${TOKEN}`)
+      .expect(429);
+    assert.ok(Number(blocked.headers['retry-after']) > 0);
   });
 });

@@ -55,7 +55,12 @@ interface Ingress {
 interface IngressOptions {
   redisDown?: boolean;
   twilio?: boolean;
+  /** Vonage's signature secret; null: none set. */
   vonageSecret?: string | null;
+  /** Vonage absent from SMS_PROVIDERS/VOICE_PROVIDERS (its settings are then not passed at all). */
+  vonageConfigured?: boolean;
+  /** VONAGE_CALLBACKS_ALLOW_UNSIGNED. */
+  vonageAllowUnsigned?: boolean;
   sendgrid?: boolean;
 }
 
@@ -92,7 +97,14 @@ async function startIngress(redisUrl: string, options: IngressOptions = {}): Pro
       log,
       maxBodyBytes: 16_384,
       ...(options.twilio === false ? {} : { twilio: { authToken: TWILIO_TOKEN, publicBaseUrl: url } }),
-      vonage: secret === null ? {} : { signatureSecret: secret },
+      ...(options.vonageConfigured === false
+        ? {}
+        : {
+            vonage: {
+              ...(secret === null ? {} : { signatureSecret: secret }),
+              allowUnsigned: options.vonageAllowUnsigned ?? false,
+            },
+          }),
       ...(options.sendgrid === false ? {} : { sendgrid: { publicKey: SENDGRID_PUBLIC } }),
     },
   });
@@ -737,8 +749,29 @@ describe('configuration and availability', () => {
     }
   });
 
-  it('accepts unsigned Vonage receipts when no signature secret is configured', async () => {
-    const unsigned = await startIngress(redisUrl, { vonageSecret: null });
+  it('Vonage fails closed: 404 without a signature secret, and when Vonage is not a configured provider', async () => {
+    const failed = JSON.stringify({
+      messageId: 'ABC123',
+      status: 'failed',
+      'err-code': '1',
+      msisdn: '15551234567',
+    });
+    for (const options of [{ vonageSecret: null }, { vonageConfigured: false }] as const) {
+      const closed = await startIngress(redisUrl, options);
+      try {
+        for (const path of [CALLBACK_PATHS.vonageSms, CALLBACK_PATHS.vonageVoice]) {
+          const r = await post(`${closed.url}${path}`, failed, { 'content-type': 'application/json' });
+          assert.equal(r.status, 404, `${JSON.stringify(options)} ${path}`);
+        }
+        assert.deepEqual(await closed.jobs(), [], 'an unsigned receipt reached the status queue');
+      } finally {
+        await closed.close();
+      }
+    }
+  });
+
+  it('accepts unsigned Vonage receipts only with the explicit opt-out (VONAGE_CALLBACKS_ALLOW_UNSIGNED)', async () => {
+    const unsigned = await startIngress(redisUrl, { vonageSecret: null, vonageAllowUnsigned: true });
     try {
       const r = await post(
         `${unsigned.url}${CALLBACK_PATHS.vonageSms}`,

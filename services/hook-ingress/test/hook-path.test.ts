@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { afterEach, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { QUEUES, type SendJob, type SendSecrets } from '@byot/contracts';
 import { createSendProcessor, DeliveryStore, OutcomeListener } from '@byot/delivery';
-import { createLogger } from '@byot/observability';
+import { createLogger, type Logger } from '@byot/observability';
 import { ProviderError, type SendResult } from '@byot/providers';
 import {
   closeQueue,
@@ -30,8 +30,33 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createApp, TELEPHONY_HOOK_PATH } from '../src/app.ts';
-import { HeaderSecretAuthenticator } from '../src/auth/hook-authenticator.ts';
+import { BearerTokenAuthenticator } from '../src/auth/bearer-authenticator.ts';
+import {
+  AnyOfAuthenticators,
+  HeaderSecretAuthenticator,
+  type HookAuthenticator,
+} from '../src/auth/hook-authenticator.ts';
 import { Dispatcher } from '../src/delivery/dispatcher.ts';
+import { AccessTokenVerifier } from '../src/oauth/access-token-verifier.ts';
+import { issueAccessToken } from '../src/oauth/access-tokens.ts';
+import {
+  type AuthorizationServer,
+  authorizationServer,
+  type OAuthClient,
+  secretDigest,
+  TELEPHONY_HOOK_SCOPE,
+} from '../src/oauth/authorization-server.ts';
+import { trustedIssuerOf } from '../src/oauth/from-config.ts';
+import { RemoteKeySet } from '../src/oauth/remote-key-set.ts';
+import { loadSigningKeys, parseSigningKeyConfig } from '../src/oauth/signing-keys.ts';
+import {
+  capturedLogger,
+  ecKeyPair,
+  FakeIssuer,
+  tamperPayload,
+  tamperSignature,
+  unsignedJwt,
+} from './support/oauth-fixtures.ts';
 
 const SECRET = 'Basic b2t0YTpzM2NyZXQtZm9yLXRlc3Rz';
 const schema = oktaHookSchema();
@@ -46,6 +71,8 @@ interface Harness {
   setScript(script: Script): void;
   producer: Redis;
   store: DeliveryStore;
+  /** Jobs in the send queues (waiting, delayed…): what "nothing enqueued" is checked against. */
+  queued(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -58,10 +85,18 @@ afterEach(async () => {
   await Promise.all(harnesses.splice(0).map((h) => h.close()));
 });
 
-async function startHarness(options: { budgetMs?: number; withWorker?: boolean; redisUrl?: string } = {}) {
+async function startHarness(
+  options: {
+    budgetMs?: number;
+    withWorker?: boolean;
+    redisUrl?: string;
+    authenticator?: HookAuthenticator;
+    log?: Logger;
+  } = {},
+) {
   const url = options.redisUrl ?? redisUrl;
   const keyspace = createKeyspace(uniquePrefix('ingress'));
-  const log = createLogger({ service: 'test', level: 'silent' });
+  const log = options.log ?? createLogger({ service: 'test', level: 'silent' });
   const producer = createRedisConnection({ url, role: 'producer', name: 'p', commandTimeoutMs: 300 });
   producer.on('error', () => {});
   const subscriber = createRedisConnection({ url, role: 'subscriber', name: 's' });
@@ -87,7 +122,7 @@ async function startHarness(options: { budgetMs?: number; withWorker?: boolean; 
     providerStatus: 'queued',
   });
   const app = createApp({
-    authenticator: new HeaderSecretAuthenticator('authorization', SECRET),
+    authenticator: options.authenticator ?? new HeaderSecretAuthenticator('authorization', SECRET),
     dispatcher: new Dispatcher({
       queues,
       store,
@@ -135,6 +170,7 @@ async function startHarness(options: { budgetMs?: number; withWorker?: boolean; 
   }
   const harness: Harness = {
     url: `http://127.0.0.1:${port}`,
+    queued: async () => (await queues.sms.count()) + (await queues.voice.count()),
     sends,
     producer,
     store,
@@ -160,7 +196,8 @@ async function postHook(h: Harness, body: unknown, auth: string | null = SECRET)
     headers: { 'content-type': 'application/json', ...(auth === null ? {} : { authorization: auth }) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  const json = (await response.json()) as {
+  const text = await response.text();
+  const json = JSON.parse(text) as {
     commands?: {
       value: { status: string; provider?: string; transactionId?: string; transactionMetadata?: string }[];
     }[];
@@ -168,6 +205,7 @@ async function postHook(h: Harness, body: unknown, auth: string | null = SECRET)
   };
   return {
     status: response.status,
+    challenge: response.headers.get('www-authenticate'),
     body: json,
     action: json.commands?.[0]?.value[0],
     ms: performance.now() - started,
@@ -337,5 +375,127 @@ describe('POST /v1/okta/telephony', () => {
       await closeRedis(direct);
       await full.stop();
     }
+  });
+});
+
+describe('POST /v1/okta/telephony with OAuth 2.0 bearer tokens (OKTA_HOOK_AUTH=oauth / header,oauth)', () => {
+  const BASE = 'https://byot.example.com';
+  let server: AuthorizationServer;
+  let okta: FakeIssuer;
+  let oktaKeys: RemoteKeySet;
+  let oktaKid: string;
+
+  before(async () => {
+    server = authorizationServer({
+      tenantId: 'default',
+      publicBaseUrl: BASE,
+      audience: `${BASE}${TELEPHONY_HOOK_PATH}`,
+      tokenTtlSeconds: 3600,
+      signingKeys: await loadSigningKeys(parseSigningKeyConfig((await ecKeyPair()).privatePem)),
+      clients: [
+        { clientId: 'okta-hook', secretDigest: secretDigest('x'.repeat(40)), scopes: [TELEPHONY_HOOK_SCOPE] },
+      ],
+    });
+    okta = await FakeIssuer.start();
+    oktaKid = await okta.addKey();
+    oktaKeys = new RemoteKeySet({
+      issuer: okta.issuer,
+      log: createLogger({ service: 'test', level: 'silent' }),
+    });
+    oktaKeys.start();
+    await oktaKeys.whenReady();
+  });
+  after(async () => {
+    oktaKeys.stop();
+    await okta.stop();
+  });
+
+  const verifier = () =>
+    new AccessTokenVerifier([
+      trustedIssuerOf(server),
+      {
+        issuer: okta.issuer,
+        audience: 'api://default',
+        requiredScopes: ['byot.hook'],
+        maxTokenAgeSeconds: 86_400,
+        getKey: oktaKeys.getKey,
+      },
+    ]);
+  const ownToken = async () =>
+    (await issueAccessToken(server, server.client('okta-hook') as OAuthClient, [TELEPHONY_HOOK_SCOPE]))
+      .accessToken;
+
+  it("accepts byot's own token and an Okta custom authorization server's token", async () => {
+    const h = await startHarness({ authenticator: new BearerTokenAuthenticator(verifier()) });
+    for (const token of [await ownToken(), await okta.token(oktaKid)]) {
+      const r = await postHook(h, oktaHookRequest(), `Bearer ${token}`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.action?.status, 'SUCCESSFUL');
+    }
+    assert.equal(h.sends.length, 2);
+  });
+
+  it('refuses every bad token with 401, Bearer error="invalid_token", Okta\'s error shape, one log line, nothing enqueued', async () => {
+    const captured = capturedLogger();
+    const h = await startHarness({
+      authenticator: new BearerTokenAuthenticator(verifier()),
+      withWorker: false,
+      log: captured.log,
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const bad: [string, string, string][] = [
+      ['expired', await okta.token(oktaKid, {}, { issuedAt: now - 7200 }), 'token-expired'],
+      ['not yet valid', await okta.token(oktaKid, {}, { notBefore: now + 600 }), 'token-bad-nbf'],
+      ['wrong audience', await okta.token(oktaKid, {}, { audience: 'api://other' }), 'token-bad-aud'],
+      ['missing scope', await okta.token(oktaKid, { scp: [] }), 'token-missing-scope'],
+      ['tampered', tamperSignature(await ownToken()), 'token-bad-signature'],
+      ['wrong issuer', tamperPayload(await ownToken(), { iss: 'https://evil.example' }), 'token-bad-iss'],
+      [
+        'alg none',
+        unsignedJwt({ iss: server.issuer, aud: server.audience, exp: now + 60 }),
+        'token-alg-not-allowed',
+      ],
+    ];
+    for (const [label, token, reason] of bad) {
+      const r = await postHook(h, oktaHookRequest(), `Bearer ${token}`);
+      assert.equal(r.status, 401, label);
+      assert.equal(r.challenge, 'Bearer realm="byot", error="invalid_token"', label);
+      assert.equal(r.body.error?.errorSummary, 'Unauthorized', label);
+      const refusals = captured.lines().filter((l) => l.msg === 'hook refused: authentication failed');
+      assert.equal(refusals.at(-1)?.reason, reason, label);
+      assert.ok(
+        !captured.text().includes(token.split('.')[2] || token),
+        `${label}: the token reached the log`,
+      );
+    }
+    assert.equal(
+      captured.lines().filter((l) => l.msg === 'hook refused: authentication failed').length,
+      bad.length,
+    );
+    const none = await postHook(h, oktaHookRequest(), null);
+    assert.equal(none.status, 401);
+    assert.equal(
+      none.challenge,
+      'Bearer realm="byot"',
+      'no token: a challenge without an error code (RFC 6750 §3.1)',
+    );
+    const trailing = await postHook(h, oktaHookRequest(), `Bearer ${await ownToken()} extra`);
+    assert.equal(trailing.status, 401);
+    assert.equal(await h.queued(), 0, 'a refused hook enqueued a job');
+  });
+
+  it('header,oauth: either the header secret or a bearer token, during a migration', async () => {
+    const h = await startHarness({
+      authenticator: new AnyOfAuthenticators([
+        new HeaderSecretAuthenticator('authorization', SECRET),
+        new BearerTokenAuthenticator(verifier()),
+      ]),
+    });
+    assert.equal((await postHook(h, oktaHookRequest(), SECRET)).status, 200);
+    assert.equal((await postHook(h, oktaHookRequest(), `Bearer ${await ownToken()}`)).status, 200);
+    const wrong = await postHook(h, oktaHookRequest(), `Bearer ${tamperSignature(await ownToken())}`);
+    assert.equal(wrong.status, 401);
+    assert.match(String(wrong.challenge), /error="invalid_token"/);
+    assert.equal((await postHook(h, oktaHookRequest(), 'Basic wrong')).status, 401);
   });
 });

@@ -13,6 +13,7 @@ import { type BenchmarkId, parseArgs, USAGE, UsageError } from './args.ts';
 import { costGrowth } from './benchmarks/growth.ts';
 import { answerLatency } from './benchmarks/latency.ts';
 import { memorySection } from './benchmarks/memory.ts';
+import { oauthCost } from './benchmarks/oauth.ts';
 import { ingressOverhead } from './benchmarks/overhead.ts';
 import type { BenchmarkResult } from './benchmarks/types.ts';
 import { versusSync } from './benchmarks/vs-sync.ts';
@@ -82,6 +83,7 @@ const BENCHMARKS: Record<BenchmarkId, { label: string; run: () => Promise<Benchm
   workers: { label: '3. worker throughput', run: () => workerThroughput(ctx) },
   'vs-sync': { label: '4. against the usual implementation', run: () => versusSync(ctx) },
   growth: { label: '6. cost growth', run: () => costGrowth(ctx) },
+  oauth: { label: '7. OAuth 2.0', run: () => oauthCost(ctx) },
 };
 
 const startedAt = new Date();

@@ -23,20 +23,33 @@ export const VONAGE_CALLBACK_PATHS = {
   voice: '/v1/callbacks/vonage/voice',
 } as const;
 
-/** Without a signature secret, Vonage's callbacks are accepted unsigned (the ingress warns at start). */
+/**
+ * How the ingress takes Vonage's callbacks; absent (Vonage is not one of the configured providers): not at all.
+ * Without a signature secret they are refused too (404), unless `allowUnsigned` (VONAGE_CALLBACKS_ALLOW_UNSIGNED,
+ * loudly logged): an unsigned receipt is anyone's word that a code failed (so it is sent again) or arrived.
+ */
 export interface VonageCallbackSettings {
   signatureSecret?: string | undefined;
+  allowUnsigned?: boolean | undefined;
 }
 
 /**
- * Vonage SMS delivery receipts (POST JSON, or form) and Voice API events (POST JSON with an HS256 JWT). Both
- * routes are always served: signed with the signature secret when one is set, unsigned otherwise.
+ * Vonage SMS delivery receipts (POST JSON, or form) and Voice API events (POST JSON with an HS256 JWT), verified
+ * with the signature secret. Fail closed: with no settings, or no secret and no explicit opt-out, both routes
+ * answer 404 and nothing reaches the status queue.
  */
 export function vonageCallbacks(
   settings: VonageCallbackSettings | undefined,
   options: CallbackOptions,
 ): CallbackEndpoint[] {
   const secret = settings?.signatureSecret;
+  if (settings === undefined || (secret === undefined && settings.allowUnsigned !== true)) {
+    return Object.values(VONAGE_CALLBACK_PATHS).map((path) => ({
+      configured: false,
+      provider: 'vonage',
+      path,
+    }));
+  }
   const key = secret === undefined ? undefined : new TextEncoder().encode(secret);
   return [
     {

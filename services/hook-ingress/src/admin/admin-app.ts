@@ -4,7 +4,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { ByotMetrics } from '@byot/telemetry';
 import type { Queue } from 'bullmq';
 import express, { type Express, type Router } from 'express';
-import { adminAuth } from '../auth/admin-auth.ts';
+import { type AdminAuthOptions, adminAuth } from '../auth/admin-auth.ts';
 import { CONSOLE_PATH } from './console/console-app.ts';
 
 export const DASHBOARD_PATH = '/queues';
@@ -19,6 +19,8 @@ export interface AdminDeps {
   allowActions: boolean;
   /** More operator routes behind the same credential (mounted at /). */
   protectedRoutes?: Router;
+  /** Throttling of failed attempts and their log lines. */
+  auth?: AdminAuthOptions;
   /** The support console (/console), with its own sign-in; undefined: the console is off. */
   console?: Router;
 }
@@ -64,7 +66,7 @@ export function createAdminApp(deps: AdminDeps): Express {
       res.status(404).json({ error: 'the queue dashboard is off: set ADMIN_TOKEN to turn it on' });
     });
   } else {
-    const auth = adminAuth(deps.token);
+    const auth = adminAuth(deps.token, deps.auth);
     const board = new ExpressAdapter();
     board.setBasePath(DASHBOARD_PATH);
     createBullBoard({

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HeaderSecretAuthenticator } from './hook-authenticator.ts';
+import {
+  AnyOfAuthenticators,
+  type AuthResult,
+  HeaderSecretAuthenticator,
+  type HookAuthenticator,
+} from './hook-authenticator.ts';
 
 describe('HeaderSecretAuthenticator', () => {
   const auth = new HeaderSecretAuthenticator('Authorization', 'Basic dXNlcjpwYXNzd29yZA==');
@@ -13,7 +18,11 @@ describe('HeaderSecretAuthenticator', () => {
   });
 
   it('refuses a missing, different, longer or shorter value', async () => {
-    assert.deepEqual(await auth.authenticate({}), { ok: false, reason: 'missing-credentials' });
+    assert.deepEqual(await auth.authenticate({}), {
+      ok: false,
+      reason: 'missing-credentials',
+      scheme: 'header',
+    });
     for (const value of [
       'Basic dXNlcjpwYXNzd29yZA=',
       'Basic dXNlcjpwYXNzd29yZA==x',
@@ -29,5 +38,41 @@ describe('HeaderSecretAuthenticator', () => {
     const custom = new HeaderSecretAuthenticator('X-Okta-Hook-Secret', 's3cret-value-long-enough');
     assert.equal((await custom.authenticate({ 'x-okta-hook-secret': 's3cret-value-long-enough' })).ok, true);
     assert.equal((await custom.authenticate({ authorization: 's3cret-value-long-enough' })).ok, false);
+  });
+});
+
+describe('AnyOfAuthenticators (OKTA_HOOK_AUTH=header,oauth)', () => {
+  const fixed = (result: AuthResult): HookAuthenticator => ({ authenticate: async () => result });
+  const challenge = 'Bearer realm="byot", error="invalid_token"';
+
+  it('accepts when any scheme accepts, in order', async () => {
+    const auth = new AnyOfAuthenticators([
+      fixed({ ok: false, reason: 'bad-credentials', scheme: 'header' }),
+      fixed({ ok: true, scheme: 'oauth' }),
+    ]);
+    assert.deepEqual(await auth.authenticate({}), { ok: true, scheme: 'oauth' });
+  });
+
+  it('reports the failure that saw a credential, with any challenge offered', async () => {
+    const headerWrong = new AnyOfAuthenticators([
+      fixed({ ok: false, reason: 'bad-credentials', scheme: 'header' }),
+      fixed({ ok: false, reason: 'missing-credentials', scheme: 'oauth', challenge: 'Bearer realm="byot"' }),
+    ]);
+    assert.deepEqual(await headerWrong.authenticate({}), {
+      ok: false,
+      reason: 'bad-credentials',
+      scheme: 'header',
+      challenge: 'Bearer realm="byot"',
+    });
+    const tokenWrong = new AnyOfAuthenticators([
+      fixed({ ok: false, reason: 'missing-credentials', scheme: 'header' }),
+      fixed({ ok: false, reason: 'token-expired', scheme: 'oauth', challenge }),
+    ]);
+    assert.deepEqual(await tokenWrong.authenticate({}), {
+      ok: false,
+      reason: 'token-expired',
+      scheme: 'oauth',
+      challenge,
+    });
   });
 });

@@ -19,8 +19,8 @@ export class StatusSinkUnavailable extends Error {
 /**
  * What the callback routes run on. Beside the sink and the log: each provider's verification settings, by
  * provider name (see @byot/providers registry: Twilio needs its auth token and the public base URL, SendGrid its
- * verification key, otherwise their routes answer 404; Vonage's routes are always served, unsigned without a
- * secret).
+ * verification key, otherwise their routes answer 404; Vonage's only when it is a configured provider, with its
+ * signature secret or the explicit unsigned opt-out).
  */
 export interface CallbackDeps extends CallbackSettings {
   sink: StatusSink;
