@@ -221,6 +221,8 @@ try {
       `  By voice:     npm run preview -- --phone +14155550123 --channel voice --locale fr-FR`,
       `  Delivery:     curl -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:${ports.ingress}/v1/deliveries/<eventId>`,
       `                (ADMIN_TOKEN in ${secretsFile}; the ledger: attempts, receipts, delivery latency)`,
+      `  Console:      http://127.0.0.1:${Number(env.ADMIN_PORT ?? 9100)}/console   (support console: deliveries, providers)`,
+      `                (sign in with the value of ADMIN_TOKEN in ${secretsFile}, without the quotes)`,
       `  Failover:     curl -X PUT ${simUrl}/sim/faults/twilio -H 'content-type: application/json' -d '{"down":true}'`,
       `                (then preview again: Vonage delivers; curl -X DELETE ${simUrl}/sim/faults/twilio to restore)`,
       '  Stop:         Ctrl-C',

@@ -26,10 +26,11 @@ import { type ByotMetrics, currentTracing } from '@byot/telemetry';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CircuitBreakers } from './breaker.ts';
-import type { DeliveryEvents } from './events.ts';
+import { combineDeliveryEvents, type DeliveryEvents } from './events.ts';
 import { createSendProcessor, type ProcessResult, type SendProcessorDeps } from './processor.ts';
 import { createReceiptProcessor, type ReceiptResult, ReceiptTooEarly } from './receipts.ts';
 import { DeliveryStore } from './records/delivery-store.ts';
+import { DEFAULT_CREDENTIAL_SET, DEFAULT_TENANT, ProviderStatsRecorder } from './stats/provider-stats.ts';
 import { traceEscalations, traceReceipt, traceRoutes, traceSendJobs } from './tracing.ts';
 
 /**
@@ -129,6 +130,11 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
 
   const sealer = sealerFromConfig(env, decodeKey);
   const store = new DeliveryStore(connection, keyspace, env.DELIVERY_RETENTION_SECONDS * 1000);
+  // The support console's provider figures: counted here, flushed to Redis every few seconds.
+  const stats = new ProviderStatsRecorder(connection, keyspace, {
+    onError: (err) => log.warn({ err }, 'could not record provider figures for the console'),
+  });
+  const events = combineDeliveryEvents(options.events, stats.events);
   const breakers = new CircuitBreakers(
     connection,
     keyspace,
@@ -142,7 +148,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
       const line = { provider: t.provider, channel: t.channel, from: t.from, to: t.to, failures: t.failures };
       if (t.to === 'open') log.error(line, `circuit breaker opened: skipping ${t.provider} for ${t.channel}`);
       else log.warn(line, `circuit breaker ${t.to}: ${t.provider} for ${t.channel}`);
-      options.events?.breaker?.(t);
+      events.breaker?.(t);
     },
   );
   const sendQueues = {
@@ -150,6 +156,14 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     voice: createSendQueue('voice', connection, keyspace),
   };
   const untraced = options.processor({ connection, keyspace, store, breakers, queues: sendQueues });
+  stats.registerRoutes(
+    untraced.routes.map((r) => ({
+      tenant: DEFAULT_TENANT,
+      channel: options.channel,
+      provider: r.provider,
+      credentialSet: DEFAULT_CREDENTIAL_SET,
+    })),
+  );
   // Each provider call and escalation gets a span of its own inside the job's span.
   const channelDeps = {
     ...untraced,
@@ -177,9 +191,9 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     breakers,
     onAttempt: (event) => {
       channelDeps.onAttempt?.(event);
-      options.events?.attempt?.(event);
+      events.attempt?.(event);
     },
-    ...(options.events ? { events: options.events } : {}),
+    events,
     ...(receiptTimeoutMs > 0
       ? {
           receiptDeadline: {
@@ -217,7 +231,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
       queues: sendQueues,
       minUsefulLifetimeMs: env.MIN_OTP_LIFETIME_MS,
       failover: env.RECEIPT_FAILOVER,
-      ...(options.events ? { events: options.events } : {}),
+      events,
       traceReceipt,
     }),
     {
@@ -259,6 +273,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
   );
   void worker.run();
   void receiptWorker.run();
+  stats.start();
   log.info(
     {
       queue,
@@ -288,6 +303,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
             await Promise.all([worker.close(true), receiptWorker.close(true)]);
           }
           await Promise.all([...Object.values(sendQueues), statusQueue].map((q) => closeQueue(q)));
+          await stats.stop();
         },
       },
       {

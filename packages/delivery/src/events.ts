@@ -26,3 +26,21 @@ export interface DeliveryEvents {
   /** A code whose time ran out before any route could deliver it. */
   expiredUndelivered?(event: { channel: Channel }): void;
 }
+
+/** Several observers as one: each handler of each observer runs, in order. */
+export function combineDeliveryEvents(...observers: (DeliveryEvents | undefined)[]): DeliveryEvents {
+  const present = observers.filter((o): o is DeliveryEvents => o !== undefined);
+  const each =
+    <K extends keyof DeliveryEvents>(name: K) =>
+    (event: Parameters<NonNullable<DeliveryEvents[K]>>[0]) => {
+      for (const observer of present) (observer[name] as ((e: typeof event) => void) | undefined)?.(event);
+    };
+  return {
+    attempt: each('attempt'),
+    breaker: each('breaker'),
+    receipt: each('receipt'),
+    delivered: each('delivered'),
+    receiptFailover: each('receiptFailover'),
+    expiredUndelivered: each('expiredUndelivered'),
+  };
+}

@@ -9,3 +9,5 @@ export * from './retry-policy.ts';
 export * from './routes/index.ts';
 export * from './routes/ring-timeout.ts';
 export * from './routes/sms-text.ts';
+export * from './stats/latency-histogram.ts';
+export * from './stats/provider-stats.ts';

@@ -19,6 +19,12 @@ export interface ProviderDefinition<CallbackSettings = unknown, Settings = unkno
   readonly callbackPaths: Partial<Record<StatusChannel, string>>;
   /** Its status word for a channel, in the normalised vocabulary ('unknown' when it is not one of its words). */
   normaliseStatus(channel: StatusChannel, raw: string): NormalisedStatus;
+  /**
+   * What one of its error codes means, in a few words a support person can repeat ("the handset unreachable",
+   * read after "reported"): a code of a delivery receipt, or of a refused request (some providers number the
+   * two apart); undefined for a code it does not explain.
+   */
+  describeCode(code: string, source: CodeSource): string | undefined;
   /** What a failure receipt's error code says about the phone number (see ReceiptFailureMeaning). */
   receiptFailureMeaning(channel: StatusChannel, errorCode: string | undefined): ReceiptFailureMeaning;
   /** Its callback endpoints: verified when `settings` are given, else (if it needs them) answered 404. */
@@ -57,4 +63,12 @@ export function lookupStatus(
 ): NormalisedStatus {
   const key = raw.trim().toLowerCase();
   return Object.hasOwn(table, key) ? (table[key] as NormalisedStatus) : 'unknown';
+}
+
+export type CodeSource = 'receipt' | 'request';
+
+/** A code table lookup that own-property checks, like lookupStatus. */
+export function lookupCode(table: Readonly<Record<string, string>>, code: string): string | undefined {
+  const key = code.trim();
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }

@@ -5,12 +5,25 @@ import { modulesLoadedBy, PROVIDER_SDK_MODULE } from '@byot/testkit';
 import {
   callbackEndpoints,
   callbackPath,
+  describeProviderCode,
   normaliseProviderStatus,
   PROVIDERS,
+  providerDisplayName,
   providerNamed,
 } from './registry.ts';
 
 describe('the provider registry', () => {
+  it('says what an error code means, in words, and apart for receipts and requests where a provider numbers them apart', () => {
+    assert.equal(describeProviderCode('twilio', '30003', 'receipt'), 'the handset unreachable');
+    assert.equal(describeProviderCode('twilio', '21610', 'request'), 'that the person replied STOP');
+    assert.equal(describeProviderCode('vonage', '1', 'receipt'), 'an unknown error');
+    assert.equal(describeProviderCode('vonage', '1', 'request'), 'too many requests');
+    assert.equal(describeProviderCode('vonage', 'toString', 'receipt'), undefined);
+    assert.equal(describeProviderCode('nexmo', '1', 'receipt'), undefined);
+    assert.equal(providerDisplayName('sendgrid'), 'SendGrid');
+    assert.equal(providerDisplayName('email:sendgrid'), 'email:sendgrid');
+  });
+
   it('every provider’s vocabulary maps into the normalised one', () => {
     for (const provider of Object.values(PROVIDERS)) {
       for (const channel of Object.keys(provider.callbackPaths) as StatusChannel[]) {

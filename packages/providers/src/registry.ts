@@ -8,6 +8,7 @@
 import { type NormalisedStatus, STATUS_CHANNELS, type StatusChannel } from '@byot/contracts';
 import type { CallbackEndpoint, CallbackOptions } from './callbacks.ts';
 import {
+  type CodeSource,
   NOTHING_ABOUT_THE_NUMBER,
   type ProviderDefinition,
   type ReceiptFailureMeaning,
@@ -80,3 +81,13 @@ export * from './callbacks.ts';
 export * from './definition.ts';
 export * from './errors.ts';
 export { isSendGridPublicKey, SENDGRID_MAX_BODY_BYTES } from './sendgrid/callbacks.ts';
+
+/** What a provider's error code means in plain words (ProviderDefinition.describeCode); undefined if unknown. */
+export function describeProviderCode(provider: string, code: string, source: CodeSource): string | undefined {
+  return isProviderName(provider) ? PROVIDERS[provider].describeCode(code, source) : undefined;
+}
+
+/** A provider's name for people ("Twilio"); an unknown name as it is. */
+export function providerDisplayName(name: string): string {
+  return isProviderName(name) ? PROVIDERS[name].displayName : name;
+}

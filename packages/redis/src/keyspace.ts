@@ -26,6 +26,20 @@ export interface Keyspace {
   usageTenants(): string;
   /** Pub/sub channel on which workers announce outcomes to every ingress instance. */
   readonly outcomesChannel: string;
+  /** One minute of provider figures (attempts, accept latency, receipts) written by the workers for the console. */
+  providerStats(minute: number): string;
+  /** Routes the workers serve ("tenant|channel|provider|credentialSet" → last seen, epoch ms). */
+  readonly providerRoutes: string;
+  /** The tenant's hooks, newest last (sorted set: eventId scored by the time the hook arrived): the console's feed. */
+  deliveryFeed(tenant: string): string;
+  /** What hook-ingress knew and answered of one hook (no secret): the feed's row before any worker saw it. */
+  hookEntry(tenant: string, eventId: string): string;
+  /** A person's hooks in a tenant (sorted set of eventIds), under an HMAC of their login, user id or last digits. */
+  personIndex(tenant: string, digest: string): string;
+  /** A console session, under the SHA-256 of its cookie value (never the value itself). */
+  consoleSession(idDigest: string): string;
+  /** A console OIDC sign-in in flight (PKCE verifier, nonce), under the SHA-256 of its state. */
+  consoleOidcFlow(stateDigest: string): string;
 }
 
 export function createKeyspace(prefix: string, clusterHashTag = false): Keyspace {
@@ -42,5 +56,12 @@ export function createKeyspace(prefix: string, clusterHashTag = false): Keyspace
     usageDay: (tenant, day) => `${base}:usage:${tenant}:${day}`,
     usageTenants: () => `${base}:usage-tenants`,
     outcomesChannel: `${base}:outcomes`,
+    providerStats: (minute) => `${base}:pstats:${minute}`,
+    providerRoutes: `${base}:pstats:routes`,
+    deliveryFeed: (tenant) => `${base}:feed:${tenant}`,
+    hookEntry: (tenant, eventId) => `${base}:hook:${tenant}:${eventId}`,
+    personIndex: (tenant, digest) => `${base}:person:${tenant}:${digest}`,
+    consoleSession: (digest) => `${base}:console:session:${digest}`,
+    consoleOidcFlow: (digest) => `${base}:console:oidc:${digest}`,
   };
 }

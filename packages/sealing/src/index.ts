@@ -1,1 +1,2 @@
+export * from './person-index.ts';
 export * from './sealer.ts';

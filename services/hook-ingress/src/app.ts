@@ -7,6 +7,7 @@ import type { FailureThrottle } from './auth/failure-throttle.ts';
 import type { HookAuthenticator } from './auth/hook-authenticator.ts';
 import { type CallbackDeps, callbacksRouter } from './callbacks/index.ts';
 import type { Dispatcher } from './delivery/dispatcher.ts';
+import type { HookLedger } from './delivery/hook-ledger.ts';
 import { deliveryLookupRouter } from './http/delivery-lookup-route.ts';
 import { errorHandler } from './http/errors.ts';
 import { telephonyRoute } from './http/telephony-route.ts';
@@ -32,6 +33,8 @@ export interface AppDeps {
   oauth?: TokenEndpointDeps;
   /** Express `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the client. Default: nobody's. */
   trustProxy?: boolean | number | string;
+  /** Indexes each answered hook for the support console (feed, person search). */
+  hookLedger?: HookLedger;
 }
 
 export const TELEPHONY_HOOK_PATH = '/v1/okta/telephony';

@@ -12,6 +12,7 @@ import {
 import { isSupportedRegion } from '@byot/contracts';
 import { isSendGridPublicKey } from '@byot/providers/registry';
 import { z } from 'zod';
+import { consoleEnv } from './admin/console/config.ts';
 import { checkHookAuthentication, oauthEnv } from './oauth/env.ts';
 
 /**
@@ -43,6 +44,8 @@ export const ingressEnvSchema = z
     ADMIN_HOST: z.string().default('0.0.0.0'),
     /** Lets the queue dashboard retry, promote and clean jobs; off: it only reads. */
     ADMIN_DASHBOARD_ACTIONS: booleanFromEnv.default(false),
+    /** The support console on the admin port (/console): sign-in with Okta, sessions. */
+    ...consoleEnv,
     /** The header Okta sends the shared secret in (Okta's "Authentication field"). */
     OKTA_HOOK_AUTH_HEADER: z
       .string()

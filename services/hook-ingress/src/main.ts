@@ -1,7 +1,7 @@
 import './instrumentation.ts';
 import { once } from 'node:events';
-import { decodeKey, loadConfigOrExit } from '@byot/config';
-import { DeliveryStore, OutcomeListener } from '@byot/delivery/records';
+import { ConfigError, decodeKey, loadConfigOrExit } from '@byot/config';
+import { DeliveryStore, LedgerIndex, OutcomeListener } from '@byot/delivery/records';
 import { createLogger } from '@byot/observability';
 import {
   closeQueue,
@@ -14,9 +14,10 @@ import {
   waitUntilReady,
 } from '@byot/redis';
 import { installShutdown, listeningPort as listeningPortOf } from '@byot/runtime';
-import { sealerFromConfig } from '@byot/sealing';
+import { personIndexerFromConfig, sealerFromConfig } from '@byot/sealing';
 import { ByotMetrics, currentTracing, queuePollIntervalMs } from '@byot/telemetry';
 import { createAdminApp } from './admin/admin-app.ts';
+import { consoleFromConfig, consoleSettings } from './admin/console/index.ts';
 import { createApp, TELEPHONY_HOOK_PATH } from './app.ts';
 import { BearerTokenAuthenticator } from './auth/bearer-authenticator.ts';
 import { DEFAULT_FAILURE_LIMITS, FailureThrottle } from './auth/failure-throttle.ts';
@@ -28,11 +29,23 @@ import {
 import { QueueStatusSink } from './callbacks/index.ts';
 import { ingressEnvSchema } from './config.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
+import { HookLedger } from './delivery/hook-ledger.ts';
 import { createBoundedServer } from './http/bounded-server.ts';
 import { jwksUriOf, tokenEndpointOf } from './oauth/authorization-server.ts';
 import { hookOAuthFromConfig } from './oauth/from-config.ts';
 
 const config = loadConfigOrExit(ingressEnvSchema, 'hook-ingress');
+const consoleConfig = (() => {
+  try {
+    return consoleSettings(config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(
+      `hook-ingress: ${error.message}\nSee .env.example and the README's Support console section.\n`,
+    );
+    process.exit(78); // EX_CONFIG, as loadConfigOrExit
+  }
+})();
 const log = createLogger({ service: 'hook-ingress', level: config.LOG_LEVEL });
 const metrics = new ByotMetrics({ service: 'hook-ingress' });
 const keyspace = createKeyspace(config.REDIS_KEY_PREFIX, config.REDIS_CLUSTER_HASH_TAG);
@@ -49,14 +62,29 @@ const subscriber = createRedisConnection({
   role: 'subscriber',
   name: 'byot:hook-ingress:outcomes',
 });
+// The support console's reads (pages of deliveries, provider figures) on a connection of their own, so they never
+// queue ahead of Okta's hook commands. Fail-fast like the producer: a page says "unavailable" rather than hang.
+const consoleRedis = createRedisConnection({
+  url: config.REDIS_URL,
+  role: 'producer',
+  name: 'byot:hook-ingress:console',
+  commandTimeoutMs: 5_000,
+});
 for (const [name, conn] of [
   ['producer', producer],
   ['subscriber', subscriber],
+  ['console', consoleRedis],
 ] as const) {
   conn.on('error', (err) => log.warn({ connection: name, err }, 'redis connection error'));
 }
 
 const sealer = sealerFromConfig(config, decodeKey);
+// The support console's index of answered hooks (feed, person search by HMAC), on the console's connection.
+const ledgerIndex = new LedgerIndex(consoleRedis, keyspace, {
+  retentionMs: config.DELIVERY_RETENTION_SECONDS * 1000,
+  maxOtpLifetimeMs: config.MAX_OTP_LIFETIME_SECONDS * 1000,
+});
+const personIndexer = personIndexerFromConfig(config, decodeKey);
 const store = new DeliveryStore(producer, keyspace, config.DELIVERY_RETENTION_SECONDS * 1000);
 const outcomes = new OutcomeListener(subscriber, keyspace);
 outcomes.onMalformed(() => log.warn('ignored a malformed outcome message'));
@@ -131,6 +159,7 @@ const app = createApp({
   budgetMs: config.HOOK_RESPONSE_BUDGET_MS,
   maxBodyBytes: config.HOOK_MAX_BODY_BYTES,
   log,
+  hookLedger: new HookLedger(ledgerIndex, personIndexer, log),
   metrics,
   callbacks: {
     sink: new QueueStatusSink(statusQueue, {
@@ -168,6 +197,16 @@ const adminServer = createBoundedServer(
     queues: [...Object.values(queues), statusQueue],
     allowActions: config.ADMIN_DASHBOARD_ACTIONS,
     auth: { throttle: adminThrottle, log },
+    console: consoleFromConfig({
+      settings: consoleConfig,
+      adminToken: config.ADMIN_TOKEN,
+      redis: consoleRedis,
+      keyspace,
+      store,
+      index: ledgerIndex,
+      indexer: personIndexer,
+      log,
+    }),
   }),
   { maxConnections: 256 },
 );
@@ -177,6 +216,8 @@ try {
   await waitUntilReady(producer, 5_000)
     // Warm up: BullMQ checks the server and loads its scripts on first use; do it now, not on Okta's clock.
     .then(() => Promise.all([...Object.values(queues), statusQueue].map((q) => q.getJobCounts('waiting'))))
+    // The console's connection too: it has no offline queue, and the first hooks' index rows go through it.
+    .then(() => waitUntilReady(consoleRedis, 5_000))
     .catch((err) => log.warn({ err }, 'redis not ready at start; hooks will fall back'));
   // Not awaited: with Redis down, SUBSCRIBE waits in the offline queue and ioredis re-subscribes on reconnect.
   void outcomes.start().catch((err) => log.warn({ err }, 'outcome subscription failed'));
@@ -204,6 +245,11 @@ log.info(
     keyPrefix: keyspace.prefix,
     adminPort: listeningPortOf(adminServer),
     queueDashboard: config.ADMIN_TOKEN !== undefined,
+    console: {
+      // Not "token": the logger redacts any field of that name.
+      tokenSignIn: config.ADMIN_TOKEN !== undefined,
+      oidc: consoleConfig.oidc !== undefined,
+    },
     auth: config.OKTA_HOOK_AUTH,
     ...(oauth.tokenEndpoint
       ? (() => {
@@ -282,7 +328,8 @@ installShutdown(
     },
     {
       name: 'disconnect redis',
-      run: async () => void (await Promise.all([closeRedis(subscriber), closeRedis(producer)])),
+      run: async () =>
+        void (await Promise.all([closeRedis(subscriber), closeRedis(producer), closeRedis(consoleRedis)])),
     },
     {
       name: 'close admin port',

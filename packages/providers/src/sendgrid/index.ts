@@ -12,6 +12,8 @@ export const sendgrid: ProviderDefinition<SendGridCallbackSettings, SendGridSett
   displayName: 'SendGrid',
   callbackPaths: SENDGRID_CALLBACK_PATHS,
   normaliseStatus: (_channel, raw) => normaliseSendGridEvent(raw),
+  // Its bounce statuses and drop reasons are words already ("bounce", "Invalid"): shown as they are.
+  describeCode: () => undefined,
   receiptFailureMeaning: sendGridReceiptFailureMeaning,
   callbacks: sendGridCallbacks,
   adapters: async () => (await import('./adapters.ts')).sendGridAdapters,

@@ -5,13 +5,14 @@
 import type { ProviderDefinition } from '../definition.ts';
 import type { TwilioSettings } from './adapters.ts';
 import { TWILIO_CALLBACK_PATHS, type TwilioCallbackSettings, twilioCallbacks } from './callbacks.ts';
-import { normaliseTwilioStatus, twilioReceiptFailureMeaning } from './statuses.ts';
+import { describeTwilioCode, normaliseTwilioStatus, twilioReceiptFailureMeaning } from './statuses.ts';
 
 export const twilio: ProviderDefinition<TwilioCallbackSettings, TwilioSettings> = {
   name: 'twilio',
   displayName: 'Twilio',
   callbackPaths: TWILIO_CALLBACK_PATHS,
   normaliseStatus: normaliseTwilioStatus,
+  describeCode: describeTwilioCode,
   receiptFailureMeaning: twilioReceiptFailureMeaning,
   callbacks: twilioCallbacks,
   adapters: async () => (await import('./adapters.ts')).twilioAdapters,

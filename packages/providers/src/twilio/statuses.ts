@@ -1,5 +1,10 @@
 import type { NormalisedStatus, StatusChannel } from '@byot/contracts';
-import { lookupStatus, NOTHING_ABOUT_THE_NUMBER, type ReceiptFailureMeaning } from '../definition.ts';
+import {
+  lookupCode,
+  lookupStatus,
+  NOTHING_ABOUT_THE_NUMBER,
+  type ReceiptFailureMeaning,
+} from '../definition.ts';
 
 /**
  * Twilio MessageStatus. `sending` is still in Twilio's hands; `read` (WhatsApp/RCS) implies delivered;
@@ -61,4 +66,34 @@ export function twilioReceiptFailureMeaning(
 ): ReceiptFailureMeaning {
   if (channel !== 'sms' || errorCode === undefined) return NOTHING_ABOUT_THE_NUMBER;
   return { numberBad: SMS_NUMBER_BAD.has(errorCode), suggestsVoice: SMS_LANDLINE.has(errorCode) };
+}
+
+/**
+ * Twilio's error codes a support person meets most, in plain words (Twilio's error dictionary names them): the
+ * carrier's 30xxx of delivery receipts and the REST API's refusals.
+ */
+const CODES: Readonly<Record<string, string>> = {
+  '30001': 'a queue overflow',
+  '30002': 'the account suspended',
+  '30003': 'the handset unreachable',
+  '30004': 'the message blocked by the recipient or carrier',
+  '30005': 'the number unknown to its carrier',
+  '30006': 'a landline or unreachable carrier',
+  '30007': 'the message filtered by the carrier',
+  '30008': 'an unknown carrier error',
+  '30034': 'an unregistered sender (A2P 10DLC)',
+  '20003': 'our Twilio credentials refused',
+  '20429': 'too many requests',
+  '21211': 'an invalid number',
+  '21408': 'the destination region not enabled',
+  '21610': 'that the person replied STOP',
+  '21612': 'a number SMS cannot reach',
+  '21614': 'not a mobile number',
+  '21635': 'a landline',
+  '13224': 'an invalid number for a call',
+};
+
+/** Twilio numbers receipt and request errors in one dictionary. */
+export function describeTwilioCode(code: string): string | undefined {
+  return lookupCode(CODES, code);
 }

@@ -6,13 +6,14 @@
 import type { ProviderDefinition } from '../definition.ts';
 import type { VonageSettings } from './adapters.ts';
 import { VONAGE_CALLBACK_PATHS, type VonageCallbackSettings, vonageCallbacks } from './callbacks.ts';
-import { normaliseVonageStatus, vonageReceiptFailureMeaning } from './statuses.ts';
+import { describeVonageCode, normaliseVonageStatus, vonageReceiptFailureMeaning } from './statuses.ts';
 
 export const vonage: ProviderDefinition<VonageCallbackSettings, VonageSettings> = {
   name: 'vonage',
   displayName: 'Vonage',
   callbackPaths: VONAGE_CALLBACK_PATHS,
   normaliseStatus: normaliseVonageStatus,
+  describeCode: describeVonageCode,
   receiptFailureMeaning: vonageReceiptFailureMeaning,
   callbacks: vonageCallbacks,
   adapters: async () => (await import('./adapters.ts')).vonageAdapters,

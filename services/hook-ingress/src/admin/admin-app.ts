@@ -5,6 +5,7 @@ import type { ByotMetrics } from '@byot/telemetry';
 import type { Queue } from 'bullmq';
 import express, { type Express, type Router } from 'express';
 import { type AdminAuthOptions, adminAuth } from '../auth/admin-auth.ts';
+import { CONSOLE_PATH } from './console/console-app.ts';
 
 export const DASHBOARD_PATH = '/queues';
 
@@ -20,6 +21,8 @@ export interface AdminDeps {
   protectedRoutes?: Router;
   /** Throttling of failed attempts and their log lines. */
   auth?: AdminAuthOptions;
+  /** The support console (/console), with its own sign-in; undefined: the console is off. */
+  console?: Router;
 }
 
 /**
@@ -34,8 +37,8 @@ export function dashboardJobData(data: unknown): unknown {
 
 /**
  * hook-ingress's admin port (ADMIN_PORT), never the public hook port: GET /metrics for Prometheus (open, like the
- * workers' health ports: label values are bounded and hold no ids), and, with ADMIN_TOKEN set, the Bull Board
- * queue dashboard at /queues.
+ * workers' health ports: label values are bounded and hold no ids), the support console at /console (its own
+ * sign-in), and, with ADMIN_TOKEN set, the Bull Board queue dashboard at /queues.
  */
 export function createAdminApp(deps: AdminDeps): Express {
   const app = express();
@@ -48,6 +51,15 @@ export function createAdminApp(deps: AdminDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type('text/plain; version=0.0.4; charset=utf-8').send(await deps.metrics.render());
   });
+
+  if (deps.console) app.use(deps.console);
+  else {
+    app.use(CONSOLE_PATH, (_req, res) => {
+      res
+        .status(404)
+        .json({ error: 'the support console is off: set ADMIN_TOKEN or CONSOLE_OIDC_* to turn it on' });
+    });
+  }
 
   if (deps.token === undefined) {
     app.use(DASHBOARD_PATH, (_req, res) => {

@@ -2,6 +2,7 @@ import { REQUEST_TYPE_LABEL } from '@byot/contracts';
 import type { Logger } from '@byot/observability';
 import type { Request, Response } from 'express';
 import type { Dispatcher } from '../delivery/dispatcher.ts';
+import type { HookLedger } from '../delivery/hook-ledger.ts';
 import { answerForDispatch, answerForRejection, fallbackAnswer, type OktaAnswer } from '../okta/answer.ts';
 import { type AcceptedHook, isRejection, type ParseSettings, parseHook } from '../okta/parse-hook.ts';
 
@@ -10,6 +11,8 @@ export interface TelephonyRouteDeps {
   parse: ParseSettings;
   budgetMs: number;
   log: Logger;
+  /** The support console's index of answered hooks (optional: tests of the hook path alone leave it out). */
+  hookLedger?: HookLedger;
 }
 
 /** POST /v1/okta/telephony (already authenticated): validate, dispatch, answer inside the budget, log one line. */
@@ -47,6 +50,7 @@ export function telephonyRoute(deps: TelephonyRouteDeps) {
     res.locals.answerLabel = answer.label;
     if (hook) res.locals.requestType = REQUEST_TYPE_LABEL[hook.requestType];
     res.status(answer.httpStatus).json(answer.body);
+    if (hook) deps.hookLedger?.record(hook, answer, { receivedAt, answeredAt: Date.now() });
     deps.log.info(
       {
         eventId: hook?.eventId ?? (isRejection(parsed) ? parsed.eventId : undefined),

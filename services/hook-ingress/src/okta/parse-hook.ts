@@ -25,6 +25,8 @@ export interface AcceptedHook {
   otpCode: string;
   message: string | undefined;
   login: string | undefined;
+  /** Okta's user id (00u…): with the login, what the support console finds a person by (as an HMAC only). */
+  userId: string | undefined;
   otpExpiresAt: number;
 }
 
@@ -131,6 +133,7 @@ export function parseHook(
     otpCode: profile.otpCode,
     message: profile.msgTemplate,
     login: request.data.userProfile?.login,
+    userId: request.data.userProfile?.userId,
     otpExpiresAt,
   };
 }

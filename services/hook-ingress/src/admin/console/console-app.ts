@@ -1,0 +1,334 @@
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '@byot/observability';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { DeliverySource } from './deliveries/model.ts';
+import { deliveriesRoutes } from './deliveries/routes.ts';
+import type { CodeMeaning } from './deliveries/story.ts';
+import { html, queryString } from './html.ts';
+import {
+  COOKIE,
+  type CookiePolicy,
+  clearCookie,
+  isSameOrigin,
+  readCookie,
+  safeReturnPath,
+  setCookie,
+} from './http.ts';
+import { ASSETS_PATH, type NavItem, notice, type PageFrame, page } from './layout.ts';
+import { OIDC_FLOW_TTL_MS, type OidcSignIn } from './oidc.ts';
+import { providersBody } from './pages/providers.ts';
+import { isSignInMessage, type SignInMessage, signInPage } from './pages/sign-in.ts';
+import {
+  type ConsoleTenants,
+  canAct,
+  type Principal,
+  principalForToken,
+  visibleTenants,
+} from './principal.ts';
+import type { ProviderHealthSource } from './provider-health.ts';
+import { consoleHeaders, csrfMatches } from './security.ts';
+import type { Session, SessionStore } from './sessions.ts';
+
+export const CONSOLE_PATH = '/console';
+const SIGN_IN_PATH = '/console/sign-in';
+
+/** A signed-in request: who, their session and what they may see. */
+export interface ConsoleRequestContext {
+  principal: Principal;
+  session: Session;
+  /** The tenants this principal may see (all for an operator). */
+  tenants: string[];
+}
+
+/** What a feature page (blocks, usage, …) gets to render inside the console's frame. */
+export interface ConsoleHelpers {
+  context(res: Response): ConsoleRequestContext;
+  render(res: Response, frame: Omit<PageFrame, 'session'>, status?: number): void;
+  /** Refuses (403) anyone who may not act — tenant viewers. Use on every action route. */
+  requireOperator: express.RequestHandler;
+}
+
+/**
+ * A page added to the console by another feature: the blocks page (fraud controls, issue 14) and the usage page
+ * (tenancy, issue 13) plug in here, behind the same sign-in, CSRF check and role checks.
+ */
+export interface ConsoleFeature {
+  nav: NavItem;
+  /** Whether this principal sees the page in the navigation (and may open it). */
+  visible(principal: Principal): boolean;
+  /** Adds the feature's routes (paths under /console) to the signed-in router. */
+  routes(router: Router, helpers: ConsoleHelpers): void;
+}
+
+export interface ConsoleDeps {
+  sessions: SessionStore;
+  /** ADMIN_TOKEN: the token sign-in as an MSP operator. */
+  adminToken: string | undefined;
+  tenants: ConsoleTenants;
+  cookies: CookiePolicy;
+  oidc: OidcSignIn | undefined;
+  providers: ProviderHealthSource;
+  /** The deliveries feed, person search and one delivery's story. */
+  deliveries: DeliverySource;
+  /** What a provider's error or status code means, for the plain-language lines. */
+  describeCode?: CodeMeaning;
+  log: Logger;
+  features?: ConsoleFeature[];
+  now?: () => number;
+}
+
+const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
+
+/**
+ * The support console on the admin port (ADR 0016): sign-in (admin token or OpenID Connect), Redis-backed sessions,
+ * CSRF on every POST, a strict CSP, and the pages. Mounted by createAdminApp before anything else on that port.
+ */
+export function createConsole(deps: ConsoleDeps): Router {
+  const now = deps.now ?? Date.now;
+  const features = deps.features ?? [];
+  const router = express.Router();
+  const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
+
+  router.use(CONSOLE_PATH, ...consoleHeaders());
+  router.use(
+    ASSETS_PATH,
+    express.static(ASSETS_DIR, {
+      index: false,
+      fallthrough: false,
+      setHeaders: (res) => res.setHeader('Cache-Control', 'public, max-age=300'),
+    }),
+  );
+
+  const signInView = (message?: SignInMessage, next?: string) =>
+    signInPage({
+      message,
+      next,
+      oidc: deps.oidc !== undefined,
+      token: deps.adminToken !== undefined || deps.tenants.hasViewerTokens(),
+      ...(deps.oidc
+        ? {
+            groups: {
+              operator: deps.oidc.settings.operatorGroup,
+              viewerPrefix: deps.oidc.settings.viewerGroupPrefix,
+            },
+          }
+        : {}),
+    });
+  const sendHtml = (res: Response, status: number, markup: { value: string }) =>
+    res.status(status).type('html').send(markup.value);
+  const toSignIn = (res: Response, message?: SignInMessage, next?: string) =>
+    res.redirect(303, `${SIGN_IN_PATH}${queryString({ m: message, next })}`);
+
+  // Every console request: the session, if its cookie names a live one (the idle timer is renewed).
+  router.use(CONSOLE_PATH, async (req, res, next) => {
+    const id = readCookie(req, deps.cookies, COOKIE.session);
+    res.locals.sessionId = id;
+    res.locals.session = await deps.sessions.touch(id);
+    next();
+  });
+
+  router.get(SIGN_IN_PATH, (req, res) => {
+    if (res.locals.session) return void res.redirect(303, CONSOLE_PATH);
+    const message = isSignInMessage(req.query.m) ? req.query.m : undefined;
+    sendHtml(res, 200, signInView(message, safeReturnPath(req.query.next)));
+  });
+
+  // The token sign-in (fixed path and field: issue 16). Login CSRF: refused when a browser says another site sent it.
+  router.post('/console/session', form, async (req, res) => {
+    const next = safeReturnPath(req.body?.next);
+    if (!isSameOrigin(req, deps.cookies)) {
+      deps.log.warn({ origin: req.get('origin') }, 'console sign-in refused: cross-site request');
+      return void sendHtml(res, 403, signInView('cross-site', next));
+    }
+    const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
+    const principal =
+      token.length > 0 && token.length <= 512
+        ? principalForToken(token, deps.adminToken, deps.tenants)
+        : undefined;
+    if (!principal) {
+      deps.log.warn({ ip: req.ip }, 'console sign-in refused: wrong token');
+      return void sendHtml(res, 401, signInView('wrong-token', next));
+    }
+    await startSession(req, res, principal);
+    res.redirect(303, next ?? CONSOLE_PATH);
+  });
+
+  const startSession = async (req: Request, res: Response, principal: Principal) => {
+    await deps.sessions.destroy(res.locals.sessionId as string | undefined);
+    const { id } = await deps.sessions.create(principal);
+    setCookie(req, res, deps.cookies, COOKIE.session, id, deps.sessions.settings.maxMs);
+    deps.log.info(
+      {
+        role: principal.role,
+        tenant: principal.role === 'viewer' ? principal.tenant : undefined,
+        via: principal.via,
+      },
+      'console sign-in',
+    );
+  };
+
+  router.get('/console/oidc/start', async (req, res) => {
+    if (!deps.oidc) return void res.status(404).type('text').send('Sign in with Okta is not configured');
+    try {
+      const { url, state } = await deps.oidc.start(redirectUri(req), safeReturnPath(req.query.next));
+      setCookie(req, res, deps.cookies, COOKIE.oidc, state, OIDC_FLOW_TTL_MS);
+      res.redirect(303, url.href);
+    } catch (err) {
+      deps.log.warn(
+        { err, issuer: deps.oidc.settings.issuer.origin },
+        'console OIDC sign-in could not start',
+      );
+      toSignIn(res, 'oidc-error');
+    }
+  });
+
+  router.get('/console/oidc/callback', async (req, res) => {
+    if (!deps.oidc) return void res.status(404).type('text').send('Sign in with Okta is not configured');
+    const state = readCookie(req, deps.cookies, COOKIE.oidc);
+    clearCookie(req, res, deps.cookies, COOKIE.oidc);
+    const outcome = await deps.oidc.finish(new URL(req.originalUrl, 'http://callback.invalid'), state);
+    if (!outcome.ok) {
+      deps.log.warn({ reason: outcome.reason, detail: outcome.detail }, 'console OIDC sign-in refused');
+      const message: Record<typeof outcome.reason, SignInMessage> = {
+        expired: 'oidc-expired',
+        refused: 'oidc-refused',
+        'no-role': 'oidc-no-role',
+        'provider-error': 'oidc-error',
+      };
+      return void toSignIn(res, message[outcome.reason]);
+    }
+    await startSession(req, res, outcome.principal);
+    res.redirect(303, outcome.returnTo ?? CONSOLE_PATH);
+  });
+
+  const redirectUri = (req: Request) =>
+    `${deps.cookies.publicUrl?.origin ?? `${req.protocol}://${req.get('host')}`}/console/oidc/callback`;
+
+  // ---- Everything below needs a session. ----
+  const signedIn = express.Router();
+  router.use(CONSOLE_PATH, (req, res, next) => {
+    const session = res.locals.session as Session | undefined;
+    if (!session) {
+      const hadCookie = res.locals.sessionId !== undefined;
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        return void toSignIn(res, hadCookie ? 'expired' : undefined, safeReturnPath(req.originalUrl));
+      }
+      return void sendHtml(res, 401, signInView(hadCookie ? 'expired' : undefined));
+    }
+    const context: ConsoleRequestContext = {
+      principal: session.principal,
+      session,
+      tenants: visibleTenants(session.principal, deps.tenants),
+    };
+    res.locals.console = context;
+    next();
+  });
+  // CSRF: every state-changing request carries the session's token and comes from this origin.
+  router.use(CONSOLE_PATH, form, (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    const { session } = res.locals.console as ConsoleRequestContext;
+    if (!isSameOrigin(req, deps.cookies) || !csrfMatches(session.csrf, req.body?._csrf)) {
+      deps.log.warn({ path: req.path }, 'console action refused: CSRF check failed');
+      return void helpers.render(
+        res,
+        {
+          title: 'Refused',
+          body: notice(
+            'error',
+            'This form has expired or came from another site. Reload the page and try again.',
+          ),
+        },
+        403,
+      );
+    }
+    next();
+  });
+  router.use(signedIn);
+
+  const helpers: ConsoleHelpers = {
+    context: (res) => res.locals.console as ConsoleRequestContext,
+    render(res, frame, status = 200) {
+      const { principal, session } = helpers.context(res);
+      sendHtml(
+        res,
+        status,
+        page({ ...frame, session: { principal, csrf: session.csrf, nav: navFor(principal) } }),
+      );
+    },
+    requireOperator(_req, res, next) {
+      if (canAct(helpers.context(res).principal)) return next();
+      helpers.render(
+        res,
+        { title: 'Not allowed', body: notice('error', 'Only an MSP operator can do this.') },
+        403,
+      );
+    },
+  };
+
+  const navFor = (principal: Principal): NavItem[] => [
+    { id: 'deliveries', label: 'Deliveries', href: '/console' },
+    { id: 'providers', label: 'Providers', href: '/console/providers' },
+    ...features.filter((f) => f.visible(principal)).map((f) => f.nav),
+  ];
+
+  signedIn.post('/console/sign-out', async (_req, res) => {
+    const { principal } = helpers.context(res);
+    await deps.sessions.destroy(res.locals.sessionId as string | undefined);
+    clearCookie(_req, res, deps.cookies, COOKIE.session);
+    deps.log.info({ role: principal.role, via: principal.via }, 'console sign-out');
+    toSignIn(res, 'signed-out');
+  });
+
+  deliveriesRoutes(signedIn, helpers, {
+    deliveries: deps.deliveries,
+    describeCode: deps.describeCode ?? (() => undefined),
+    now,
+  });
+
+  signedIn.get('/console/providers', async (_req, res) => {
+    const { principal, tenants } = helpers.context(res);
+    const rows = await deps.providers.read(principal.role === 'operator' ? undefined : tenants);
+    helpers.render(res, {
+      title: 'Providers',
+      active: 'providers',
+      body: providersBody({
+        rows,
+        now: now(),
+        showTenant: principal.role === 'operator' && deps.tenants.ids().length > 1,
+      }),
+    });
+  });
+
+  for (const feature of features) feature.routes(signedIn, helpers);
+
+  signedIn.use(CONSOLE_PATH, (_req, res) => {
+    helpers.render(
+      res,
+      { title: 'Not found', body: html`<h1>Not found</h1>${notice('info', 'There is no such page.')}` },
+      404,
+    );
+  });
+
+  // Redis away, a bug: a page that says so, and the details in the log only.
+  router.use(CONSOLE_PATH, (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = (err as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // A missing asset, a body too large: the client's mistake, said plainly.
+      return void res
+        .status(status)
+        .type('text')
+        .send(status === 404 ? 'not found' : 'bad request');
+    }
+    deps.log.error({ err }, 'console request failed');
+    if (res.headersSent) return;
+    sendHtml(
+      res,
+      503,
+      page({
+        title: 'Unavailable',
+        body: html`<h1>The console is unavailable</h1>${notice('error', 'It cannot read what it needs right now (is Redis reachable?). Try again shortly.')}`,
+      }),
+    );
+  });
+  return router;
+}

@@ -1,0 +1,61 @@
+import type { DeliveryStore, LedgerIndex } from '@byot/delivery/records';
+import { ProviderStatsReader } from '@byot/delivery/stats';
+import type { Logger } from '@byot/observability';
+import { describeProviderCode } from '@byot/providers/registry';
+import type { Keyspace } from '@byot/redis';
+import type { PersonIndexer } from '@byot/sealing';
+import type { Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { ConsoleSettings } from './config.ts';
+import { type ConsoleFeature, createConsole } from './console-app.ts';
+import { ledgerSource } from './deliveries/ledger-source.ts';
+import { OidcSignIn } from './oidc.ts';
+import { type ConsoleTenants, DEFAULT_TENANT, fixedTenants } from './principal.ts';
+import { providerHealthFromRedis } from './provider-health.ts';
+import { SessionStore } from './sessions.ts';
+
+export { consoleEnv, consoleSettings } from './config.ts';
+export { type ConsoleFeature, type ConsoleHelpers, createConsole } from './console-app.ts';
+export { type ConsoleTenants, fixedTenants } from './principal.ts';
+
+export interface ConsoleAssembly {
+  settings: ConsoleSettings;
+  adminToken: string | undefined;
+  /** The console's own connection (its reads never queue behind Okta's hook commands). */
+  redis: Redis;
+  keyspace: Keyspace;
+  /** The delivery records (the ledger) and the console's index of them. */
+  store: DeliveryStore;
+  index: LedgerIndex;
+  indexer: PersonIndexer;
+  log: Logger;
+  /** Until tenancy (issue 13): the one tenant `default`, without a token of its own. */
+  tenants?: ConsoleTenants;
+  features?: ConsoleFeature[];
+}
+
+/** The console as hook-ingress runs it, or undefined when no sign-in is configured (it is then off). */
+export function consoleFromConfig(assembly: ConsoleAssembly): Router | undefined {
+  const tenants = assembly.tenants ?? fixedTenants({ [DEFAULT_TENANT]: undefined });
+  const { settings, redis, keyspace } = assembly;
+  if (assembly.adminToken === undefined && settings.oidc === undefined && !tenants.hasViewerTokens())
+    return undefined;
+  return createConsole({
+    sessions: new SessionStore(redis, keyspace, settings.sessions),
+    adminToken: assembly.adminToken,
+    tenants,
+    cookies: { publicUrl: settings.publicUrl },
+    oidc: settings.oidc ? new OidcSignIn(settings.oidc, redis, keyspace, tenants) : undefined,
+    providers: providerHealthFromRedis(redis, keyspace, new ProviderStatsReader(redis, keyspace)),
+    deliveries: ledgerSource({
+      index: assembly.index,
+      indexer: assembly.indexer,
+      // Until tenancy (issue 13) only `default` has records, under today's keys.
+      ledger: async (tenant, eventId) =>
+        tenant === DEFAULT_TENANT ? assembly.store.getLedger(eventId) : undefined,
+    }),
+    describeCode: describeProviderCode,
+    log: assembly.log,
+    ...(assembly.features ? { features: assembly.features } : {}),
+  });
+}

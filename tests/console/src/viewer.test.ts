@@ -1,0 +1,119 @@
+/**
+ * A tenant viewer in a real browser: signed in with its tenant's admin token, it sees none of another tenant's
+ * deliveries or providers — not in the feed, not by searching the person, not by typing a delivery's address.
+ * Tenancy (issue 13) will bring tenants to the running ingress; until then the console is served here in this
+ * process — the same code hook-ingress mounts — over the real system's Redis, with a second tenant `acme`.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { decodeKey } from '@byot/config';
+import { DeliveryStore, LedgerIndex } from '@byot/delivery/records';
+import { consoleFromConfig, fixedTenants } from '@byot/hook-ingress/console';
+import { createLogger } from '@byot/observability';
+import { closeRedis, createKeyspace, createRedisConnection } from '@byot/redis';
+import { personIndexerFromConfig } from '@byot/sealing';
+import { eventually, oktaHookRequest, type RunningSystem, startSystem } from '@byot/testkit';
+import express from 'express';
+import type { Redis } from 'ioredis';
+import { type ConsoleBrowser, launchBrowser } from './browser.ts';
+
+const ACME_TOKEN = randomBytes(24).toString('base64url');
+let system: RunningSystem;
+let redis: Redis;
+let server: Server;
+let browser: ConsoleBrowser;
+let consoleUrl: string;
+const login = 'msp.customer@example.com';
+let eventId: string;
+
+before(async () => {
+  system = await startSystem({ logLevel: 'info' });
+  const hook = oktaHookRequest({ login, phoneNumber: '+12025550191' });
+  eventId = hook.eventId;
+  assert.equal((await system.sendHook(hook)).status, 200);
+
+  redis = createRedisConnection({
+    url: system.redis.url,
+    role: 'producer',
+    name: 'test:console',
+    commandTimeoutMs: 5_000,
+  });
+  const keyspace = createKeyspace('byot');
+  const router = consoleFromConfig({
+    settings: { sessions: { idleMs: 600_000, maxMs: 3_600_000 }, publicUrl: undefined, oidc: undefined },
+    adminToken: system.adminToken,
+    redis,
+    keyspace,
+    store: new DeliveryStore(redis, keyspace, 86_400_000),
+    index: new LedgerIndex(redis, keyspace, { retentionMs: 86_400_000, maxOtpLifetimeMs: 1_800_000 }),
+    indexer: personIndexerFromConfig(system.env as { DATA_ENCRYPTION_KEY: string }, decodeKey),
+    log: createLogger({ service: 'console-test', level: 'silent' }),
+    tenants: fixedTenants({ default: undefined, acme: ACME_TOKEN }),
+  });
+  assert.ok(router);
+  const app = express();
+  app.use(router);
+  server = createServer(app).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  consoleUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/console`;
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+  server?.closeAllConnections();
+  if (redis) await closeRedis(redis);
+  await system?.stop();
+});
+
+async function signIn(token: string): Promise<void> {
+  const { page } = browser;
+  await page.goto(consoleUrl);
+  await page.getByLabel('Admin token').fill(token);
+  await page.getByRole('button', { name: 'Sign in with the token' }).click();
+  await page.waitForURL(/\/console$/);
+}
+
+describe('a tenant viewer', () => {
+  it('the operator sees the delivery of tenant default', async () => {
+    await signIn(system.adminToken);
+    const row = browser.page.locator(`tr[data-event-id="${eventId}"]`);
+    await eventually(
+      async () => {
+        await browser.page.reload();
+        assert.equal(await row.count(), 1);
+      },
+      { timeoutMs: 15_000, intervalMs: 500 },
+    );
+    assert.match((await row.getAttribute('data-tenant')) ?? '', /^default$/);
+    await browser.page.getByRole('button', { name: 'Sign out' }).click();
+    await browser.page.getByText('You are signed out.').waitFor();
+  });
+
+  it("cannot see another tenant's deliveries or providers, by feed, search or address", async () => {
+    await signIn(ACME_TOKEN);
+    const { page } = browser;
+    await page.getByText('viewer · acme').waitFor();
+    assert.equal(await page.locator('tr[data-event-id]').count(), 0, 'the feed holds only acme');
+    assert.equal(await page.locator('select[name="tenant"]').count(), 0, 'no tenant to choose from');
+
+    await page.goto(`${consoleUrl}/deliveries?login=${encodeURIComponent(login)}`);
+    await page.getByText('No delivery of this person is kept.').waitFor();
+    await page.goto(`${consoleUrl}/deliveries?login=${encodeURIComponent(login)}&tenant=default`);
+    assert.equal(await page.locator('tr[data-event-id]').count(), 0);
+
+    const response = await page.goto(`${consoleUrl}/deliveries/default/${eventId}`);
+    assert.equal(response?.status(), 404);
+    await page.getByText('No such delivery').waitFor();
+    await browser.screenshot('viewer-other-tenant');
+
+    await page.getByRole('link', { name: 'Providers' }).click();
+    await page.getByText('No worker has reported a provider yet.').waitFor();
+    assert.equal(await page.locator('tr[data-provider]').count(), 0, "default's providers are not acme's");
+    assert.deepEqual(browser.problems, []);
+  });
+});
