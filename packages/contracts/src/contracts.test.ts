@@ -24,6 +24,7 @@ describe('normalisePhoneNumber', () => {
       e164: '+14155550123',
       country: 'US',
       valid: true,
+      type: 'FIXED_LINE_OR_MOBILE',
       masked: '+1••••••••23',
     });
     const india = normalisePhoneNumber('9876543210', 'IN');
@@ -37,6 +38,19 @@ describe('normalisePhoneNumber', () => {
     // Possible (10 digits) but not an assigned US range: still sent, flagged.
     assert.equal(us.ok && us.e164, '+19876543210');
     assert.equal(us.ok && us.valid, false);
+    assert.equal(us.ok && us.type, undefined, 'no type for a range the metadata does not know');
+  });
+
+  it('names the number type from the full metadata (what the fraud controls block by)', () => {
+    const typeOf = (raw: string) => {
+      const parsed = normalisePhoneNumber(raw, 'US');
+      return parsed.ok ? parsed.type : 'unparsed';
+    };
+    assert.equal(typeOf('+447400123456'), 'MOBILE');
+    assert.equal(typeOf('+448712345678'), 'PREMIUM_RATE');
+    assert.equal(typeOf('+19005550123'), 'PREMIUM_RATE');
+    assert.equal(typeOf('+15005550006'), 'PERSONAL_NUMBER');
+    assert.equal(typeOf('+35315123456'), 'FIXED_LINE');
   });
 
   it('refuses what cannot be a number', () => {

@@ -16,6 +16,11 @@ export interface Keyspace {
   breaker(provider: string, channel: string): string;
   /** Pub/sub channel on which workers announce outcomes to every ingress instance. */
   readonly outcomesChannel: string;
+  /**
+   * Where one tenant's fraud controls keep their counters and holds. The tenant id is a hash tag of its own, so
+   * the one script that decides a hook touches one Cluster slot (with the prefix tagged, its tag wins: one slot).
+   */
+  fraud(tenantId: string): string;
 }
 
 export function createKeyspace(prefix: string, clusterHashTag = false): Keyspace {
@@ -28,5 +33,6 @@ export function createKeyspace(prefix: string, clusterHashTag = false): Keyspace
     resend: (eventId) => `${base}:resend:${eventId}`,
     breaker: (provider, channel) => `${base}:breaker:${channel}:${provider}`,
     outcomesChannel: `${base}:outcomes`,
+    fraud: (tenantId) => `${base}:fraud:{${tenantId}}`,
   };
 }
