@@ -20,11 +20,15 @@ export interface AcceptedHook {
   phoneE164: string;
   phoneMasked: string;
   phoneCountry: string | undefined;
+  /** libphonenumber's type (full metadata): MOBILE, PREMIUM_RATE, …; undefined for a range it does not know. */
+  phoneType: string | undefined;
   /** False when libphonenumber does not know the number's range; we still try (its metadata can lag). */
   phoneKnownValid: boolean;
   otpCode: string;
   message: string | undefined;
   login: string | undefined;
+  /** Okta's user id: what the per-user limits count by. */
+  userId: string | undefined;
   otpExpiresAt: number;
 }
 
@@ -127,10 +131,12 @@ export function parseHook(
     phoneE164: phone.e164,
     phoneMasked: phone.masked,
     phoneCountry: phone.country,
+    phoneType: phone.type,
     phoneKnownValid: phone.valid,
     otpCode: profile.otpCode,
     message: profile.msgTemplate,
     login: request.data.userProfile?.login,
+    userId: request.data.userProfile?.userId,
     otpExpiresAt,
   };
 }
