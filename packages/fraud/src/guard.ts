@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { Channel, OktaRequestType } from '@byot/contracts';
 import type { Redis } from 'ioredis';
 import {
@@ -85,10 +86,12 @@ type EvaluateScript = (keys: number, ...args: (string | number)[]) => Promise<Re
 export class FraudGuard {
   readonly #evaluate: EvaluateScript;
   readonly #options: FraudGuardOptions;
+  readonly #subjectKey: KeyObject;
   readonly #tenants = new Map<string, TenantKeys>();
 
   constructor(options: FraudGuardOptions) {
     this.#options = options;
+    this.#subjectKey = createSecretKey(options.subjectKey);
     options.redis.defineCommand('byotFraudEvaluate', { lua: EVALUATE });
     const fn = (options.redis as unknown as Record<string, EvaluateScript>).byotFraudEvaluate;
     if (!fn) throw new Error('could not define the fraud script');
@@ -99,7 +102,7 @@ export class FraudGuard {
   keys(tenantId: string): TenantKeys {
     let keys = this.#tenants.get(tenantId);
     if (!keys) {
-      keys = new TenantKeys(this.#options.keyPrefix(tenantId), tenantId, this.#options.subjectKey);
+      keys = new TenantKeys(this.#options.keyPrefix(tenantId), tenantId, this.#subjectKey);
       this.#tenants.set(tenantId, keys);
     }
     return keys;
