@@ -5,7 +5,9 @@
  */
 import type { Redis } from 'ioredis';
 import { formatLimit } from './duration.ts';
+import { limitMode } from './guard.ts';
 import type { TenantKeys } from './keys.ts';
+import { defineScript, type LuaScript } from './packed-script.ts';
 import {
   ANOMALY_SCOPES,
   type AnomalyScope,
@@ -72,11 +74,12 @@ export function parseBlockId(
 export class FraudBlocks {
   readonly #redis: Redis;
   readonly #keys: (tenantId: string) => TenantKeys;
+  readonly #liftHold: LuaScript<{ holdId: string; quietMs: number }, number>;
 
   constructor(redis: Redis, keys: (tenantId: string) => TenantKeys) {
     this.#redis = redis;
     this.#keys = keys;
-    redis.defineCommand('byotFraudLiftHold', { lua: LIFT_HOLD, numberOfKeys: 3 });
+    this.#liftHold = defineScript(redis, 'byotFraudLiftHold', LIFT_HOLD);
   }
 
   /** Active holds first (latest first), then up to `top` limited keys by refusals. */
@@ -132,11 +135,15 @@ export class FraudBlocks {
         const [rule, subject, ...label] = tag.split('|');
         if (!(LIMIT_RULES as readonly string[]).includes(rule ?? '') || !subject) return [];
         const limit = limitFor(policy, rule as LimitRule);
-        pipeline.zcount(
-          keys.limit(rule as string, subject),
-          limit ? now - limit.windowMs + 1 : '-inf',
-          '+inf',
-        );
+        if (limit && limitMode(limit.max) === 'count') {
+          pipeline.hmget(keys.counter(rule as string, subject), 'b', 'c', 'p');
+        } else {
+          pipeline.zcount(
+            keys.limit(rule as string, subject),
+            limit ? now - limit.windowMs + 1 : '-inf',
+            '+inf',
+          );
+        }
         return [{ rule: rule as LimitRule, subject, label: label.join('|'), refused, limit }];
       });
       const counts = (await pipeline.exec()) ?? [];
@@ -148,7 +155,7 @@ export class FraudBlocks {
           rule: entry.rule,
           label: entry.label,
           limit: formatLimit(entry.limit),
-          inWindow: Number(counts[i]?.[1] ?? 0),
+          inWindow: inWindow(counts[i]?.[1], entry.limit, now),
           refused: entry.refused,
         });
       });
@@ -165,20 +172,17 @@ export class FraudBlocks {
     if (!parsed) return false;
     const keys = this.#keys(parsed.tenantId);
     if (parsed.kind === 'hold') {
-      const lift = (this.#redis as unknown as Record<string, (...a: (string | number)[]) => Promise<number>>)
-        .byotFraudLiftHold as (...a: (string | number)[]) => Promise<number>;
-      const existed = await lift.call(
-        this.#redis,
-        keys.hold(parsed.scope, parsed.subject),
-        keys.lifted(parsed.scope, parsed.subject),
-        keys.holdIndex,
-        id,
-        policy.anomalyHoldDurationMs,
+      const existed = await this.#liftHold(
+        [keys.hold(parsed.scope, parsed.subject), keys.lifted(parsed.scope, parsed.subject), keys.holdIndex],
+        { holdId: id, quietMs: policy.anomalyHoldDurationMs },
       );
       return existed === 1;
     }
     const hour = Math.floor(now / 3_600_000);
-    const removed = await this.#redis.del(keys.limit(parsed.rule, parsed.subject));
+    const removed = await this.#redis.del(
+      keys.limit(parsed.rule, parsed.subject),
+      keys.counter(parsed.rule, parsed.subject),
+    );
     let untagged = 0;
     for (const h of [hour, hour - 1]) {
       const tags: string[] = [];
@@ -199,4 +203,17 @@ export class FraudBlocks {
     }
     return removed + untagged > 0;
   }
+}
+
+/** Codes in a limit's window now: a log's count (ZCOUNT), or a counter's estimate (HMGET b c p). */
+function inWindow(reply: unknown, limit: { windowMs: number } | null, now: number): number {
+  if (!Array.isArray(reply)) return Number(reply ?? 0);
+  if (!limit) return 0;
+  const [b, c, p] = reply.map((v) => (v === null ? undefined : Number(v)));
+  if (b === undefined) return 0;
+  const bucket = Math.floor(now / limit.windowMs);
+  const overlap = 1 - (now - bucket * limit.windowMs) / limit.windowMs;
+  if (bucket === b) return Math.floor((c ?? 0) + (p ?? 0) * overlap);
+  if (bucket === b + 1) return Math.floor((c ?? 0) * overlap);
+  return 0;
 }

@@ -214,6 +214,29 @@ describe('velocity limits', () => {
     );
   });
 
+  it('counts a large limit with a sliding-window counter: O(1) memory, the previous window weighted by its overlap', async () => {
+    const { guard, blocks, redis, keyspace } = await setup();
+    const p = policy({ limitTenant: '1500/1h' });
+    const start = Math.floor(T0 / HOUR) * HOUR; // the counter's windows are clock-aligned
+    const numbers = (i: number) => ({ phoneE164: `+4474${String(10_000_000 + i).slice(1)}` });
+    const results = await Promise.all(
+      Array.from({ length: 1_501 }, (_, i) => guard.check(p, hook(numbers(i)), { now: start + 1_000 })),
+    );
+    assert.equal(results.filter(allowed).length, 1_500);
+    assert.equal(ruleOf(results.find((r) => !r.allowed) as FraudVerdict), 'tenant');
+    const keys = await redis.keys(`${keyspace.prefix}:*:c:tenant:*`);
+    assert.equal(keys.length, 1);
+    assert.equal(await redis.type(keys[0] as string), 'hash', 'one small hash, not 1 500 members');
+    // Half-way through the next hour, half of the last hour still counts: 750 more fit.
+    const half = start + HOUR + HOUR / 2;
+    const next = await Promise.all(
+      Array.from({ length: 751 }, (_, i) => guard.check(p, hook(numbers(2_000 + i)), { now: half })),
+    );
+    assert.equal(next.filter(allowed).length, 750);
+    const [listed] = await blocks.list('default', p, half);
+    assert.deepEqual([listed?.rule, listed?.kind === 'limit' && listed.inWindow], ['tenant', 1_500]);
+  });
+
   it('gives pre-enrollment its own, tighter limits, on top of the general ones', async () => {
     const { guard } = await setup();
     const p = policy({ limitPerNumber: '4/1h', limitEnrollPerNumber: '2/1h' });

@@ -10,6 +10,7 @@ import {
   prefixOf,
 } from './destination.ts';
 import { TenantKeys } from './keys.ts';
+import { defineScript, type LuaScript } from './packed-script.ts';
 import { type AnomalyScope, type FraudPolicy, type LimitRule, limitsFor } from './policy.ts';
 import { type BlockRule, blockDescription } from './rules.ts';
 import { EVALUATE } from './script.ts';
@@ -74,9 +75,31 @@ export interface FraudGuardOptions {
 
 /** How long refusals stay listed as "busiest limited keys" (this hour and the last). */
 const REFUSALS_TTL_MS = 2 * 3_600_000;
+/** Limits up to this many codes keep an exact log; larger ones a sliding-window counter (script.ts). */
+export const EXACT_LOG_MAX = 1_000;
 
 type Reply = (string | number)[];
-type EvaluateScript = (keys: number, ...args: (string | number)[]) => Promise<Reply>;
+
+/** The evaluation script's argument table (script.ts). */
+interface EvaluateArgs {
+  now: number;
+  eventId: string;
+  markerTtl: number;
+  refusalsTtl: number;
+  limits: { mode: 'log' | 'count'; max: number; windowMs: number; rule: LimitRule; tag: string }[];
+  anomaly:
+    | {
+        factor: number;
+        minCodes: number;
+        windowMs: number;
+        learningMs: number;
+        holdMs: number;
+        alpha: number;
+        stateTtl: number;
+      }
+    | undefined;
+  scopes: { scope: AnomalyScope; label: string; holdId: string }[];
+}
 
 /**
  * The fraud controls of the hook path, shared by every replica through Redis. Destination rules (country, number
@@ -84,7 +107,7 @@ type EvaluateScript = (keys: number, ...args: (string | number)[]) => Promise<Re
  * rejects: the caller answers Okta "fall back" — the controls never fail open silently.
  */
 export class FraudGuard {
-  readonly #evaluate: EvaluateScript;
+  readonly #evaluate: LuaScript<EvaluateArgs, Reply>;
   readonly #options: FraudGuardOptions;
   readonly #subjectKey: KeyObject;
   readonly #tenants = new Map<string, TenantKeys>();
@@ -92,10 +115,7 @@ export class FraudGuard {
   constructor(options: FraudGuardOptions) {
     this.#options = options;
     this.#subjectKey = createSecretKey(options.subjectKey);
-    options.redis.defineCommand('byotFraudEvaluate', { lua: EVALUATE });
-    const fn = (options.redis as unknown as Record<string, EvaluateScript>).byotFraudEvaluate;
-    if (!fn) throw new Error('could not define the fraud script');
-    this.#evaluate = fn.bind(options.redis);
+    this.#evaluate = defineScript<EvaluateArgs, Reply>(options.redis, 'byotFraudEvaluate', EVALUATE);
   }
 
   /** The keys of one tenant (cached: the hook path builds none per call). */
@@ -131,9 +151,7 @@ export class FraudGuard {
     const keys = this.keys(request.tenantId);
     const plan = this.#plan(policy, request, keys);
     if (plan.limits.length === 0 && plan.scopes.length === 0) return { allowed: true, via: 'checked' };
-    const now = options.now ?? 0;
     const hour = Math.floor((options.now ?? Date.now()) / 3_600_000);
-    const markerTtl = Math.max(60_000, Math.min(request.otpExpiresAt - Date.now(), 3_600_000));
     const keyList = [
       keys.refusedEvent(request.eventId),
       keys.holdIndex,
@@ -142,25 +160,28 @@ export class FraudGuard {
       ...plan.limits.map((l) => l.key),
       ...plan.scopes.flatMap((s) => [s.volumeKey, s.holdKey, s.liftedKey]),
     ];
-    const args: (string | number)[] = [
-      now,
-      request.eventId,
-      markerTtl,
-      REFUSALS_TTL_MS,
-      plan.limits.length,
-      ...plan.limits.flatMap((l) => [l.max, l.windowMs, l.rule, l.tag]),
-      plan.scopes.length,
-      policy.anomalyHoldFactor,
-      policy.anomalyHoldMinCodes,
-      policy.anomalyHoldWindowMs,
-      policy.anomalyHoldBaselineMs,
-      policy.anomalyHoldDurationMs,
-      ewmaAlpha(policy),
-      // The detector's state outlives two baselines of silence, then a destination is new again.
-      2 * policy.anomalyHoldBaselineMs,
-      ...plan.scopes.flatMap((s) => [s.scope, s.label, s.holdId]),
-    ];
-    const reply = await this.#evaluate(keyList.length, ...keyList, ...args);
+    const reply = await this.#evaluate(keyList, {
+      now: options.now ?? 0,
+      eventId: request.eventId,
+      // A refused eventId stays refused while its code could still be used.
+      markerTtl: Math.max(60_000, Math.min(request.otpExpiresAt - Date.now(), 3_600_000)),
+      refusalsTtl: REFUSALS_TTL_MS,
+      limits: plan.limits.map(({ mode, max, windowMs, rule, tag }) => ({ mode, max, windowMs, rule, tag })),
+      anomaly:
+        plan.scopes.length === 0
+          ? undefined
+          : {
+              factor: policy.anomalyHoldFactor,
+              minCodes: policy.anomalyHoldMinCodes,
+              windowMs: policy.anomalyHoldWindowMs,
+              learningMs: policy.anomalyHoldBaselineMs,
+              holdMs: policy.anomalyHoldDurationMs,
+              alpha: ewmaAlpha(policy),
+              // The detector's state outlives two baselines of silence, then a destination is new again.
+              stateTtl: 2 * policy.anomalyHoldBaselineMs,
+            },
+      scopes: plan.scopes.map(({ scope, label, holdId }) => ({ scope, label, holdId })),
+    });
     return verdictOf(reply, request.tenantId, plan);
   }
 
@@ -183,10 +204,12 @@ export class FraudGuard {
     const limits = limitsFor(policy, request.requestType).flatMap(({ rule, limit }) => {
       const subject = subjects[subjectOf(rule)];
       if (!subject) return [];
+      const mode = limitMode(limit.max);
       return [
         {
           rule,
-          key: keys.limit(rule, subject.id),
+          mode,
+          key: mode === 'log' ? keys.limit(rule, subject.id) : keys.counter(rule, subject.id),
           max: limit.max,
           windowMs: limit.windowMs,
           tag: `${rule}|${subject.id}|${subject.label}`,
@@ -214,8 +237,20 @@ export class FraudGuard {
   }
 }
 
+/** How a limit of this size is counted: an exact log, or a sliding-window counter for large ones. */
+export function limitMode(max: number): 'log' | 'count' {
+  return max <= EXACT_LOG_MAX ? 'log' : 'count';
+}
+
 interface Plan {
-  limits: { rule: LimitRule; key: string; max: number; windowMs: number; tag: string }[];
+  limits: {
+    rule: LimitRule;
+    mode: 'log' | 'count';
+    key: string;
+    max: number;
+    windowMs: number;
+    tag: string;
+  }[];
   scopes: {
     scope: AnomalyScope;
     label: string;

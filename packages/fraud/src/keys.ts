@@ -55,6 +55,10 @@ export class TenantKeys {
   limit(rule: string, subject: string): string {
     return `${this.#base}:l:${rule}:${subject}`;
   }
+  /** A large limit's sliding-window counter: HASH b(ucket) c(ount) p(revious window's count). */
+  counter(rule: string, subject: string): string {
+    return `${this.#base}:c:${rule}:${subject}`;
+  }
   /** The anomaly detector's state of one destination: HASH b(ucket) c(ount) p(revious) e(wma) n(buckets). */
   volume(scope: string, subject: string): string {
     return `${this.#base}:a:${scope}:${subject}`;
