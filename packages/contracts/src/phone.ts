@@ -47,7 +47,7 @@ export function normalisePhoneNumber(raw: string, defaultRegion: string): PhoneP
   };
 }
 
-/** A region libphonenumber has metadata for (DEFAULT_PHONE_REGION is checked against it at start). */
+/** A region libphonenumber has metadata for: DEFAULT_PHONE_REGION and the fraud controls' country lists. */
 export function isSupportedRegion(region: string): boolean {
   return isSupportedCountry(region);
 }

@@ -3,11 +3,11 @@
  * that refused the most codes in the last hour or two. Every label is masked (a number shows as "+1•••••••12", a
  * prefix as its 1 000-block, a user by Okta id); ids carry the opaque subject hash, never the number.
  */
+import { defineScript, type LuaScript } from '@byot/redis';
 import type { Redis } from 'ioredis';
 import { formatLimit } from './duration.ts';
 import { limitMode } from './guard.ts';
 import type { TenantKeys } from './keys.ts';
-import { defineScript, type LuaScript } from './packed-script.ts';
 import {
   ANOMALY_SCOPES,
   type AnomalyScope,

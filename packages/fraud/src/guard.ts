@@ -1,5 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { Channel, OktaRequestType } from '@byot/contracts';
+import { defineScript, type LuaScript } from '@byot/redis';
 import type { Redis } from 'ioredis';
 import {
   blockedType,
@@ -10,7 +11,6 @@ import {
   prefixOf,
 } from './destination.ts';
 import { TenantKeys } from './keys.ts';
-import { defineScript, type LuaScript } from './packed-script.ts';
 import { type AnomalyScope, type FraudPolicy, type LimitRule, limitsFor } from './policy.ts';
 import { type BlockRule, blockDescription } from './rules.ts';
 import { EVALUATE } from './script.ts';

@@ -1,3 +1,5 @@
+import { UNPACK_ARGS } from '@byot/redis';
+
 /**
  * One Lua script decides a hook: every velocity limit, every hold and the anomaly detector, in one round trip and
  * atomically, for all replicas. It is all-or-nothing: a refused code consumes no limit and feeds no baseline, so an
@@ -24,7 +26,7 @@
  * its own short history, not zero). Nothing is held while the tenant is still being learned.
  */
 export const EVALUATE = `
-local args = cmsgpack.unpack(ARGV[1])
+${UNPACK_ARGS}
 local now = args.now
 if now == 0 then
   local t = redis.call('TIME')
@@ -181,7 +183,7 @@ return {'ok', now}
  * (the hold period: the operator said this traffic is wanted). Returns 1 if a hold was active.
  */
 export const LIFT_HOLD = `
-local args = cmsgpack.unpack(ARGV[1])
+${UNPACK_ARGS}
 local existed = redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[3], args.holdId)
 redis.call('SET', KEYS[2], '1', 'PX', args.quietMs)
