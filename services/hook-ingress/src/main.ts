@@ -127,6 +127,8 @@ const fraudScreen = new FraudScreen({
   log,
   metrics,
   timeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
+  ledger: store,
+  maxOtpLifetimeMs: config.MAX_OTP_LIFETIME_SECONDS * 1000,
 });
 const defaultPolicy = fraudPolicies.defaultPolicy;
 if (defaultPolicy.allowedCountries === '*') {

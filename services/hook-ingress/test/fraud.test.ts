@@ -27,7 +27,7 @@ import {
 } from '@byot/redis';
 import { createSealer } from '@byot/sealing';
 import { ByotMetrics } from '@byot/telemetry';
-import { getFreePort, oktaHookRequest, sharedTestRedis, uniquePrefix } from '@byot/testkit';
+import { eventually, getFreePort, oktaHookRequest, sharedTestRedis, uniquePrefix } from '@byot/testkit';
 import { createApp, TELEPHONY_HOOK_PATH } from '../src/app.ts';
 import { HeaderSecretAuthenticator } from '../src/auth/hook-authenticator.ts';
 import { Dispatcher } from '../src/delivery/dispatcher.ts';
@@ -92,8 +92,17 @@ async function start(options: { policy?: FraudPolicyOverride; redisUrl?: string 
     log,
     metrics,
     isReady: async () => true,
-    fraud: new FraudScreen({ guard, policies, log, metrics, timeoutMs: 300 }),
+    fraud: new FraudScreen({
+      guard,
+      policies,
+      log,
+      metrics,
+      timeoutMs: 300,
+      ledger: store,
+      maxOtpLifetimeMs: 1_800_000,
+    }),
     blocks: { blocks: new FraudBlocks(producer, (t) => guard.keys(t)), policies, adminToken: ADMIN },
+    deliveryLookup: { store, adminToken: ADMIN },
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -158,8 +167,26 @@ describe('fraud controls on the hook path', () => {
     assert.match(text, /byot_blocked_total\{rule="country",tenant="default"\} 1/);
     assert.match(text, /byot_hook_answers_total\{answer="failed",request_type="mfa"\} 3/);
 
-    const warnings = h.lines.filter((l) => l.eventId === blocked.eventId);
-    assert.equal(warnings.length, 1, 'one line for the hook');
+    // The ledger says why, masked; a duplicate of the refused hook is refused again.
+    const ledger = await eventually(async () => {
+      const response = await h.admin('GET', `/v1/deliveries/${blocked.eventId}`);
+      assert.equal(response.status, 200);
+      return (await response.json()) as {
+        delivery: string;
+        reason: string;
+        phoneMasked: string;
+        blocked: { rule: string };
+      };
+    });
+    assert.deepEqual(
+      [ledger.delivery, ledger.reason, ledger.phoneMasked, ledger.blocked.rule],
+      ['blocked', 'blocked: per-number limit', '+1••••••••23', 'per-number'],
+    );
+    assert.equal((await h.post(blocked)).action?.transactionMetadata, 'blocked: per-number limit');
+    assert.equal(await h.jobs(), 5);
+
+    const warnings = h.lines.filter((l) => l.eventId === blocked.eventId && l.msg !== 'delivery looked up');
+    assert.equal(warnings.length, 2, 'one line per hook (the refused one and its duplicate)');
     assert.deepEqual(
       {
         level: warnings[0]?.level,

@@ -58,6 +58,7 @@ export type LedgerVerdict =
   | 'undelivered'
   | 'failed'
   | 'okta-fallback'
+  | 'blocked'
   | 'unavailable';
 
 /** When things happened in one drill (epoch milliseconds). */

@@ -1,4 +1,5 @@
-import { REQUEST_TYPE_LABEL } from '@byot/contracts';
+import { deliveryIdFor, REQUEST_TYPE_LABEL } from '@byot/contracts';
+import type { DeliveryStore } from '@byot/delivery/records';
 import type { FraudGuard, FraudPolicies, FraudVerdict, HoldStarted } from '@byot/fraud';
 import type { Logger } from '@byot/observability';
 import { answerForBlock, fallbackAnswer, type OktaAnswer } from '../okta/answer.ts';
@@ -12,10 +13,12 @@ export interface FraudScreenDeps {
   /** A hung Redis must not hold Okta past its window: give up after this and let Okta send the code. */
   timeoutMs: number;
   /**
-   * Writes the block to the delivery ledger (GET /v1/deliveries/:eventId shows it). Best effort: Okta's answer
-   * does not wait for it to succeed, and a failure is logged.
+   * The delivery ledger, where a block is recorded (GET /v1/deliveries/:eventId shows it; the settled record also
+   * stops any job of this eventId from ever sending). Okta's answer does not wait for it; a failure is logged.
    */
-  recordBlock?: (hook: AcceptedHook, tenantId: string, rule: string, at: number) => Promise<void>;
+  ledger?: Pick<DeliveryStore, 'recordBlock'>;
+  /** MAX_OTP_LIFETIME_SECONDS in ms: the record expires with the code's (capped) life, as a dispatched one does. */
+  maxOtpLifetimeMs: number;
 }
 
 export type Screened = { pass: true } | { pass: false; answer: OktaAnswer };
@@ -66,15 +69,26 @@ export class FraudScreen {
 
     this.#deps.metrics?.blocked(verdict.rule, tenantId);
     if (verdict.holdStarted) this.#alert(verdict.holdStarted, hook);
-    const record = this.#deps.recordBlock;
-    if (record) {
-      void record(hook, tenantId, verdict.rule, receivedAt).catch((error: unknown) =>
+    this.#deps.ledger
+      ?.recordBlock(
+        {
+          eventId: hook.eventId,
+          deliveryId: deliveryIdFor(hook.eventId),
+          channel: hook.channel,
+          requestType: hook.requestType,
+          phoneMasked: hook.phoneMasked,
+          otpExpiresAt: Math.min(hook.otpExpiresAt, receivedAt + this.#deps.maxOtpLifetimeMs),
+        },
+        verdict.rule,
+        verdict.description,
+        receivedAt,
+      )
+      .catch((error: unknown) =>
         this.#deps.log.warn(
           { eventId: hook.eventId, err: error },
           'could not record the block in the ledger',
         ),
       );
-    }
     return { pass: false, answer: answerForBlock(hook.eventId, verdict.rule, verdict.description) };
   }
 
