@@ -333,7 +333,11 @@ export function describePolicy(policy: FraudPolicy): Record<string, string> {
     Object.entries(fromPolicy(policy)).map(([k, v]) => [
       k,
       // Safe numbers are phone numbers: only their count is shown.
-      k === 'safeNumbers' ? `${policy.safeNumbers.size} numbers` : String(v),
+      k === 'safeNumbers'
+        ? `${policy.safeNumbers.size} numbers`
+        : v === undefined
+          ? 'as allowedCountries'
+          : String(v),
     ]),
   );
 }
