@@ -124,10 +124,12 @@ export class ByotMetrics {
       description: 'Codes whose time ran out before any route delivered them',
     });
     this.#blocked = meter.createCounter('byot_blocked_total', {
-      description: 'Codes the fraud controls refused (Okta heard FAILED; nothing was sent), by rule and tenant',
+      description:
+        'Codes the fraud controls refused (Okta heard FAILED; nothing was sent), by rule and tenant',
     });
     this.#holds = meter.createCounter('byot_fraud_holds_total', {
-      description: 'Anomaly holds started (a destination prefix or country refused for a hold period), by scope and tenant',
+      description:
+        'Anomaly holds started (a destination prefix or country refused for a hold period), by scope and tenant',
     });
     meter
       .createObservableGauge('byot_breaker_state', {
