@@ -30,10 +30,10 @@ import {
 import { QueueStatusSink } from './callbacks/index.ts';
 import { ingressEnvSchema, loadFraudPoliciesOrExit } from './config.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
+import { FraudScreen } from './fraud/screen.ts';
 import { createBoundedServer } from './http/bounded-server.ts';
 import { jwksUriOf, tokenEndpointOf } from './oauth/authorization-server.ts';
 import { hookOAuthFromConfig } from './oauth/from-config.ts';
-import { FraudScreen } from './fraud/screen.ts';
 
 const config = loadConfigOrExit(ingressEnvSchema, 'hook-ingress');
 const fraudPolicies = loadFraudPoliciesOrExit();
