@@ -30,6 +30,8 @@ interface ServiceSpec {
 }
 
 const env = loadDevEnvironment();
+/** The sandbox's destination countries (ALLOWED_COUNTRIES in .env overrides it). */
+const SANDBOX_COUNTRIES = 'US,CA,GB,IE,DE,FR,ES,AU';
 const color = process.stdout.isTTY === true && !env.NO_COLOR;
 const ports = {
   ingress: Number(env.PORT ?? 8080),
@@ -194,6 +196,8 @@ try {
         // Both of Okta's schemes: the header secret, and OAuth 2.0 with byot's token endpoint (Client ID/Secret).
         OKTA_HOOK_AUTH: env.OKTA_HOOK_AUTH ?? 'header,oauth',
         OKTA_HOOK_OAUTH_CLIENT_ID: oauthClientId,
+        // The fraud controls as a deployment should run them: an explicit country list, not `*`.
+        ALLOWED_COUNTRIES: env.ALLOWED_COUNTRIES ?? SANDBOX_COUNTRIES,
       },
       readyUrl: `http://127.0.0.1:${ports.ingress}/readyz`,
     },
@@ -223,6 +227,8 @@ try {
       `                (ADMIN_TOKEN in ${secretsFile}; the ledger: attempts, receipts, delivery latency)`,
       `  Console:      http://127.0.0.1:${Number(env.ADMIN_PORT ?? 9100)}/console   (support console: deliveries, providers)`,
       `                (sign in with the value of ADMIN_TOKEN in ${secretsFile}, without the quotes)`,
+      `  Fraud:        npm run preview -- --phone +448712345678   (premium rate: FAILED, nothing sent; countries ${env.ALLOWED_COUNTRIES ?? SANDBOX_COUNTRIES})`,
+      `                curl -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:${ports.ingress}/v1/blocks   (holds, limited numbers)`,
       `  Failover:     curl -X PUT ${simUrl}/sim/faults/twilio -H 'content-type: application/json' -d '{"down":true}'`,
       `                (then preview again: Vonage delivers; curl -X DELETE ${simUrl}/sim/faults/twilio to restore)`,
       '  Stop:         Ctrl-C',

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseDeliveryChannel } from './channel.ts';
-import { deliveryIdFor, jobIdFor } from './jobs.ts';
+import { deliveryIdFor } from './jobs.ts';
 import { oktaCommands, oktaError } from './okta-hook.ts';
 import { outcomeToOktaResult } from './outcome.ts';
 import { maskPhoneNumber, normalisePhoneNumber } from './phone.ts';
+import { jobIdFor, QUEUE_CATALOG, SEND_JOB_IDS, sendWorkerSettings } from './queue-catalog.ts';
 
 describe('parseDeliveryChannel', () => {
   it('accepts every documented spelling and refuses the rest', () => {
@@ -23,6 +24,7 @@ describe('normalisePhoneNumber', () => {
       e164: '+14155550123',
       country: 'US',
       valid: true,
+      type: 'FIXED_LINE_OR_MOBILE',
       masked: '+1••••••••23',
     });
     const india = normalisePhoneNumber('9876543210', 'IN');
@@ -36,6 +38,19 @@ describe('normalisePhoneNumber', () => {
     // Possible (10 digits) but not an assigned US range: still sent, flagged.
     assert.equal(us.ok && us.e164, '+19876543210');
     assert.equal(us.ok && us.valid, false);
+    assert.equal(us.ok && us.type, undefined, 'no type for a range the metadata does not know');
+  });
+
+  it('names the number type from the full metadata (what the fraud controls block by)', () => {
+    const typeOf = (raw: string) => {
+      const parsed = normalisePhoneNumber(raw, 'US');
+      return parsed.ok ? parsed.type : 'unparsed';
+    };
+    assert.equal(typeOf('+447400123456'), 'MOBILE');
+    assert.equal(typeOf('+448712345678'), 'PREMIUM_RATE');
+    assert.equal(typeOf('+19005550123'), 'PREMIUM_RATE');
+    assert.equal(typeOf('+15005550006'), 'PERSONAL_NUMBER');
+    assert.equal(typeOf('+35315123456'), 'FIXED_LINE');
   });
 
   it('refuses what cannot be a number', () => {
@@ -92,5 +107,52 @@ describe('Okta answers', () => {
   it('derives stable ids that BullMQ accepts (no colon, never all digits)', () => {
     assert.equal(deliveryIdFor('123456'), 'byot-123456');
     assert.equal(jobIdFor('123456'), 'evt-123456');
+  });
+});
+
+describe('the queue catalog', () => {
+  it('keeps the queue names and job ids every release has used (jobs in Redis outlive a deploy)', () => {
+    assert.deepEqual(
+      Object.values(QUEUE_CATALOG).map((q) => q.name),
+      ['sms-send', 'voice-send', 'status-events'],
+    );
+    assert.equal(SEND_JOB_IDS.firstSend('e1'), 'evt-e1');
+    assert.equal(SEND_JOB_IDS.voiceEscalation('e1'), 'evt-e1-voice');
+    assert.equal(SEND_JOB_IDS.receiptResend('e1', 2), 'evt-e1-rr2');
+    const event = {
+      version: 1,
+      provider: 'twilio',
+      channel: 'sms',
+      providerMessageId: 'SM1',
+      status: 'delivered',
+      rawStatus: 'delivered',
+      occurredAt: 1,
+      receivedAt: 1,
+    } as const;
+    assert.equal(QUEUE_CATALOG.status.jobs.receipt.name(event), 'twilio.sms');
+    assert.equal(QUEUE_CATALOG.status.jobs.deadline.name, 'receipt-deadline');
+    for (const queue of Object.values(QUEUE_CATALOG)) assert.ok(!queue.name.includes(':'));
+  });
+
+  it('derives the attempt-staleness bound from the lock: timeout < bound < lock for every PROVIDER_TIMEOUT_MS', () => {
+    // The range @byot/config accepts (200 ms – 30 s), and beyond it.
+    for (let timeout = 200; timeout <= 60_000; timeout += 100) {
+      const settings = sendWorkerSettings(timeout);
+      assert.ok(
+        settings.attemptStaleAfterMs > timeout,
+        `timeout ${timeout}: bound ${settings.attemptStaleAfterMs}`,
+      );
+      assert.ok(settings.attemptStaleAfterMs < settings.lockDurationMs, `timeout ${timeout}`);
+    }
+    // The defaults are what they were: a 15 s lock, a 10 s bound.
+    assert.deepEqual(sendWorkerSettings(5_000), {
+      lockDurationMs: 15_000,
+      stalledIntervalMs: 5_000,
+      maxStalledCount: 3,
+      attemptStaleAfterMs: 10_000,
+    });
+    // Where the old fixed bound (timeout + 5 s against a 15 s lock) broke: a 20 s timeout gets a 30 s lock.
+    assert.equal(sendWorkerSettings(20_000).lockDurationMs, 30_000);
+    assert.equal(QUEUE_CATALOG.sms.worker({ providerTimeoutMs: 20_000 }).lockDurationMs, 30_000);
   });
 });

@@ -1,7 +1,23 @@
-import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import {
+  type CountryCode,
+  isSupportedCountry,
+  type NumberType,
+  parsePhoneNumberFromString,
+} from 'libphonenumber-js/max';
+
+/** libphonenumber's number types (its full metadata): what the fraud controls can block by. */
+export type PhoneNumberType = NonNullable<NumberType>;
 
 export type PhoneParseResult =
-  | { ok: true; e164: string; country: string | undefined; valid: boolean; masked: string }
+  | {
+      ok: true;
+      e164: string;
+      country: string | undefined;
+      valid: boolean;
+      /** MOBILE, FIXED_LINE, PREMIUM_RATE, …; undefined when the number is in no range the metadata knows. */
+      type: PhoneNumberType | undefined;
+      masked: string;
+    }
   | { ok: false; reason: 'unparseable' | 'impossible' };
 
 /**
@@ -17,17 +33,21 @@ export function normalisePhoneNumber(raw: string, defaultRegion: string): PhoneP
   const parsed = parsePhoneNumberFromString(raw.trim(), region ? { defaultCountry: region } : undefined);
   if (!parsed) return { ok: false, reason: 'unparseable' };
   if (!parsed.isPossible()) return { ok: false, reason: 'impossible' };
+  // With the full metadata, isValid() is exactly "getType() found a range": one type lookup gives both, so the
+  // number type the fraud controls need costs the hook path nothing beyond the validity check it already made.
+  const type = parsed.getType();
   return {
     ok: true,
     e164: parsed.number,
     country: parsed.country,
-    valid: parsed.isValid(),
+    valid: type !== undefined,
+    type,
     // From the same parse: the hook path parses each number once.
     masked: maskDigits(parsed.number.slice(1), parsed.countryCallingCode),
   };
 }
 
-/** A region libphonenumber has metadata for (DEFAULT_PHONE_REGION is checked against it at start). */
+/** A region libphonenumber has metadata for: DEFAULT_PHONE_REGION and the fraud controls' country lists. */
 export function isSupportedRegion(region: string): boolean {
   return isSupportedCountry(region);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { statusJobIdFor } from './jobs.ts';
+import { statusJobIdFor } from './queue-catalog.ts';
 import { statusEventSchema } from './status.ts';
 
 describe('statusEventSchema', () => {

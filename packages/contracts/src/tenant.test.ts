@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jobIdFor, sendJobSchema } from './jobs.ts';
+import { sendJobSchema } from './jobs.ts';
 import { EVENT_ID_PATTERN } from './okta-hook.ts';
+import { jobIdFor } from './queue-catalog.ts';
 import { isTenantId, scopedEventId, splitScopedEventId } from './tenant.ts';
 
 describe('tenants in the contracts', () => {

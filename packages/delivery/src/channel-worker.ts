@@ -2,11 +2,13 @@ import type { Server } from 'node:http';
 import { decodeKey } from '@byot/config';
 import {
   type Channel,
-  QUEUES,
-  RECEIPT_DEADLINE_JOB,
+  QUEUE_CATALOG,
   type ReceiptDeadline,
   type SendJob,
+  type SendQueueEntry,
+  type SendWorkerSettings,
   type StatusEvent,
+  type StatusQueueEntry,
 } from '@byot/contracts';
 import type { Logger } from '@byot/observability';
 import {
@@ -16,20 +18,24 @@ import {
   createRedisConnection,
   createSendQueue,
   createStatusQueue,
+  enqueue,
   type Keyspace,
   type SendQueue,
+  type StatusQueue,
+  startWorker,
   waitUntilReady,
 } from '@byot/redis';
 import { installShutdown, listeningPort, startHealthServer } from '@byot/runtime';
 import { sealerFromConfig } from '@byot/sealing';
 import { type ByotMetrics, currentTracing } from '@byot/telemetry';
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CircuitBreakers } from './breaker.ts';
 import { combineDeliveryEvents, type DeliveryEvents } from './events.ts';
-import { createSendProcessor, type ProcessResult, type SendProcessorDeps } from './processor.ts';
-import { createReceiptProcessor, type ReceiptResult, ReceiptTooEarly } from './receipts.ts';
+import { createReceiptHandlers, type ReceiptResult, ReceiptTooEarly } from './receipts.ts';
 import { DeliveryStore } from './records/delivery-store.ts';
+import { createSendProcessor, type SendProcessorDeps } from './send/send-job.ts';
+import type { ProcessResult } from './send/shapes.ts';
 import { DEFAULT_CREDENTIAL_SET, DEFAULT_TENANT, ProviderStatsRecorder } from './stats/provider-stats.ts';
 import { traceEscalations, traceReceipt, traceRoutes, traceSendJobs } from './tracing.ts';
 
@@ -106,20 +112,21 @@ export interface ChannelWorker {
   connection: Redis;
   store: DeliveryStore;
   health: Server;
+  /** The send worker's lock and the attempt-staleness bound derived from it (QUEUE_CATALOG, sendWorkerSettings). */
+  settings: SendWorkerSettings;
   /** Runs the shutdown sequence (drain, close health server, disconnect, flush), then `exit`. */
   shutdown(): Promise<void>;
 }
 
 /**
  * Everything a channel worker process does besides talking to its provider: the worker-semantics Redis
- * connection, the sealer, the delivery store, the BullMQ worker running the shared attempt loop, the health
- * server, and the ordered SIGTERM drain. Each worker's main.ts builds its provider and calls this.
+ * connection, the sealer, the delivery store, the BullMQ workers of its send queue (the shared attempt loop) and
+ * of the status queue (receipts), the health server, and the ordered SIGTERM drain. Each worker's main.ts builds
+ * its routes and calls this.
  */
 export async function startChannelWorker(options: ChannelWorkerOptions): Promise<ChannelWorker> {
-  const { env, log } = options;
-  const queue = QUEUES[options.channel];
+  const { env, log, channel } = options;
   const keyspace = createKeyspace(env.REDIS_KEY_PREFIX, env.REDIS_CLUSTER_HASH_TAG);
-
   // Worker semantics (maxRetriesPerRequest: null): BullMQ's blocking commands wait out Redis restarts.
   const connection = createRedisConnection({
     url: env.REDIS_URL,
@@ -128,14 +135,134 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
   });
   connection.on('error', (err) => log.warn({ err }, 'redis connection error'));
 
-  const sealer = sealerFromConfig(env, decodeKey);
   const store = new DeliveryStore(connection, keyspace, env.DELIVERY_RETENTION_SECONDS * 1000);
   // The support console's provider figures: counted here, flushed to Redis every few seconds.
   const stats = new ProviderStatsRecorder(connection, keyspace, {
     onError: (err) => log.warn({ err }, 'could not record provider figures for the console'),
   });
   const events = combineDeliveryEvents(options.events, stats.events);
-  const breakers = new CircuitBreakers(
+  const breakers = sharedBreakers(connection, keyspace, options, events);
+  const queues = {
+    sms: createSendQueue('sms', connection, keyspace),
+    voice: createSendQueue('voice', connection, keyspace),
+  };
+  const statusQueue = createStatusQueue(connection, keyspace);
+  const untraced = options.processor({ connection, keyspace, store, breakers, queues });
+  stats.registerRoutes(
+    untraced.routes.map((r) => ({
+      tenant: DEFAULT_TENANT,
+      channel,
+      provider: r.provider,
+      credentialSet: DEFAULT_CREDENTIAL_SET,
+    })),
+  );
+  // Each provider call and escalation gets a span of its own inside the job's span.
+  const routes = traceRoutes(channel, untraced.routes);
+  const providers = untraced.routes.map((r) => ({ provider: r.provider, channel }));
+  options.metrics?.observeBreakers(() => breakers.snapshot(providers));
+
+  const settings = QUEUE_CATALOG[channel].worker({ providerTimeoutMs: env.PROVIDER_TIMEOUT_MS });
+  const processor = createSendProcessor({
+    ...sendLoopSettings(env, settings),
+    ...untraced,
+    routes,
+    escalations: traceEscalations(untraced.escalations),
+    store,
+    sealer: sealerFromConfig(env, decodeKey),
+    log,
+    breakers,
+    onAttempt: (event) => {
+      untraced.onAttempt?.(event);
+      events.attempt?.(event);
+    },
+    events,
+    ...receiptDeadline(env, statusQueue),
+  });
+  const common = { connection, keyspace, onError: (err: unknown) => log.error({ err }, 'worker error') };
+  const worker = startWorker<SendQueueEntry, ProcessResult>(
+    QUEUE_CATALOG[channel],
+    { send: traceSendJobs(QUEUE_CATALOG[channel].name, processor, options.metrics) },
+    { ...common, concurrency: options.concurrency, settings },
+  );
+  worker.on('failed', (job, err) => log.error({ jobId: job?.id, err }, 'job failed unexpectedly'));
+  // Every channel worker also consumes the status queue: receipts of SMS and calls alike, whichever replica.
+  const receiptHandlers = createReceiptHandlers({
+    store,
+    log,
+    queues,
+    minUsefulLifetimeMs: env.MIN_OTP_LIFETIME_MS,
+    failover: env.RECEIPT_FAILOVER,
+    events,
+    traceReceipt,
+  });
+  const receiptWorker = startWorker<StatusQueueEntry, ReceiptResult>(QUEUE_CATALOG.status, receiptHandlers, {
+    ...common,
+    concurrency: env.STATUS_WORKER_CONCURRENCY,
+    settings: QUEUE_CATALOG.status.worker(),
+  });
+  receiptWorker.on('failed', (job, err) => {
+    if (err instanceof ReceiptTooEarly || err?.name === 'ReceiptTooEarly') return; // retried by BullMQ
+    log.error({ jobId: job?.id, err }, 'status job failed');
+  });
+
+  const health = await startHealthServer({
+    port: env.HEALTH_PORT,
+    host: env.HEALTH_HOST,
+    ready: async () => connection.status === 'ready' && worker.isRunning() && receiptWorker.isRunning(),
+    routes: {
+      ...options.metrics?.routes,
+      // Breaker state of this channel's providers, as every replica sees it (shared in Redis).
+      '/breakers': async () => ({
+        contentType: 'application/json',
+        body: JSON.stringify(await breakers.snapshot(providers)),
+      }),
+    },
+  });
+  await waitUntilReady(connection, 30_000).catch((err) =>
+    log.warn({ err }, 'redis not ready yet; the worker will wait'),
+  );
+  void worker.run();
+  void receiptWorker.run();
+  stats.start();
+  log.info(
+    {
+      queue: QUEUE_CATALOG[channel].name,
+      concurrency: options.concurrency,
+      healthPort: listeningPort(health),
+      ...options.describe,
+    },
+    `${options.service} started`,
+  );
+  const shutdown = installShutdown(
+    shutdownSteps({
+      worker,
+      receiptWorker,
+      queues: [queues.sms, queues.voice, statusQueue],
+      stats,
+      health,
+      connection,
+      env,
+      log,
+    }),
+    {
+      log,
+      deadlineMs: env.SHUTDOWN_DRAIN_MS + 5_000,
+      ...(options.signals ? { signals: options.signals } : {}),
+      ...(options.exit ? { exit: options.exit } : {}),
+    },
+  );
+  return { worker, receiptWorker, connection, store, health, settings, shutdown };
+}
+
+/** The circuit breakers every replica shares through Redis; transitions are logged and observed. */
+function sharedBreakers(
+  connection: Redis,
+  keyspace: Keyspace,
+  options: ChannelWorkerOptions,
+  events: DeliveryEvents,
+): CircuitBreakers {
+  const { env, log } = options;
+  return new CircuitBreakers(
     connection,
     keyspace,
     {
@@ -151,181 +278,90 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
       events.breaker?.(t);
     },
   );
-  const sendQueues = {
-    sms: createSendQueue('sms', connection, keyspace),
-    voice: createSendQueue('voice', connection, keyspace),
-  };
-  const untraced = options.processor({ connection, keyspace, store, breakers, queues: sendQueues });
-  stats.registerRoutes(
-    untraced.routes.map((r) => ({
-      tenant: DEFAULT_TENANT,
-      channel: options.channel,
-      provider: r.provider,
-      credentialSet: DEFAULT_CREDENTIAL_SET,
-    })),
-  );
-  // Each provider call and escalation gets a span of its own inside the job's span.
-  const channelDeps = {
-    ...untraced,
-    routes: traceRoutes(options.channel, untraced.routes),
-    escalations: traceEscalations(untraced.escalations),
-  };
-  options.metrics?.observeBreakers(() =>
-    breakers.snapshot(untraced.routes.map((r) => ({ provider: r.provider, channel: options.channel }))),
-  );
-  const statusQueue = createStatusQueue(connection, keyspace);
-  const receiptTimeoutMs = env.RECEIPT_TIMEOUT_SECONDS * 1000;
+}
 
-  const processor = createSendProcessor({
-    store,
-    sealer,
-    log,
+/** The retry policy and the attempt-staleness bound (from the queue's lock, never set apart from it). */
+function sendLoopSettings(
+  env: ChannelWorkerEnv,
+  settings: SendWorkerSettings,
+): Pick<SendProcessorDeps, 'retry' | 'attemptStaleAfterMs'> {
+  return {
     retry: {
       baseDelayMs: env.RETRY_BASE_DELAY_MS,
       maxDelayMs: env.RETRY_MAX_DELAY_MS,
       minUsefulLifetimeMs: env.MIN_OTP_LIFETIME_MS,
       maxAttempts: 12,
     },
-    attemptStaleAfterMs: env.PROVIDER_TIMEOUT_MS + 5_000,
-    ...channelDeps,
-    breakers,
-    onAttempt: (event) => {
-      channelDeps.onAttempt?.(event);
-      events.attempt?.(event);
+    attemptStaleAfterMs: settings.attemptStaleAfterMs,
+  };
+}
+
+/** The "no receipt within N seconds" rule (RECEIPT_TIMEOUT_SECONDS), when on: a check queued on the status queue. */
+function receiptDeadline(
+  env: ChannelWorkerEnv,
+  statusQueue: StatusQueue,
+): Pick<SendProcessorDeps, 'receiptDeadline'> {
+  const afterMs = env.RECEIPT_TIMEOUT_SECONDS * 1000;
+  if (afterMs <= 0) return {};
+  return {
+    receiptDeadline: {
+      afterMs,
+      schedule: async (check, delayMs) => {
+        await enqueue(
+          statusQueue,
+          'deadline',
+          { version: 1, kind: 'receipt-deadline', ...check },
+          { delayMs },
+        );
+      },
     },
-    events,
-    ...(receiptTimeoutMs > 0
-      ? {
-          receiptDeadline: {
-            afterMs: receiptTimeoutMs,
-            schedule: async (check: { provider: string; providerMessageId: string }, afterMs: number) => {
-              const data: ReceiptDeadline = { version: 1, kind: 'receipt-deadline', ...check };
-              await statusQueue.add(RECEIPT_DEADLINE_JOB, data, { delay: afterMs });
-            },
-          },
+  };
+}
+
+/** SIGTERM: stop taking jobs and let running ones finish (bounded), then close everything, logs last. */
+function shutdownSteps(parts: {
+  worker: Worker;
+  receiptWorker: Worker;
+  queues: (SendQueue | StatusQueue)[];
+  stats: ProviderStatsRecorder;
+  health: Server;
+  connection: Redis;
+  env: ChannelWorkerEnv;
+  log: Logger;
+}) {
+  const { worker, receiptWorker, health, log, env } = parts;
+  return [
+    {
+      name: 'drain in-flight sends',
+      run: async () => {
+        // close() stops fetching new jobs and waits for running ones; it has no deadline of its own.
+        const drained = Promise.all([worker.close(), receiptWorker.close()]);
+        const timedOut = await Promise.race([
+          drained.then(() => false),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(true), env.SHUTDOWN_DRAIN_MS).unref()),
+        ]);
+        if (timedOut) {
+          log.warn(
+            { drainMs: env.SHUTDOWN_DRAIN_MS },
+            'drain deadline passed; in-flight jobs will be redelivered',
+          );
+          await Promise.all([worker.close(true), receiptWorker.close(true)]);
         }
-      : {}),
-  });
-
-  const worker = new Worker<SendJob, ProcessResult>(queue, traceSendJobs(queue, processor, options.metrics), {
-    connection,
-    prefix: keyspace.prefix,
-    concurrency: options.concurrency,
-    // A job whose worker died is picked up again after the lock lapses; the delivery record keeps it from
-    // being sent twice when the first attempt is known to have finished.
-    maxStalledCount: 3,
-    // A dead worker's job is handed out again within ~15 s (the lock is renewed every 7.5 s while alive).
-    lockDuration: 15_000,
-    stalledInterval: 5_000,
-    autorun: false,
-  });
-  worker.on('error', (err) => log.error({ err }, 'worker error'));
-  worker.on('failed', (job, err) => log.error({ jobId: job?.id, err }, 'job failed unexpectedly'));
-
-  // Every channel worker also consumes the status queue: receipts of SMS and calls alike, whichever replica.
-  const receiptWorker = new Worker<StatusEvent | ReceiptDeadline, ReceiptResult>(
-    QUEUES.status,
-    createReceiptProcessor({
-      store,
-      log,
-      queues: sendQueues,
-      minUsefulLifetimeMs: env.MIN_OTP_LIFETIME_MS,
-      failover: env.RECEIPT_FAILOVER,
-      events,
-      traceReceipt,
-    }),
-    {
-      connection,
-      prefix: keyspace.prefix,
-      concurrency: env.STATUS_WORKER_CONCURRENCY,
-      maxStalledCount: 3,
-      lockDuration: 15_000,
-      stalledInterval: 5_000,
-      autorun: false,
-    },
-  );
-  receiptWorker.on('error', (err) => log.error({ err }, 'receipt worker error'));
-  receiptWorker.on('failed', (job, err) => {
-    if (err instanceof ReceiptTooEarly || err?.name === 'ReceiptTooEarly') return; // retried by BullMQ
-    log.error({ jobId: job?.id, err }, 'status job failed');
-  });
-
-  const health = await startHealthServer({
-    port: env.HEALTH_PORT,
-    host: env.HEALTH_HOST,
-    ready: async () => connection.status === 'ready' && worker.isRunning() && receiptWorker.isRunning(),
-    routes: {
-      ...options.metrics?.routes,
-      // Breaker state of this channel's providers, as every replica sees it (shared in Redis).
-      '/breakers': async () => ({
-        contentType: 'application/json',
-        body: JSON.stringify(
-          await breakers.snapshot(
-            channelDeps.routes.map((r) => ({ provider: r.provider, channel: options.channel })),
-          ),
-        ),
-      }),
-    },
-  });
-
-  await waitUntilReady(connection, 30_000).catch((err) =>
-    log.warn({ err }, 'redis not ready yet; the worker will wait'),
-  );
-  void worker.run();
-  void receiptWorker.run();
-  stats.start();
-  log.info(
-    {
-      queue,
-      concurrency: options.concurrency,
-      healthPort: listeningPort(health),
-      ...options.describe,
-    },
-    `${options.service} started`,
-  );
-
-  const shutdown = installShutdown(
-    [
-      {
-        name: 'drain in-flight sends',
-        run: async () => {
-          // close() stops fetching new jobs and waits for running ones; it has no deadline of its own.
-          const drained = Promise.all([worker.close(), receiptWorker.close()]);
-          const timedOut = await Promise.race([
-            drained.then(() => false),
-            new Promise<boolean>((resolve) => setTimeout(() => resolve(true), env.SHUTDOWN_DRAIN_MS).unref()),
-          ]);
-          if (timedOut) {
-            log.warn(
-              { drainMs: env.SHUTDOWN_DRAIN_MS },
-              'drain deadline passed; in-flight jobs will be redelivered',
-            );
-            await Promise.all([worker.close(true), receiptWorker.close(true)]);
-          }
-          await Promise.all([...Object.values(sendQueues), statusQueue].map((q) => closeQueue(q)));
-          await stats.stop();
-        },
+        await Promise.all(parts.queues.map((q) => closeQueue(q)));
+        await parts.stats.stop();
       },
-      {
-        name: 'close health server',
-        run: () =>
-          new Promise<void>((resolve) => {
-            health.close(() => resolve());
-            // A probe's keep-alive connection would otherwise hold close() until it times out.
-            health.closeIdleConnections();
-          }),
-      },
-      { name: 'disconnect redis', run: () => closeRedis(connection) },
-      { name: 'flush traces', run: () => currentTracing().shutdown() },
-      { name: 'flush logs', run: async () => log.flush() },
-    ],
-    {
-      log,
-      deadlineMs: env.SHUTDOWN_DRAIN_MS + 5_000,
-      ...(options.signals ? { signals: options.signals } : {}),
-      ...(options.exit ? { exit: options.exit } : {}),
     },
-  );
-
-  return { worker, receiptWorker, connection, store, health, shutdown };
+    {
+      name: 'close health server',
+      run: () =>
+        new Promise<void>((resolve) => {
+          health.close(() => resolve());
+          // A probe's keep-alive connection would otherwise hold close() until it times out.
+          health.closeIdleConnections();
+        }),
+    },
+    { name: 'disconnect redis', run: () => closeRedis(parts.connection) },
+    { name: 'flush traces', run: () => currentTracing().shutdown() },
+    { name: 'flush logs', run: async () => log.flush() },
+  ];
 }

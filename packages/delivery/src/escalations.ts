@@ -1,7 +1,7 @@
-import { jobIdFor, type SendJob } from '@byot/contracts';
+import { SEND_JOB_IDS, type SendJob } from '@byot/contracts';
 import { type EmailProvider, type ProviderSettings, providerNamed } from '@byot/providers';
-import type { SendQueue } from '@byot/redis';
-import type { Escalation } from './processor.ts';
+import { enqueue, type SendQueue } from '@byot/redis';
+import type { Escalation } from './send/shapes.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -15,6 +15,7 @@ export function emailEscalation(
 ): Escalation {
   return {
     name: `email:${provider.name}`,
+    channel: 'email',
     appliesTo: (_job, secrets) => Boolean(secrets.login && EMAIL.test(secrets.login)),
     run: (job, secrets) =>
       provider.sendEmail({
@@ -37,7 +38,7 @@ export function landlineToVoiceEscalation(voiceQueue: SendQueue): Escalation {
     appliesTo: (job, _secrets, failure) => job.channel === 'sms' && Boolean(failure?.suggestsVoice),
     run: async (job) => {
       const voiceJob: SendJob = { ...job, channel: 'voice' };
-      await voiceQueue.add('send', voiceJob, { jobId: `${jobIdFor(job.eventId)}-voice` });
+      await enqueue(voiceQueue, 'send', voiceJob, { jobId: SEND_JOB_IDS.voiceEscalation(job.eventId) });
       return 'handed-over';
     },
   };

@@ -1,6 +1,6 @@
 import type { Channel, NormalisedStatus } from '@byot/contracts';
 import type { BreakerTransition } from './breaker.ts';
-import type { AttemptEvent } from './processor.ts';
+import type { AttemptEvent } from './send/shapes.ts';
 
 /**
  * What a channel worker observes about deliveries, for metrics and traces. Every field is a bounded label

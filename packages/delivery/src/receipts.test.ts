@@ -21,11 +21,12 @@ import { sharedTestRedis, uniquePrefix } from '@byot/testkit';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DeliveryEvents } from './events.ts';
-import { createSendProcessor, type Escalation, type ProcessResult } from './processor.ts';
 import { createReceiptProcessor, type ReceiptResult } from './receipts.ts';
 import { ledgerView } from './records/attempt-ledger.ts';
 import { DeliveryStore } from './records/delivery-store.ts';
 import { DEFAULT_RETRY_SETTINGS } from './retry-policy.ts';
+import { createSendProcessor } from './send/send-job.ts';
+import type { Escalation, ProcessResult } from './send/shapes.ts';
 
 let redis: Redis;
 before(async () => {

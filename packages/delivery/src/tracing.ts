@@ -1,8 +1,8 @@
 import type { SendJob } from '@byot/contracts';
 import { type ByotMetrics, inSpan, linkTo, SpanKind, type TraceCarrier } from '@byot/telemetry';
 import { DelayedError, type Job } from 'bullmq';
-import type { Escalation, Route } from './processor.ts';
 import type { AttemptRef } from './records/attempt-ledger.ts';
+import type { Escalation, Route } from './send/shapes.ts';
 
 /** The hook's trace context from a job, if it carries a well-formed one (a job is data from Redis). */
 export function carriedTrace(data: unknown): TraceCarrier | undefined {

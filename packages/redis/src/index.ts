@@ -2,3 +2,4 @@ export * from './connections.ts';
 export * from './keyspace.ts';
 export * from './queues.ts';
 export * from './scripts.ts';
+export * from './workers.ts';

@@ -40,6 +40,11 @@ export interface Keyspace {
   consoleSession(idDigest: string): string;
   /** A console OIDC sign-in in flight (PKCE verifier, nonce), under the SHA-256 of its state. */
   consoleOidcFlow(stateDigest: string): string;
+  /**
+   * Where one tenant's fraud controls keep their counters and holds. The tenant id is a hash tag of its own, so
+   * the one script that decides a hook touches one Cluster slot (with the prefix tagged, its tag wins: one slot).
+   */
+  fraud(tenantId: string): string;
 }
 
 export function createKeyspace(prefix: string, clusterHashTag = false): Keyspace {
@@ -63,5 +68,6 @@ export function createKeyspace(prefix: string, clusterHashTag = false): Keyspace
     personIndex: (tenant, digest) => `${base}:person:${tenant}:${digest}`,
     consoleSession: (digest) => `${base}:console:session:${digest}`,
     consoleOidcFlow: (digest) => `${base}:console:oidc:${digest}`,
+    fraud: (tenantId) => `${base}:fraud:{${tenantId}}`,
   };
 }

@@ -1,56 +1,93 @@
-import { type Channel, QUEUES, type ReceiptDeadline, type SendJob, type StatusEvent } from '@byot/contracts';
-import { type ConnectionOptions, type DefaultJobOptions, Queue } from 'bullmq';
+import {
+  type Channel,
+  jobNameOf,
+  QUEUE_CATALOG,
+  type QueueEntry,
+  type SendQueueEntry,
+  type StatusQueueEntry,
+} from '@byot/contracts';
+import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq';
+import type { z } from 'zod';
 import type { Keyspace } from './keyspace.ts';
 
-/**
- * Send jobs are removed as soon as they finish: the delivery record (its own key, with a TTL tied to the OTP's
- * expiry) is what remains, so no sealed payload lingers in Redis. Retries are scheduled by the worker itself
- * (bounded by the OTP's expiry), so BullMQ's own attempts/backoff are not used.
- */
-export const SEND_JOB_OPTIONS: DefaultJobOptions = {
-  attempts: 1,
-  removeOnComplete: true,
-  removeOnFail: true,
-};
+/** A job kind of a catalog entry, and its payload. */
+export type JobKey<E extends QueueEntry> = keyof E['jobs'] & string;
+export type PayloadOf<E extends QueueEntry, K extends JobKey<E> = JobKey<E>> = z.infer<
+  E['jobs'][K]['schema']
+>;
 
-export type SendQueue = Queue<SendJob, unknown, string>;
+/** A BullMQ queue made from a catalog entry: its jobs are added with `enqueue`, typed by the entry. */
+export type CatalogQueue<E extends QueueEntry> = Queue<PayloadOf<E>, unknown, string> & { readonly entry: E };
 
-export function sendQueueName(channel: Channel): string {
-  return QUEUES[channel];
+export function createQueue<E extends QueueEntry>(
+  entry: E,
+  connection: ConnectionOptions,
+  keyspace: Keyspace,
+): CatalogQueue<E> {
+  const queue = new Queue<PayloadOf<E>, unknown, string>(entry.name, {
+    connection,
+    prefix: keyspace.prefix,
+    defaultJobOptions: { ...entry.jobOptions },
+  });
+  return Object.assign(queue, { entry });
 }
+
+export interface EnqueueOptions {
+  /** The job id, from the entry's conventions (SEND_JOB_IDS, statusJobIdFor): an add whose id exists is ignored. */
+  jobId?: string;
+  delayMs?: number;
+}
+
+/** Adds one job of kind `job`, named as the catalog says; returns its id. */
+export async function enqueue<E extends QueueEntry, K extends JobKey<E>>(
+  queue: CatalogQueue<E>,
+  job: K,
+  payload: PayloadOf<E, K>,
+  options: EnqueueOptions = {},
+): Promise<string | undefined> {
+  const name = jobNameOf(queue.entry.jobs[job] as E['jobs'][K], payload);
+  // BullMQ's name/data generics cannot follow a generic entry: the entry's types are the checks here.
+  const added = await (queue as unknown as Queue).add(name, payload, jobsOptions(options));
+  return added.id;
+}
+
+/** Adds several jobs in one round trip (one callback's status events). */
+export async function enqueueBulk<E extends QueueEntry, K extends JobKey<E>>(
+  queue: CatalogQueue<E>,
+  job: K,
+  jobs: readonly { payload: PayloadOf<E, K>; options?: EnqueueOptions }[],
+): Promise<void> {
+  const kind = queue.entry.jobs[job] as E['jobs'][K];
+  await (queue as unknown as Queue).addBulk(
+    jobs.map(({ payload, options }) => ({
+      name: jobNameOf(kind, payload),
+      data: payload,
+      opts: jobsOptions(options ?? {}),
+    })),
+  );
+}
+
+function jobsOptions(options: EnqueueOptions): JobsOptions {
+  return {
+    ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
+    ...(options.delayMs === undefined ? {} : { delay: options.delayMs }),
+  };
+}
+
+export type SendQueue = CatalogQueue<SendQueueEntry>;
+/** Verified callbacks (StatusEvent) and the worker's own receipt deadlines (ReceiptDeadline). */
+export type StatusQueue = CatalogQueue<StatusQueueEntry>;
 
 export function createSendQueue(
   channel: Channel,
   connection: ConnectionOptions,
   keyspace: Keyspace,
 ): SendQueue {
-  return new Queue<SendJob, unknown, string>(sendQueueName(channel), {
-    connection,
-    prefix: keyspace.prefix,
-    defaultJobOptions: SEND_JOB_OPTIONS,
-  });
+  return createQueue<SendQueueEntry>(QUEUE_CATALOG[channel], connection, keyspace);
 }
 
-/**
- * Status events (verified provider callbacks) carry no secret, so unlike send jobs they may be retried by BullMQ
- * itself; they are still removed once handled (the workers keep what matters in the delivery ledger).
- */
-export const STATUS_JOB_OPTIONS: DefaultJobOptions = {
-  attempts: 3,
-  backoff: { type: 'exponential', delay: 1_000 },
-  removeOnComplete: true,
-  removeOnFail: true,
-};
-
-/** Verified callbacks (StatusEvent) and the worker's own receipt deadlines (ReceiptDeadline). */
-export type StatusQueue = Queue<StatusEvent | ReceiptDeadline, unknown, string>;
-
 export function createStatusQueue(connection: ConnectionOptions, keyspace: Keyspace): StatusQueue {
-  return new Queue<StatusEvent | ReceiptDeadline, unknown, string>(QUEUES.status, {
-    connection,
-    prefix: keyspace.prefix,
-    defaultJobOptions: STATUS_JOB_OPTIONS,
-  });
+  return createQueue(QUEUE_CATALOG.status, connection, keyspace);
 }
 
 /**

@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { sharedTestRedis, uniquePrefix } from '@byot/testkit';
+import { QUEUE_CATALOG, statusJobIdFor } from '@byot/contracts';
+import { eventually, sharedTestRedis, uniquePrefix } from '@byot/testkit';
 import { closeRedis, createRedisConnection, waitUntilReady } from './connections.ts';
 import { createKeyspace } from './keyspace.ts';
-import { cleanExpiredJobs, closeQueue, createSendQueue } from './queues.ts';
+import {
+  cleanExpiredJobs,
+  closeQueue,
+  createSendQueue,
+  createStatusQueue,
+  enqueue,
+  enqueueBulk,
+} from './queues.ts';
+import { startWorker } from './workers.ts';
 
 describe('keyspace', () => {
   it('wraps the prefix in a hash tag for Redis Cluster', () => {
@@ -77,5 +86,65 @@ describe('connections and queues against a real Redis', () => {
     );
     await closeQueue(queue);
     await closeRedis(conn);
+  });
+});
+
+describe('the queue catalog on BullMQ', () => {
+  let url: string;
+  before(async () => {
+    url = (await sharedTestRedis()).url;
+  });
+
+  it('enqueue names each job as the catalog says, and startWorker hands each name to its kind’s handler', async () => {
+    const producer = createRedisConnection({ url, role: 'producer', name: 't' });
+    const consumer = createRedisConnection({ url, role: 'worker', name: 't-worker' });
+    await waitUntilReady(producer);
+    const keyspace = createKeyspace(uniquePrefix('catalog'));
+    const queue = createStatusQueue(producer, keyspace);
+    const event = {
+      version: 1,
+      provider: 'vonage',
+      channel: 'sms',
+      providerMessageId: 'M1',
+      status: 'delivered',
+      rawStatus: 'delivered',
+      occurredAt: 1,
+      receivedAt: 1,
+    } as const;
+    await enqueueBulk(queue, 'receipt', [{ payload: event, options: { jobId: statusJobIdFor(event) } }]);
+    await enqueueBulk(queue, 'receipt', [{ payload: event, options: { jobId: statusJobIdFor(event) } }]);
+    await enqueue(queue, 'deadline', {
+      version: 1,
+      kind: 'receipt-deadline',
+      provider: 'vonage',
+      providerMessageId: 'M1',
+    });
+    assert.deepEqual((await queue.getJobs(['wait'])).map((j) => j.name).sort(), [
+      'receipt-deadline',
+      'vonage.sms',
+    ]);
+
+    const seen: string[] = [];
+    const worker = startWorker(
+      QUEUE_CATALOG.status,
+      {
+        receipt: async (job) => void seen.push(`receipt ${job.data.provider}`),
+        deadline: async (job) => void seen.push(`deadline ${job.data.providerMessageId}`),
+      },
+      {
+        connection: consumer,
+        keyspace,
+        concurrency: 1,
+        settings: QUEUE_CATALOG.status.worker(),
+        onError: () => {},
+      },
+    );
+    assert.equal(worker.opts.lockDuration, 15_000);
+    void worker.run();
+    await eventually(() => assert.deepEqual(seen.sort(), ['deadline M1', 'receipt vonage']));
+    await worker.close();
+    await closeQueue(queue);
+    await closeRedis(producer);
+    await closeRedis(consumer);
   });
 });

@@ -76,6 +76,8 @@ export class ByotMetrics {
   readonly #receipts;
   readonly #deliveryLatency;
   readonly #expired;
+  readonly #blocked;
+  readonly #holds;
   readonly #breakerStates = new Map<string, { attributes: Attributes; value: number }>();
   #breakerSource: (() => Promise<BreakerReading[]>) | undefined;
   readonly #queueCounts = new Map<string, Record<string, number>>();
@@ -121,6 +123,14 @@ export class ByotMetrics {
     this.#expired = meter.createCounter('byot_otp_expired_undelivered_total', {
       description: 'Codes whose time ran out before any route delivered them',
     });
+    this.#blocked = meter.createCounter('byot_blocked_total', {
+      description:
+        'Codes the fraud controls refused (Okta heard FAILED; nothing was sent), by rule and tenant',
+    });
+    this.#holds = meter.createCounter('byot_fraud_holds_total', {
+      description:
+        'Anomaly holds started (a destination prefix or country refused for a hold period), by scope and tenant',
+    });
     meter
       .createObservableGauge('byot_breaker_state', {
         description: 'Circuit breaker per provider and channel: 0 closed, 1 half-open, 2 open',
@@ -143,6 +153,16 @@ export class ByotMetrics {
     const attributes = { answer, request_type: requestType };
     this.#hookAnswers.add(1, attributes);
     this.#hookDuration.record(seconds, attributes);
+  }
+
+  /** A code the fraud controls refused. `rule` is one of a fixed set (country, per-number, hold-prefix, …). */
+  blocked(rule: string, tenant: string): void {
+    this.#blocked.add(1, { rule, tenant });
+  }
+
+  /** An anomaly hold started (the alert's count). */
+  holdStarted(scope: string, tenant: string): void {
+    this.#holds.add(1, { scope, tenant });
   }
 
   /**

@@ -63,6 +63,9 @@ describe('metrics', () => {
     metrics.deliveryEvents.delivered({ provider: 'vonage', channel: 'sms', latencyMs: 4200 });
     metrics.deliveryEvents.receiptFailover({ channel: 'sms', fromProvider: 'vonage', cause: 'no-receipt' });
     metrics.deliveryEvents.expiredUndelivered({ channel: 'voice' });
+    metrics.blocked('per-number', 'default');
+    metrics.blocked('per-number', 'default');
+    metrics.holdStarted('country', 'acme');
     metrics.observeQueues(
       [{ name: 'sms-send', getJobCounts: async () => ({ waiting: 3, active: 1 }) }],
       60_000,
@@ -83,6 +86,8 @@ describe('metrics', () => {
       'byot_receipts_total{provider="vonage",channel="sms",status="delivered"} 1',
       'byot_delivery_latency_seconds_bucket{provider="vonage",channel="sms",le="5"} 1',
       'byot_otp_expired_undelivered_total{channel="voice"} 1',
+      'byot_blocked_total{rule="per-number",tenant="default"} 2',
+      'byot_fraud_holds_total{scope="country",tenant="acme"} 1',
       'byot_queue_jobs{queue="sms-send",state="waiting"} 3',
       'byot_queue_jobs{queue="sms-send",state="active"} 1',
       'byot_queue_jobs{queue="sms-send",state="delayed"} 0',

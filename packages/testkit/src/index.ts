@@ -3,6 +3,7 @@ export * from './http.ts';
 export * from './module-probe.ts';
 export * from './oauth.ts';
 export * from './okta.ts';
+export * from './phones.ts';
 export * from './ports.ts';
 export * from './processes.ts';
 export * from './redis.ts';

@@ -50,6 +50,8 @@ export interface OktaHookOverrides {
   locale?: string;
   /** Default "test.user@example.com". */
   login?: string;
+  /** Okta's user id. Default: a fresh one per request (as many people signing in), so no test trips the per-user limit. */
+  userId?: string;
   /** eventTime. Default: the current time. */
   now?: Date | number;
   /** Mark the call as coming from the admin console's Preview tab (a real send, too). */
@@ -88,7 +90,7 @@ export function oktaHookRequest(overrides: OktaHookOverrides = {}): OktaHookRequ
         firstName: 'test',
         lastName: 'user',
         login: overrides.login ?? 'test.user@example.com',
-        userId: '00uyxxSknGtK8022w0g3',
+        userId: overrides.userId ?? `00u${randomBase62(17)}`,
       },
       messageProfile: {
         msgTemplate: overrides.msgTemplate ?? `Your code is ${otpCode}`,

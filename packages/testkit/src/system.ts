@@ -243,6 +243,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
             // (or a developer's `npm start`) can run side by side.
             ADMIN_PORT: String(await getFreePort()),
             ADMIN_HOST: HOST,
+            // The fraud controls run with their defaults, except that the simulator's magic numbers (Twilio's test
+            // numbers, +1500555…, NANP's 500 personal-number range) must reach it: PERSONAL_NUMBER is not blocked.
+            BLOCKED_NUMBER_TYPES: 'PREMIUM_RATE,SHARED_COST,UAN,PAGER,VOICEMAIL',
             ...options.ingressEnv,
           },
           ready: { url: `http://${HOST}:${port}/readyz` },

@@ -1,5 +1,6 @@
 import { oktaError } from '@byot/contracts';
 import type { DeliveryStore } from '@byot/delivery/records';
+import type { FraudBlocks, FraudPolicies } from '@byot/fraud';
 import type { Logger } from '@byot/observability';
 import type { HookAnswerLabel } from '@byot/telemetry';
 import express, { type Express, type Response } from 'express';
@@ -8,6 +9,8 @@ import type { HookAuthenticator } from './auth/hook-authenticator.ts';
 import { type CallbackDeps, callbacksRouter } from './callbacks/index.ts';
 import type { Dispatcher } from './delivery/dispatcher.ts';
 import type { HookLedger } from './delivery/hook-ledger.ts';
+import type { FraudScreen } from './fraud/screen.ts';
+import { blocksRouter } from './http/blocks-route.ts';
 import { deliveryLookupRouter } from './http/delivery-lookup-route.ts';
 import { errorHandler } from './http/errors.ts';
 import { telephonyRoute } from './http/telephony-route.ts';
@@ -35,6 +38,10 @@ export interface AppDeps {
   trustProxy?: boolean | number | string;
   /** Indexes each answered hook for the support console (feed, person search). */
   hookLedger?: HookLedger;
+  /** The fraud controls, a step between parsing and dispatch; absent: none (tests of the delivery path). */
+  fraud?: FraudScreen;
+  /** GET /v1/blocks and DELETE /v1/blocks/{id}; absent (no ADMIN_TOKEN): 404. */
+  blocks?: { blocks: FraudBlocks; policies: FraudPolicies; adminToken: string };
 }
 
 export const TELEPHONY_HOOK_PATH = '/v1/okta/telephony';
@@ -96,6 +103,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.oauth) app.use(tokenEndpointRouter(deps.oauth));
   if (deps.callbacks) app.use(callbacksRouter(deps.callbacks));
   if (deps.deliveryLookup) app.use(deliveryLookupRouter({ ...deps.deliveryLookup, log: deps.log }));
+  if (deps.blocks) app.use(blocksRouter({ ...deps.blocks, log: deps.log }));
 
   app.use((_req, res) => {
     res.status(404).json(oktaError('Not found'));

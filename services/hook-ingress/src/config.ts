@@ -10,6 +10,7 @@ import {
   sealingEnv,
 } from '@byot/config';
 import { isSupportedRegion } from '@byot/contracts';
+import { FraudPolicies, type FraudPolicy, FraudPolicyError, fraudPolicyFromEnv } from '@byot/fraud';
 import { isSendGridPublicKey } from '@byot/providers/registry';
 import { z } from 'zod';
 import { consoleEnv } from './admin/console/config.ts';
@@ -116,3 +117,21 @@ export const ingressEnvSchema = z
   .superRefine(checkHookAuthentication);
 
 export type IngressConfig = z.infer<typeof ingressEnvSchema>;
+
+/**
+ * The fraud policy of the tenant `default`, from ALLOWED_COUNTRIES, LIMIT_PER_NUMBER, … (see @byot/fraud's
+ * FRAUD_ENV and .env.example). Exits with the list of problems, as loadConfigOrExit does for the rest.
+ */
+export function loadFraudPoliciesOrExit(env: NodeJS.ProcessEnv = process.env): FraudPolicies {
+  let policy: FraudPolicy;
+  try {
+    policy = fraudPolicyFromEnv(env);
+  } catch (error) {
+    if (!(error instanceof FraudPolicyError)) throw error;
+    process.stderr.write(
+      `hook-ingress: ${error.message}\nSee .env.example and the README's Fraud controls section.\n`,
+    );
+    process.exit(78); // EX_CONFIG
+  }
+  return new FraudPolicies(policy);
+}

@@ -1,7 +1,9 @@
 import './instrumentation.ts';
+import { hkdfSync } from 'node:crypto';
 import { once } from 'node:events';
 import { ConfigError, decodeKey, loadConfigOrExit } from '@byot/config';
 import { DeliveryStore, LedgerIndex, OutcomeListener } from '@byot/delivery/records';
+import { DEFAULT_TENANT, describePolicy, FraudBlocks, FraudGuard } from '@byot/fraud';
 import { createLogger } from '@byot/observability';
 import {
   closeQueue,
@@ -27,9 +29,10 @@ import {
   type HookAuthenticator,
 } from './auth/hook-authenticator.ts';
 import { QueueStatusSink } from './callbacks/index.ts';
-import { ingressEnvSchema } from './config.ts';
+import { ingressEnvSchema, loadFraudPoliciesOrExit } from './config.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
 import { HookLedger } from './delivery/hook-ledger.ts';
+import { FraudScreen } from './fraud/screen.ts';
 import { createBoundedServer } from './http/bounded-server.ts';
 import { jwksUriOf, tokenEndpointOf } from './oauth/authorization-server.ts';
 import { hookOAuthFromConfig } from './oauth/from-config.ts';
@@ -46,6 +49,7 @@ const consoleConfig = (() => {
     process.exit(78); // EX_CONFIG, as loadConfigOrExit
   }
 })();
+const fraudPolicies = loadFraudPoliciesOrExit();
 const log = createLogger({ service: 'hook-ingress', level: config.LOG_LEVEL });
 const metrics = new ByotMetrics({ service: 'hook-ingress' });
 const keyspace = createKeyspace(config.REDIS_KEY_PREFIX, config.REDIS_CLUSTER_HASH_TAG);
@@ -136,6 +140,32 @@ const adminThrottle = new FailureThrottle({
   keyPrefix: `${keyspace.prefix}:throttle:admin`,
   ...DEFAULT_FAILURE_LIMITS,
 });
+// The fraud controls share the producer connection: one Redis round trip per hook, failing as fast as the enqueue.
+const fraudGuard = new FraudGuard({
+  redis: producer,
+  keyPrefix: keyspace.fraud,
+  // Numbers and user ids in Redis keys are keyed hashes; the key is derived, never the sealing key itself.
+  subjectKey: Buffer.from(
+    hkdfSync('sha256', decodeKey(config.DATA_ENCRYPTION_KEY) as Buffer, '', 'byot fraud subject keys v1', 32),
+  ),
+});
+const fraudScreen = new FraudScreen({
+  guard: fraudGuard,
+  policies: fraudPolicies,
+  log,
+  metrics,
+  timeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
+  ledger: store,
+  maxOtpLifetimeMs: config.MAX_OTP_LIFETIME_SECONDS * 1000,
+});
+const defaultPolicy = fraudPolicies.defaultPolicy;
+if (defaultPolicy.allowedCountries === '*') {
+  log.warn(
+    'ALLOWED_COUNTRIES is * : codes may go to every country. Set the countries your people are in (e.g. US,CA,GB): ' +
+      'most SMS pumping targets ordinary mobile ranges of countries you never send to',
+  );
+}
+log.info({ tenant: DEFAULT_TENANT, policy: describePolicy(defaultPolicy) }, 'fraud controls');
 
 let shuttingDown = false;
 const app = createApp({
@@ -176,9 +206,17 @@ const app = createApp({
       ? {}
       : { sendgrid: { publicKey: config.SENDGRID_EVENT_PUBLIC_KEY } }),
   },
+  fraud: fraudScreen,
   ...(config.ADMIN_TOKEN === undefined
     ? {}
-    : { deliveryLookup: { store, adminToken: config.ADMIN_TOKEN, throttle: adminThrottle } }),
+    : {
+        deliveryLookup: { store, adminToken: config.ADMIN_TOKEN, throttle: adminThrottle },
+        blocks: {
+          blocks: new FraudBlocks(producer, (tenantId) => fraudGuard.keys(tenantId)),
+          policies: fraudPolicies,
+          adminToken: config.ADMIN_TOKEN,
+        },
+      }),
   isReady: async () => {
     if (shuttingDown || subscriber.status !== 'ready') return false;
     // An external issuer's keys must be held before its tokens can be verified.

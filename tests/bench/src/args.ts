@@ -1,6 +1,14 @@
 /** Command line of `npm run bench -- …`. Pure: parseArgs takes argv and returns options or throws a usage error. */
 
-export const BENCHMARK_IDS = ['overhead', 'latency', 'workers', 'vs-sync', 'growth', 'oauth'] as const;
+export const BENCHMARK_IDS = [
+  'overhead',
+  'latency',
+  'workers',
+  'vs-sync',
+  'growth',
+  'oauth',
+  'fraud',
+] as const;
 export type BenchmarkId = (typeof BENCHMARK_IDS)[number];
 
 export interface BenchOptions {

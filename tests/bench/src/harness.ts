@@ -8,6 +8,7 @@ import {
   startProcess,
   startSystem,
 } from '@byot/testkit';
+import { FRAUD_OFF } from './fraud-env.ts';
 import { stopActiveLoad } from './load.ts';
 import type { MemorySampler } from './rss.ts';
 
@@ -48,7 +49,8 @@ export class BenchContext {
 
   /**
    * byot as real processes. Services log at info, as in production (the per-hook log line is part of the cost),
-   * and status callbacks are off: receipts are a separate flow the hook never waits for.
+   * and status callbacks are off: receipts are a separate flow the hook never waits for. The fraud controls are
+   * off unless a benchmark turns them on (see fraud-env.ts).
    */
   async startSystem(options: SystemOptions): Promise<BenchSystem> {
     this.checkpoint();
@@ -57,7 +59,7 @@ export class BenchContext {
       receipts: false,
       compiled: this.#compiled,
       ...options,
-      ingressEnv: { ...this.ingressEnv, ...options.ingressEnv },
+      ingressEnv: { ...FRAUD_OFF, ...this.ingressEnv, ...options.ingressEnv },
     });
     const track = () => {
       this.sampler.track('redis-server', system.redis.pid);

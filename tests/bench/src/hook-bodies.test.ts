@@ -23,3 +23,14 @@ it('gives each phase its own phone number', () => {
   assert.equal(benchPhone(1), '+12025550101');
   assert.notEqual(benchPhone(2), benchPhone(3));
 });
+
+it('can speak for many people: a user id and a number of its own per hook, spread over 1 000-blocks', () => {
+  const bodies = hookBodies({ people: true, requestType: 'com.okta.user.telephony.pre-enrollment' });
+  const hooks = Array.from({ length: 200 }, () => JSON.parse(bodies.next()));
+  const phones = hooks.map((h) => h.data.messageProfile.phoneNumber as string);
+  assert.equal(new Set(phones).size, 200);
+  assert.equal(new Set(phones.map((p) => p.slice(0, -3))).size, 200);
+  assert.ok(phones.every((p) => /^\+1\d{10}$/.test(p)));
+  assert.equal(new Set(hooks.map((h) => h.data.userProfile.userId)).size, 200);
+  assert.ok(hooks.every((h) => h.requestType === 'com.okta.user.telephony.pre-enrollment'));
+});

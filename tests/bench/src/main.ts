@@ -10,6 +10,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findRedisServerBinary } from '@byot/testkit';
 import { type BenchmarkId, parseArgs, USAGE, UsageError } from './args.ts';
+import { fraudControls } from './benchmarks/fraud.ts';
 import { costGrowth } from './benchmarks/growth.ts';
 import { answerLatency } from './benchmarks/latency.ts';
 import { memorySection } from './benchmarks/memory.ts';
@@ -84,6 +85,7 @@ const BENCHMARKS: Record<BenchmarkId, { label: string; run: () => Promise<Benchm
   'vs-sync': { label: '4. against the usual implementation', run: () => versusSync(ctx) },
   growth: { label: '6. cost growth', run: () => costGrowth(ctx) },
   oauth: { label: '7. OAuth 2.0', run: () => oauthCost(ctx) },
+  fraud: { label: '8. fraud controls', run: () => fraudControls(ctx) },
 };
 
 const startedAt = new Date();

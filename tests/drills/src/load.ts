@@ -3,7 +3,9 @@
  * number and code, sent as Okta sends it (its auth header, given up after 3 s). Open loop: a slow answer does not
  * slow the stream down, as Okta's sign-ins do not wait for each other.
  */
-import { oktaHookRequest, randomOtp, type SystemEndpoints, sendHook } from '@byot/testkit';
+import { REQUEST_TYPE_LABEL } from '@byot/contracts';
+import { oktaHookRequest, randomOtp, type SystemEndpoints, sendHook, spreadPhone } from '@byot/testkit';
+import type { Person } from './fraud.ts';
 import { OKTA_WINDOW_MS } from './metrics.ts';
 import type { Channel, HookRecord, Phase } from './types.ts';
 
@@ -15,22 +17,24 @@ export interface LoadOptions {
   /** otpExpires − eventTime. */
   expiresInMs: number;
   phones: PhoneBook;
+  /** Who sends the i-th hook (number, user, request type); default: the phone book's next number, a sign-in. */
+  people?: (index: number) => Person;
 }
 
 /**
  * Valid US numbers (libphonenumber accepts them), unique within a run so that every provider record belongs to
- * exactly one hook. Clear of the simulator's magic numbers (+1500555…).
+ * exactly one hook, and spread over 1 000-blocks as real people's are (sequential numbers are what the fraud
+ * controls' per-prefix limit refuses). Clear of the simulator's magic numbers (+1500555…).
  */
 export class PhoneBook {
   #next: number;
 
-  constructor(start = Math.floor(Math.random() * 5_000_000)) {
+  constructor(start = Math.floor(Math.random() * 500_000)) {
     this.#next = start;
   }
 
   next(): string {
-    const n = this.#next++ % 7_000_000;
-    return `+1415${2_000_000 + n}`;
+    return spreadPhone('US', this.#next++ % 1_000_000);
   }
 }
 
@@ -77,12 +81,14 @@ export class LoadGenerator {
       index % this.#options.voiceEvery === this.#options.voiceEvery - 1 ? 'voice' : 'sms';
     const now = Date.now();
     const otp = randomOtp();
+    const person = this.#options.people?.(index);
     const body = oktaHookRequest({
-      phoneNumber: this.#options.phones.next(),
+      phoneNumber: person?.phoneNumber ?? this.#options.phones.next(),
       deliveryChannel: channel === 'voice' ? 'voice call' : 'SMS',
       otpCode: otp,
       expiresInMs: this.#options.expiresInMs,
       now,
+      ...(person ? { userId: person.userId, requestType: person.requestType } : {}),
     });
     const hook: HookRecord = {
       eventId: body.eventId,
@@ -92,6 +98,7 @@ export class LoadGenerator {
       phase: this.phase,
       sentAt: now,
       expiresAt: now + this.#options.expiresInMs,
+      ...(person ? { requestType: REQUEST_TYPE_LABEL[person.requestType], country: person.country } : {}),
     };
     this.hooks.push(hook);
     const started = performance.now();
@@ -101,6 +108,8 @@ export class LoadGenerator {
         hook.latencyMs = answer.ms;
         if (answer.action?.status !== undefined) hook.answer = answer.action.status;
         if (answer.action?.provider !== undefined) hook.provider = answer.action.provider;
+        if (answer.action?.transactionMetadata !== undefined)
+          hook.metadata = answer.action.transactionMetadata;
       })
       .catch((error: unknown) => {
         const name = error instanceof Error ? error.name : '';

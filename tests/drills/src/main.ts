@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type RunningSystem, startSystem } from '@byot/testkit';
 import { parseDrillArgs, USAGE, UsageError } from './args.ts';
+import { drillFraudEnv } from './fraud.ts';
 import { PhoneBook } from './load.ts';
 import { type DrillResult, type RunReport, renderJson, renderMarkdown, renderTable } from './report.ts';
 import { DEFAULT_EXPIRES_IN_MS, runDrill } from './runner.ts';
@@ -77,6 +78,9 @@ try {
     // A realistic provider round trip, so "in flight" means something.
     simLatencyMs: 100,
     simEnv: { SIM_MAX_RECORDS: '200000' },
+    // The fraud controls as production runs them, with an explicit country list and the anomaly detector on a
+    // scaled clock (fraud.ts): every drill runs with them on, the sms-pumping drills attack them.
+    ingressEnv: drillFraudEnv(args.quick),
     workerEnv: {
       // Production's breaker threshold; quick mode shortens only the cooldown, so recovery fits in its phases.
       BREAKER_FAILURE_THRESHOLD: '5',

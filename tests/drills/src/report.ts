@@ -1,4 +1,5 @@
 /** The drill report: one terminal table, and the same facts as JSON and Markdown. Pure functions. */
+import type { FraudMetrics } from './fraud.ts';
 import type { ScenarioMetrics } from './metrics.ts';
 import type { Timing } from './scenarios.ts';
 import type { Check, Thresholds } from './thresholds.ts';
@@ -17,6 +18,8 @@ export interface DrillResult {
   pass: boolean;
   /** Things worth knowing that are not thresholds (the ledger was unavailable, a step failed…). */
   notes: string[];
+  /** Fraud drills: the attack's fate and the legitimate refusals. */
+  fraud?: FraudMetrics;
 }
 
 export interface RunReport {

@@ -1,8 +1,9 @@
 /** Runs one drill against a running system: load, fault, recovery, drain, then judges from ground truth. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningSystem } from '@byot/testkit';
+import { type FraudMetrics, fraudMetrics } from './fraud.ts';
 import { LoadGenerator, type PhoneBook } from './load.ts';
-import { answerKind, computeMetrics, outstanding, reachedPerson } from './metrics.ts';
+import { answerKind, computeMetrics, OKTA_WINDOW_MS, outstanding, reachedPerson } from './metrics.ts';
 import type { DrillResult } from './report.ts';
 import type { Mode, Scenario } from './scenarios.ts';
 import { evaluate } from './thresholds.ts';
@@ -33,12 +34,26 @@ export async function runDrill(
   const notes: string[] = [];
   await settle(system, notes, signal);
 
+  const fraud = scenario.fraud;
+  const offset = Math.floor(Math.random() * 100_000);
+  const expiresInMs = scenario.expiresInMs ?? DEFAULT_EXPIRES_IN_MS;
   const load = new LoadGenerator(system, {
     rate: options.rate,
     voiceEvery: options.voiceEvery,
-    expiresInMs: scenario.expiresInMs ?? DEFAULT_EXPIRES_IN_MS,
+    expiresInMs,
     phones: options.phones,
+    ...(fraud ? { people: (i: number) => fraud.legit(i, offset) } : {}),
   });
+  // A fraud drill's "fault" is an attacker: its own stream of hooks (SMS only), on while the fault is.
+  const attack = fraud
+    ? new LoadGenerator(system, {
+        rate: options.rate * fraud.attackRateFactor,
+        voiceEvery: Number.MAX_SAFE_INTEGER,
+        expiresInMs,
+        phones: options.phones,
+        people: (i: number) => fraud.attack(i, offset),
+      })
+    : undefined;
   const startedAt = Date.now();
   const timeline: Timeline = { startedAt, faultAt: startedAt, clearAt: startedAt, loadEndAt: 0, judgedAt: 0 };
   let faultOn = false;
@@ -52,27 +67,36 @@ export async function runDrill(
     log(`${scenario.name}: fault on`);
     faultOn = true;
     await step('inject the fault', () => scenario.inject(system), notes);
+    if (attack) {
+      attack.phase = 'fault';
+      attack.start();
+    }
     await sleep(Math.max(0, timeline.faultAt + timing.faultMs - Date.now()), undefined, { signal });
 
     log(`${scenario.name}: fault off`);
+    await attack?.stop();
     await step('lift the fault', () => scenario.clear(system), notes);
     faultOn = false;
     timeline.clearAt = Date.now();
     load.phase = 'recovery';
     await sleep(timing.recoveryMs, undefined, { signal });
   } finally {
-    await load.stop();
+    await Promise.all([load.stop(), attack?.stop()]);
     timeline.loadEndAt = Date.now();
     // Interrupted mid-fault: leave the system as found for whoever looks at it next.
     if (faultOn) await step('lift the fault', () => scenario.clear(system), notes);
   }
 
-  log(`${scenario.name}: ${load.hooks.length} hooks sent; draining`);
+  const attackHooks = attack?.hooks ?? [];
+  log(
+    `${scenario.name}: ${load.hooks.length} hooks sent${attack ? ` and ${attackHooks.length} attack hooks` : ''}; draining`,
+  );
   let deliveries: ProviderDelivery[] = [];
   for (;;) {
     signal.throwIfAborted();
     deliveries = await providerDeliveries(system, startedAt);
-    const waiting = outstanding(load.hooks, deliveries);
+    // Attack codes that got through are waited for too: they count against the attack's blocked share.
+    const waiting = outstanding([...load.hooks, ...attackHooks], deliveries);
     const now = Date.now();
     if (waiting === 0 && now >= timeline.loadEndAt + timing.minDrainMs) break;
     if (now >= timeline.loadEndAt + timing.maxDrainMs) {
@@ -109,7 +133,21 @@ export async function runDrill(
         `${dup.gapsMs.map((g) => `${g} ms`).join(', ')} apart`,
     );
   }
-  const checks = evaluate(metrics, thresholds);
+  let fraudFigures: FraudMetrics | undefined;
+  if (fraud) {
+    fraudFigures = fraudMetrics(load.hooks, attackHooks, deliveries, OKTA_WINDOW_MS);
+    const rules = (by: Record<string, number>) =>
+      Object.entries(by)
+        .sort((a, b) => b[1] - a[1])
+        .map(([rule, n]) => `${rule} ${n}`)
+        .join(', ') || 'nothing';
+    notes.push(
+      `attack: ${fraudFigures.attackSent} hooks, ${fraudFigures.attackReachedProvider} reached a provider ` +
+        `(${fraudFigures.attackBlockedPct} % kept away); refused by: ${rules(fraudFigures.attackRefusedBy)}`,
+      `legitimate: ${load.hooks.length} hooks, ${fraudFigures.legitRefused} refused (${rules(fraudFigures.legitRefusedBy)})`,
+    );
+  }
+  const checks = evaluate(metrics, thresholds, fraudFigures);
   const stepFailed = notes.some((n) => n.startsWith('step failed'));
   return {
     name: scenario.name,
@@ -123,6 +161,7 @@ export async function runDrill(
     checks,
     pass: !stepFailed && checks.every((c) => c.pass),
     notes,
+    ...(fraudFigures ? { fraud: fraudFigures } : {}),
   };
 }
 
@@ -144,6 +183,7 @@ async function step(what: string, action: () => Promise<void>, notes: string[]):
  * the wreckage of the one before.
  */
 async function settle(system: RunningSystem, notes: string[], signal: AbortSignal): Promise<void> {
+  await step('lift fraud holds', () => liftHolds(system), notes);
   for (const provider of ['twilio', 'vonage']) await system.setSimFaults(null, provider);
   await system.setSimCallbacks('twilio', null);
   if (!system.redis.running) await step('restart redis', () => system.redis.restart(), notes);
@@ -183,4 +223,23 @@ async function consultLedger(
   const verdicts = new Map<string, LedgerVerdict>();
   for (const hook of candidates) verdicts.set(hook.eventId, await ledgerVerdict(system, hook.eventId));
   return verdicts;
+}
+
+/** Lifts every anomaly hold left by an earlier drill, as an operator would (GET /v1/blocks, DELETE each). */
+async function liftHolds(system: RunningSystem): Promise<void> {
+  if (!system.ingress.running) return;
+  const headers = { authorization: `Bearer ${system.adminToken}` };
+  const response = await fetch(`${system.ingressUrl}/v1/blocks`, {
+    headers,
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (!response.ok) throw new Error(`GET /v1/blocks answered ${response.status}`);
+  const { blocks } = (await response.json()) as { blocks: { id: string; kind: string }[] };
+  for (const block of blocks.filter((b) => b.kind === 'hold')) {
+    await fetch(`${system.ingressUrl}/v1/blocks/${encodeURIComponent(block.id)}`, {
+      method: 'DELETE',
+      headers,
+      signal: AbortSignal.timeout(5_000),
+    });
+  }
 }

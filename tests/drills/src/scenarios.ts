@@ -3,6 +3,7 @@
  * before anything runs; docs/adr/0010-chaos-drills.md says why they are what they are.
  */
 import type { RunningSystem } from '@byot/testkit';
+import { legitPerson, type Person, PUMPED_BLOCK, pumpingPerson, spreadPumpingPerson } from './fraud.ts';
 import { BASE_THRESHOLDS, type Thresholds } from './thresholds.ts';
 
 export interface Timing {
@@ -39,7 +40,27 @@ export interface Scenario {
   thresholds(mode: Mode): Thresholds;
   inject(system: RunningSystem): Promise<void>;
   clear(system: RunningSystem): Promise<void>;
+  /** A fraud drill: legitimate people instead of the phone book, and an attacker sending while the "fault" is on. */
+  fraud?: FraudDrill;
 }
+
+export interface FraudDrill {
+  /** The i-th legitimate hook's sender; `offset` keeps runs apart. */
+  legit(i: number, offset: number): Person;
+  /** The i-th attack hook's sender. */
+  attack(i: number, offset: number): Person;
+  /** The attacker's rate, as a multiple of the drill rate. */
+  attackRateFactor: number;
+}
+
+/** The SMS-pumping drills: learning first (the anomaly detector's baseline period, scaled), then the attack. */
+function pumpingTiming(mode: Mode): Timing {
+  return mode.quick
+    ? { baselineMs: 25_000, faultMs: 40_000, recoveryMs: 5_000, minDrainMs: 2_000, maxDrainMs: 30_000 }
+    : { baselineMs: 65_000, faultMs: 60_000, recoveryMs: 10_000, minDrainMs: 3_000, maxDrainMs: 45_000 };
+}
+
+const noFault = async (): Promise<void> => {};
 
 /** Breaker cooldown plus a few seconds of traffic for the probe to go through. */
 const recoveryBound = (mode: Mode): number => mode.breakerCooldownMs + (mode.quick ? 3_000 : 5_000);
@@ -191,6 +212,40 @@ export const SCENARIOS: readonly Scenario[] = [
     thresholds: () => ({ ...BASE_THRESHOLDS, minFaultPendingPct: 90 }),
     inject: (system) => system.setSimFaults({ latencyMs: 2_600 }, 'twilio'),
     clear: (system) => system.setSimFaults(null, 'twilio'),
+  },
+  {
+    name: 'sms-pumping',
+    number: '9a',
+    title: 'SMS pumping: sequential numbers of one prefix and premium-rate numbers',
+    what: 'Legitimate people across seven allowed countries (sign-ins, enrollments, unlocks, resets) keep signing in while a bot sends pre-enrollment hooks at 4× the drill rate: to sequential numbers of one GB mobile 1 000-block, to GB premium-rate numbers and to an off-list country, from a fresh account every 3 hooks. The per-prefix limits, the number-type rule and the country list must keep ≥ 95 % of attack codes from any provider, and refuse no legitimate code.',
+    reroute: 'any',
+    timing: pumpingTiming,
+    thresholds: () => ({ ...BASE_THRESHOLDS, minInWindowPct: 100, minAttackBlockedPct: 95 }),
+    inject: noFault,
+    clear: noFault,
+    fraud: { legit: legitPerson, attack: (i) => pumpingPerson(i, PUMPED_BLOCK), attackRateFactor: 4 },
+  },
+  {
+    name: 'sms-pumping-spread',
+    number: '9b',
+    title: 'SMS pumping spread over many prefixes of one country',
+    what: 'The same people, and a bot enrolling numbers of one allowed country (GB) at 4× the drill rate, each in a different 1 000-block, so that no number, user or prefix limit is reached. The anomaly hold must catch the country (≥ 20 codes and ≥ 10× its baseline in a window) and keep ≥ 95 % of attack codes from any provider. While GB is held, legitimate GB enrollments are refused too (the hold’s collateral, counted); nothing else is.',
+    reroute: 'any',
+    timing: pumpingTiming,
+    thresholds: () => ({
+      ...BASE_THRESHOLDS,
+      minInWindowPct: 100,
+      minAttackBlockedPct: 95,
+      maxFailed: 'hold-collateral',
+      requireHold: 'destination country on hold (unusual volume)',
+    }),
+    inject: noFault,
+    clear: noFault,
+    fraud: {
+      legit: legitPerson,
+      attack: (i, offset) => spreadPumpingPerson(i, 'GB', 500_000 + offset),
+      attackRateFactor: 4,
+    },
   },
 ];
 

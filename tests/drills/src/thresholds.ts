@@ -1,4 +1,5 @@
 /** Pass thresholds, stated per drill before it runs, and their evaluation against what was measured. */
+import type { FraudMetrics } from './fraud.ts';
 import type { ScenarioMetrics } from './metrics.ts';
 
 export interface Thresholds {
@@ -17,8 +18,15 @@ export interface Thresholds {
   minInWindowPct: number;
   /** Share of hooks Okta had to send itself (non-200, timeout). 100 when falling back is the designed answer. */
   maxFallbackPct: number;
-  /** FAILED answers: every number in a drill is valid, so FAILED means a person was refused a code. */
-  maxFailed: number;
+  /**
+   * FAILED answers: every number in a drill is valid, so FAILED means a person was refused a code. In a fraud
+   * drill these count legitimate hooks only; `hold-collateral`: only refusals by the hold on the attacked destination.
+   */
+  maxFailed: number | 'hold-collateral';
+  /** Fraud drills: share of attack codes that never reached a provider. */
+  minAttackBlockedPct?: number;
+  /** Fraud drills: the rule that must have refused attack codes (e.g. the country hold). */
+  requireHold?: string;
   /** Fault to first rerouted delivery. */
   maxRerouteMs?: number;
   /** Fault lifted to the primary delivering again. */
@@ -44,7 +52,7 @@ export interface Check {
   pass: boolean;
 }
 
-export function evaluate(metrics: ScenarioMetrics, thresholds: Thresholds): Check[] {
+export function evaluate(metrics: ScenarioMetrics, thresholds: Thresholds, fraud?: FraudMetrics): Check[] {
   const checks: Check[] = [];
   const atMost = (name: string, actual: number | null, limit: number, unit = ''): void => {
     checks.push({
@@ -74,7 +82,39 @@ export function evaluate(metrics: ScenarioMetrics, thresholds: Thresholds): Chec
   atLeast('answered inside 3 s', metrics.inWindowPct, thresholds.minInWindowPct, '%');
   const fallbackPct = metrics.hooks === 0 ? 0 : round1((metrics.answers.fallback / metrics.hooks) * 100);
   if (thresholds.maxFallbackPct < 100) atMost('Okta fallback', fallbackPct, thresholds.maxFallbackPct, '%');
-  atMost('FAILED answers', metrics.answers.FAILED, thresholds.maxFailed);
+  if (thresholds.maxFailed === 'hold-collateral') {
+    const outside = metrics.answers.FAILED - (fraud?.legitRefusedByHold ?? 0);
+    checks.push({
+      name: 'legitimate codes refused',
+      limit: '0 outside the hold (its collateral counted)',
+      actual: `${outside} outside, ${fraud?.legitRefusedByHold ?? 0} by the hold`,
+      pass: outside === 0,
+    });
+  } else {
+    atMost(
+      fraud ? 'legitimate codes refused' : 'FAILED answers',
+      metrics.answers.FAILED,
+      thresholds.maxFailed,
+    );
+  }
+  if (thresholds.minAttackBlockedPct !== undefined) {
+    atLeast(
+      'attack codes kept from providers',
+      fraud?.attackBlockedPct ?? 0,
+      thresholds.minAttackBlockedPct,
+      '%',
+    );
+    atLeast('attack hooks answered inside 3 s', fraud?.attackInWindowPct ?? 0, 100, '%');
+  }
+  if (thresholds.requireHold !== undefined) {
+    const held = fraud?.attackRefusedBy[thresholds.requireHold] ?? 0;
+    checks.push({
+      name: 'caught by the anomaly hold',
+      limit: '> 0 attack codes',
+      actual: String(held),
+      pass: held > 0,
+    });
+  }
   if (thresholds.maxRerouteMs !== undefined)
     atMost('fault → rerouted delivery', metrics.rerouteMs, thresholds.maxRerouteMs, ' ms');
   if (thresholds.maxRecoveryMs !== undefined)

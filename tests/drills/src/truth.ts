@@ -21,7 +21,14 @@ export function toDelivery(message: SimMessage): ProviderDelivery {
   };
 }
 
-const VERDICTS = new Set<LedgerVerdict>(['delivered', 'pending', 'undelivered', 'failed', 'okta-fallback']);
+const VERDICTS = new Set<LedgerVerdict>([
+  'delivered',
+  'pending',
+  'undelivered',
+  'failed',
+  'okta-fallback',
+  'blocked',
+]);
 
 /**
  * The ledger's summary for one event (GET /v1/deliveries/:eventId → `delivery`). `unavailable` when the ingress

@@ -24,6 +24,11 @@ export interface HookRecord {
   answer?: string;
   /** The provider Okta was told about (TWILIO, VONAGE, …). */
   provider?: string;
+  /** transactionMetadata of the answer: for a refused code, the rule ("blocked: per-prefix limit"). */
+  metadata?: string;
+  /** Okta's request type (short label) and the destination country, where the drill varies them. */
+  requestType?: string;
+  country?: string;
   error?: 'timeout' | 'connection';
 }
 
@@ -53,6 +58,7 @@ export type LedgerVerdict =
   | 'undelivered'
   | 'failed'
   | 'okta-fallback'
+  | 'blocked'
   | 'unavailable';
 
 /** When things happened in one drill (epoch milliseconds). */

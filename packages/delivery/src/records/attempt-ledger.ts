@@ -64,7 +64,13 @@ export function receiptArgs(event: Pick<StatusEvent, 'status'>): {
   return { verdict: receiptVerdict(event.status), rank: statusRank(event.status) };
 }
 
-export type DeliverySummary = 'delivered' | 'pending' | 'undelivered' | 'failed' | 'okta-fallback';
+export type DeliverySummary =
+  | 'delivered'
+  | 'pending'
+  | 'undelivered'
+  | 'failed'
+  | 'okta-fallback'
+  | 'blocked';
 
 /** What support staff see for one OTP: who tried, what the providers said, whether the person got the code. */
 export interface LedgerView {
@@ -74,7 +80,8 @@ export interface LedgerView {
   requestType: string;
   phoneMasked: string;
   /** delivered: a provider confirmed it; pending: accepted, no final receipt yet; undelivered: every receipt
-   * reported failure (or none came) and nothing more will be tried; failed: no provider accepted it. */
+   * reported failure (or none came) and nothing more will be tried; failed: no provider accepted it;
+   * blocked: the fraud controls refused it at the hook (nothing was sent). */
   delivery: DeliverySummary;
   state: string;
   hookReceivedAt?: string;
@@ -83,6 +90,8 @@ export interface LedgerView {
   /** Why the code went on to another route after a receipt, if it did. */
   reroutedAfter?: string;
   reason?: string;
+  /** The fraud rule that refused the code, and when (the phone is masked above, as everywhere). */
+  blocked?: { rule: string; at: string };
   attempts: (Omit<AttemptEntry, 'rank' | 'startedAt' | 'finishedAt' | 'statusAt' | 'history'> & {
     n: number;
     startedAt: string;
@@ -107,6 +116,9 @@ export function ledgerView(record: DeliveryRecord, attempts: AttemptEntry[], now
     otpExpiresAt: iso(record.otpExpiresAt),
     ...(record.reason ? { reason: record.reason } : {}),
     ...(record.reroutedAfter ? { reroutedAfter: record.reroutedAfter } : {}),
+    ...(record.blockedRule
+      ? { blocked: { rule: record.blockedRule, at: iso(record.blockedAt ?? record.createdAt) } }
+      : {}),
     attempts: attempts.map((a, i) => {
       const { rank: _rank, history, startedAt, finishedAt, statusAt, ...rest } = a;
       return {
@@ -137,6 +149,7 @@ export function ledgerView(record: DeliveryRecord, attempts: AttemptEntry[], now
 function summarise(record: DeliveryRecord, attempts: AttemptEntry[], now: number): DeliverySummary {
   if (record.deliveredAt) return 'delivered';
   if (record.state === 'fallback') return 'okta-fallback';
+  if (record.state === 'blocked') return 'blocked';
   const accepted = attempts.filter((a) => a.result === 'accepted');
   if (record.state === 'failed' || record.state === 'expired')
     return accepted.length > 0 ? 'undelivered' : 'failed';

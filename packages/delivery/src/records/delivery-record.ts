@@ -5,7 +5,16 @@ import type { Channel, DeliveryOutcome, OktaRequestType } from '@byot/contracts'
  * It outlives the job (which is removed when it finishes) so that duplicates of a hook, redelivered jobs and
  * support staff all see the same truth. It expires a fixed retention after the OTP does.
  */
-export const DELIVERY_STATES = ['sending', 'retrying', 'accepted', 'failed', 'expired', 'fallback'] as const;
+/** `blocked`: the fraud controls refused the code at the hook; nothing was ever enqueued or sent. */
+export const DELIVERY_STATES = [
+  'sending',
+  'retrying',
+  'accepted',
+  'failed',
+  'expired',
+  'fallback',
+  'blocked',
+] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 export interface DeliveryRecord {
@@ -33,6 +42,9 @@ export interface DeliveryRecord {
   reroutedAfter?: string;
   /** The routes receipts ruled out for this OTP. */
   exclusions?: RouteExclusions;
+  /** For state `blocked`: the fraud rule (per-number, country, hold-prefix, …) and when it refused the code. */
+  blockedRule?: string;
+  blockedAt?: number;
 }
 
 /**
@@ -88,6 +100,7 @@ export function parseRecord(hash: Record<string, string>): DeliveryRecord | unde
     ...(hash.deliveredVia ? { deliveredVia: hash.deliveredVia } : {}),
     ...(hash.deliveredChannel ? { deliveredChannel: hash.deliveredChannel } : {}),
     ...(hash.reroutedAfter ? { reroutedAfter: hash.reroutedAfter } : {}),
+    ...(hash.blockedRule ? { blockedRule: hash.blockedRule, blockedAt: num(hash.blockedAt) } : {}),
     // `reroute`: the field's name in the previous release (see record-scripts.ts).
     ...(exclusions ? { exclusions: JSON.parse(exclusions) as RouteExclusions } : {}),
   };

@@ -4,6 +4,7 @@ import type { DeliveryOutcome, SendJob } from '@byot/contracts';
 import { closeRedis, createKeyspace, createRedisConnection, type Keyspace } from '@byot/redis';
 import { sharedTestRedis, uniquePrefix } from '@byot/testkit';
 import type { Redis } from 'ioredis';
+import { ledgerView } from './attempt-ledger.ts';
 import type { DeliveryMeta } from './delivery-record.ts';
 import { DeliveryStore } from './delivery-store.ts';
 import { OutcomeListener } from './outcome-listener.ts';
@@ -125,6 +126,34 @@ describe('DeliveryStore', () => {
       await b.store.markFallback(b.meta.eventId, 'enqueue-failed', b.meta.otpExpiresAt),
       'sending',
     );
+  });
+});
+
+describe('a code the fraud controls refused', () => {
+  it('is a settled record the ledger explains, that no job ever sends, and that never overwrites an earlier one', async () => {
+    const { store, meta } = setup();
+    const at = Date.now();
+    assert.equal(await store.recordBlock(meta, 'per-number', 'blocked: per-number limit', at), 'blocked');
+    const record = await store.get(meta.eventId);
+    assert.equal(record?.state, 'blocked');
+    const view = ledgerView(record as NonNullable<typeof record>, []);
+    assert.equal(view.delivery, 'blocked');
+    assert.deepEqual(view.blocked, { rule: 'per-number', at: new Date(at).toISOString() });
+    assert.equal(view.reason, 'blocked: per-number limit');
+    assert.equal(view.phoneMasked, '+1••••••••23');
+    const decision = await store.beginAttempt(meta, 'twilio', 10_000);
+    assert.equal(decision.decision, 'settled', 'a job for this eventId would never send');
+    assert.deepEqual(await store.getOutcome(meta.eventId), {
+      kind: 'failed',
+      eventId: meta.eventId,
+      reason: 'blocked: per-number limit',
+      at,
+    });
+
+    const earlier = setup();
+    await earlier.store.beginAttempt(earlier.meta, 'twilio', 10_000);
+    assert.equal(await earlier.store.recordBlock(earlier.meta, 'country', 'blocked: x'), 'sending');
+    assert.equal((await earlier.store.get(earlier.meta.eventId))?.state, 'sending');
   });
 });
 

@@ -12,6 +12,7 @@ import {
   APPLY_RECEIPT,
   BEGIN_ATTEMPT,
   LOG_ATTEMPT,
+  MARK_BLOCKED,
   MARK_FALLBACK,
   MARK_RETRYING,
   REOPEN_FOR_RESEND,
@@ -87,6 +88,10 @@ interface RecordScripts {
   >;
   retrying: LuaScript<{ now: number; reason: string; nextAttemptAt: number }, number>;
   fallback: LuaScript<{ now: number; outcome: string; eventId: string; expireAt: number }, string>;
+  blocked: LuaScript<
+    DeliveryMeta & { now: number; expireAt: number; rule: string; reason: string; outcome: string },
+    string
+  >;
 }
 
 /**
@@ -113,6 +118,7 @@ export class DeliveryStore {
       reopen: defineScript(redis, 'byotReopenForResend', REOPEN_FOR_RESEND),
       retrying: defineScript(redis, 'byotMarkRetrying', MARK_RETRYING),
       fallback: defineScript(redis, 'byotMarkFallback', MARK_FALLBACK),
+      blocked: defineScript(redis, 'byotMarkBlocked', MARK_BLOCKED),
     };
   }
 
@@ -356,6 +362,23 @@ export class DeliveryStore {
       outcome: JSON.stringify(outcome),
       eventId,
       expireAt: this.#expireAt(otpExpiresAt),
+    });
+  }
+
+  /**
+   * Records that the fraud controls refused this code (`rule`, and `reason` as Okta was told it), so the ledger
+   * can say why; the record is settled, so nothing ever sends it. Returns the record's state: 'blocked', or what an
+   * earlier record of the same eventId already said.
+   */
+  async recordBlock(meta: DeliveryMeta, rule: string, reason: string, at = Date.now()): Promise<string> {
+    const outcome: DeliveryOutcome = { kind: 'failed', eventId: meta.eventId, reason, at };
+    return this.#scripts.blocked([this.#keyspace.delivery(meta.eventId)], {
+      ...meta,
+      now: at,
+      expireAt: this.#expireAt(meta.otpExpiresAt),
+      rule,
+      reason,
+      outcome: JSON.stringify(outcome),
     });
   }
 

@@ -7,7 +7,7 @@
  */
 import { UNPACK_ARGS } from '@byot/redis';
 
-const SETTLED = `local settled = {accepted=true, failed=true, expired=true, fallback=true}`;
+const SETTLED = `local settled = {accepted=true, failed=true, expired=true, fallback=true, blocked=true}`;
 
 /**
  * Routes ruled out by receipts, as JSON in the record field `exclusions`. The release before this one called the
@@ -258,4 +258,24 @@ end
 redis.call('HSET', key, 'state', 'fallback', 'outcome', args.outcome, 'reason', 'okta-fallback',
   'updatedAt', args.now)
 return 'fallback'
+`;
+
+/**
+ * The fraud controls refused this code at the hook: a settled record (no job may ever send it) that the ledger
+ * shows. A record that already exists is left as it is (the same eventId reached us earlier and was taken).
+ * KEYS[1] record.
+ * args: now, expireAt, eventId, deliveryId, channel, requestType, phoneMasked, otpExpiresAt, rule, reason, outcome
+ * Returns the record's state: 'blocked', or the state it already had.
+ */
+export const MARK_BLOCKED = `
+${UNPACK_ARGS}
+local key = KEYS[1]
+local state = redis.call('HGET', key, 'state')
+if state then return state end
+redis.call('HSET', key, 'eventId', args.eventId, 'deliveryId', args.deliveryId, 'channel', args.channel,
+  'requestType', args.requestType, 'phoneMasked', args.phoneMasked, 'otpExpiresAt', args.otpExpiresAt,
+  'createdAt', args.now, 'updatedAt', args.now, 'attempts', 0, 'state', 'blocked', 'outcome', args.outcome,
+  'reason', args.reason, 'blockedRule', args.rule, 'blockedAt', args.now)
+redis.call('PEXPIREAT', key, args.expireAt)
+return 'blocked'
 `;

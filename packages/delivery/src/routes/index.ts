@@ -7,7 +7,7 @@ import {
   type SpeechCatalog,
   type VoiceProvider,
 } from '@byot/providers';
-import type { Route } from '../processor.ts';
+import type { Route } from '../send/shapes.ts';
 import { ringTimeoutSeconds } from './ring-timeout.ts';
 import { smsText } from './sms-text.ts';
 

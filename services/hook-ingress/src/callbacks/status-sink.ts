@@ -1,5 +1,5 @@
 import { type StatusEvent, statusJobIdFor } from '@byot/contracts';
-import type { StatusQueue } from '@byot/redis';
+import { enqueueBulk, type StatusQueue } from '@byot/redis';
 import { type StatusSink, StatusSinkUnavailable } from './common.ts';
 
 export interface QueueStatusSinkOptions {
@@ -26,12 +26,10 @@ export class QueueStatusSink implements StatusSink {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.#queue.addBulk(
-          events.map((data) => ({
-            name: `${data.provider}.${data.channel}`,
-            data,
-            opts: { jobId: statusJobIdFor(data) },
-          })),
+        enqueueBulk(
+          this.#queue,
+          'receipt',
+          events.map((payload) => ({ payload, options: { jobId: statusJobIdFor(payload) } })),
         ),
         new Promise<never>((_, reject) => {
           timer = setTimeout(

@@ -2,13 +2,13 @@ import {
   type Channel,
   type DeliveryOutcome,
   deliveryIdFor,
-  jobIdFor,
+  SEND_JOB_IDS,
   type SendJob,
   type SendSecrets,
 } from '@byot/contracts';
 import type { DeliveryStore, OutcomeListener } from '@byot/delivery/records';
 import type { Logger } from '@byot/observability';
-import type { SendQueue } from '@byot/redis';
+import { enqueue, type SendQueue } from '@byot/redis';
 import type { Sealer } from '@byot/sealing';
 import { inSpan, SpanKind, traceCarrier } from '@byot/telemetry';
 import type { AcceptedHook } from '../okta/parse-hook.ts';
@@ -72,7 +72,14 @@ export class Dispatcher {
             },
           },
           () =>
-            queue.add('send', { ...job, ...withTrace(traceCarrier()) }, { jobId: jobIdFor(hook.eventId) }),
+            enqueue(
+              queue,
+              'send',
+              { ...job, ...withTrace(traceCarrier()) },
+              {
+                jobId: SEND_JOB_IDS.firstSend(hook.eventId),
+              },
+            ),
         ),
         this.#deps.enqueueTimeoutMs,
         'enqueue',

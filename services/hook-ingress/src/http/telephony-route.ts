@@ -1,8 +1,10 @@
 import { REQUEST_TYPE_LABEL } from '@byot/contracts';
+import { DEFAULT_TENANT } from '@byot/fraud';
 import type { Logger } from '@byot/observability';
 import type { Request, Response } from 'express';
 import type { Dispatcher } from '../delivery/dispatcher.ts';
 import type { HookLedger } from '../delivery/hook-ledger.ts';
+import type { FraudScreen } from '../fraud/screen.ts';
 import { answerForDispatch, answerForRejection, fallbackAnswer, type OktaAnswer } from '../okta/answer.ts';
 import { type AcceptedHook, isRejection, type ParseSettings, parseHook } from '../okta/parse-hook.ts';
 
@@ -13,6 +15,7 @@ export interface TelephonyRouteDeps {
   log: Logger;
   /** The support console's index of answered hooks (optional: tests of the hook path alone leave it out). */
   hookLedger?: HookLedger;
+  fraud?: FraudScreen;
 }
 
 /** POST /v1/okta/telephony (already authenticated): validate, dispatch, answer inside the budget, log one line. */
@@ -38,8 +41,21 @@ export function telephonyRoute(deps: TelephonyRouteDeps) {
     } else {
       hook = parsed;
       try {
-        const result = await deps.dispatcher.dispatch(hook, deadline, receivedAt);
-        answer = answerForDispatch(result, Math.round(performance.now() - started));
+        // Fraud controls before anything is enqueued; the tenant is the authenticated one (`default` until
+        // per-tenant hook paths exist).
+        const screened = deps.fraud
+          ? await deps.fraud.screen(
+              (res.locals.tenantId as string | undefined) ?? DEFAULT_TENANT,
+              hook,
+              receivedAt,
+            )
+          : ({ pass: true } as const);
+        if (screened.pass) {
+          const result = await deps.dispatcher.dispatch(hook, deadline, receivedAt);
+          answer = answerForDispatch(result, Math.round(performance.now() - started));
+        } else {
+          answer = screened.answer;
+        }
       } catch (error) {
         deps.log.error({ eventId: hook.eventId, err: error }, 'dispatch failed unexpectedly');
         answer = fallbackAnswer('internal-error');
@@ -51,7 +67,8 @@ export function telephonyRoute(deps: TelephonyRouteDeps) {
     if (hook) res.locals.requestType = REQUEST_TYPE_LABEL[hook.requestType];
     res.status(answer.httpStatus).json(answer.body);
     if (hook) deps.hookLedger?.record(hook, answer, { receivedAt, answeredAt: Date.now() });
-    deps.log.info(
+    // One line per hook; a refused code's line is a warning naming the rule.
+    deps.log[answer.blockedBy ? 'warn' : 'info'](
       {
         eventId: hook?.eventId ?? (isRejection(parsed) ? parsed.eventId : undefined),
         requestType: hook ? REQUEST_TYPE_LABEL[hook.requestType] : undefined,
@@ -64,9 +81,10 @@ export function telephonyRoute(deps: TelephonyRouteDeps) {
         provider: answer.result?.provider,
         transactionId: answer.result?.transactionId,
         reason: answer.reason,
+        ...(answer.blockedBy ? { rule: answer.blockedBy } : {}),
         elapsedMs: Math.round(performance.now() - started),
       },
-      'hook answered',
+      answer.blockedBy ? `hook blocked: ${answer.blockedBy}` : 'hook answered',
     );
   };
 }

@@ -17,6 +17,28 @@ export interface OktaAnswer {
   result?: OktaActionResult;
   /** Why it is not a success (a refusal, a failure, a fallback), for the hook's log line. */
   reason?: string;
+  /** Set when the fraud controls refused the code: the rule (country, per-number, hold-prefix, …). */
+  blockedBy?: string;
+}
+
+/**
+ * A code the fraud controls refused: 200 FAILED, Okta's documented "unable to deliver" (never a non-200, which
+ * makes Okta send the code itself), with a neutral note naming the rule and never the number.
+ */
+export function answerForBlock(eventId: string, rule: string, description: string): OktaAnswer {
+  const result: OktaActionResult = {
+    status: 'FAILED',
+    transactionId: deliveryIdFor(eventId),
+    transactionMetadata: description,
+  };
+  return {
+    httpStatus: 200,
+    body: oktaCommands(result),
+    label: 'FAILED',
+    result,
+    reason: `blocked:${rule}`,
+    blockedBy: rule,
+  };
 }
 
 export function answerForRejection(rejection: HookRejection): OktaAnswer {

@@ -55,6 +55,13 @@ describe('parseHook', () => {
     assert.equal(result.channel, 'sms');
   });
 
+  it('carries what the fraud controls need: the number type, the country and Okta’s user id', () => {
+    const result = accepted(parseHook(hook({ phoneNumber: '+448712345678' }), settings, now));
+    assert.equal(result.phoneType, 'PREMIUM_RATE');
+    assert.equal(result.phoneCountry, 'GB');
+    assert.equal(result.userId, '00u1');
+  });
+
   it('handles all four request types', () => {
     for (const requestType of [
       'com.okta.user.telephony.pre-enrollment',

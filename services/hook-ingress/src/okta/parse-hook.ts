@@ -20,12 +20,14 @@ export interface AcceptedHook {
   phoneE164: string;
   phoneMasked: string;
   phoneCountry: string | undefined;
+  /** libphonenumber's type (full metadata): MOBILE, PREMIUM_RATE, …; undefined for a range it does not know. */
+  phoneType: string | undefined;
   /** False when libphonenumber does not know the number's range; we still try (its metadata can lag). */
   phoneKnownValid: boolean;
   otpCode: string;
   message: string | undefined;
   login: string | undefined;
-  /** Okta's user id (00u…): with the login, what the support console finds a person by (as an HMAC only). */
+  /** Okta's user id (00u…): what the per-user limits count by, and (as an HMAC only) what the support console finds a person by. */
   userId: string | undefined;
   otpExpiresAt: number;
 }
@@ -129,6 +131,7 @@ export function parseHook(
     phoneE164: phone.e164,
     phoneMasked: phone.masked,
     phoneCountry: phone.country,
+    phoneType: phone.type,
     phoneKnownValid: phone.valid,
     otpCode: profile.otpCode,
     message: profile.msgTemplate,

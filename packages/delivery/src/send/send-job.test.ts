@@ -14,10 +14,11 @@ import { createSealer } from '@byot/sealing';
 import { sharedTestRedis, uniquePrefix } from '@byot/testkit';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CircuitBreakers } from './breaker.ts';
-import { createSendProcessor, type Escalation, type ProcessResult, type Route } from './processor.ts';
-import { DeliveryStore } from './records/delivery-store.ts';
-import { DEFAULT_RETRY_SETTINGS } from './retry-policy.ts';
+import { CircuitBreakers } from '../breaker.ts';
+import { DeliveryStore } from '../records/delivery-store.ts';
+import { DEFAULT_RETRY_SETTINGS } from '../retry-policy.ts';
+import { createSendProcessor } from './send-job.ts';
+import type { Escalation, ProcessResult, Route } from './shapes.ts';
 
 let redis: Redis;
 before(async () => {
@@ -198,6 +199,7 @@ describe('failover in the attempt loop', () => {
     const sent: string[] = [];
     const email: Escalation = {
       name: 'email:sendgrid',
+      channel: 'email',
       appliesTo: (_job, secrets) => Boolean(secrets.login?.includes('@')),
       run: async (_job, secrets) => {
         sent.push(secrets.login as string);
@@ -233,5 +235,36 @@ describe('failover in the attempt loop', () => {
     assert.deepEqual(result, { result: 'handed-over', to: 'voice' });
     assert.equal(record?.state, 'retrying');
     assert.equal(handed.length, 1);
+  });
+
+  it('counts the call after a throttle for the breaker: an outage there opens it, a success there resets it', async () => {
+    /** A provider answering each call with the next script in line (the last one repeats). */
+    const inTurn = (...scripts: Script[]): Script => {
+      let call = 0;
+      return (attempt) => (scripts[Math.min(call++, scripts.length - 1)] as Script)(attempt);
+    };
+    const throttled = fail('twilio', 'rate-limited', { retryAfterMs: 50 });
+    const down = fail('twilio', 'unavailable');
+
+    const failing = harness({
+      scripts: { twilio: inTurn(down, throttled, down), vonage: ok('vonage') },
+      breakerThreshold: 2,
+    });
+    await failing.run(); // one outage counted
+    await failing.run(); // throttled, then down on the call after the wait: the second outage
+    assert.deepEqual(failing.calls, ['twilio', 'vonage', 'twilio', 'twilio', 'vonage']);
+    const [opened] = await failing.breakers.snapshot([{ provider: 'twilio', channel: 'sms' }]);
+    assert.equal(opened?.state, 'open');
+
+    const recovering = harness({
+      scripts: { twilio: inTurn(down, throttled, ok('twilio'), down), vonage: ok('vonage') },
+      breakerThreshold: 2,
+    });
+    await recovering.run(); // one outage counted
+    const { result } = await recovering.run(); // throttled, then accepted: the count starts again
+    assert.equal(result !== 'delayed' && result.result === 'accepted' && result.provider, 'twilio');
+    await recovering.run(); // one outage: below the threshold again
+    const [closed] = await recovering.breakers.snapshot([{ provider: 'twilio', channel: 'sms' }]);
+    assert.deepEqual([closed?.state, closed?.failures], ['closed', 1]);
   });
 });

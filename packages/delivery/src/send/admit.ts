@@ -1,0 +1,77 @@
+import { type SendJob, sendJobSchema, sendSecretsSchema } from '@byot/contracts';
+import type { Job } from 'bullmq';
+import { isExcluded } from '../records/delivery-record.ts';
+import { runContext, type SendProcessorDeps, type SendRun, settleFailure } from './run.ts';
+import type { ProcessResult, Route } from './shapes.ts';
+
+export type Admission =
+  /** Nothing to send: the code expired, or the delivery is settled already. */
+  | { kind: 'done'; result: ProcessResult }
+  /** Another worker's attempt may still be sending: look again later, without spending an attempt. */
+  | { kind: 'wait'; retryInMs: number }
+  | { kind: 'admitted'; run: SendRun };
+
+/**
+ * Step 1 of a send job: may this run send at all? The delivery record decides atomically (beginAttempt), which
+ * is what keeps a redelivered or duplicated job from sending twice; a code too close to its expiry is not sent.
+ */
+export async function admit(deps: SendProcessorDeps, job: Job<SendJob>): Promise<Admission> {
+  const data = sendJobSchema.parse(job.data);
+  const context = runContext(data, job.id);
+  const tooLate = (at = Date.now()) => at + deps.retry.minUsefulLifetimeMs > data.otpExpiresAt;
+  const now = Date.now();
+  if (tooLate(now)) {
+    const reason = 'code expired before it could be sent';
+    await settleFailure(deps.store, data, reason, 'expired');
+    deps.events?.expiredUndelivered?.({ channel: data.channel });
+    deps.log.warn({ ...context, lateByMs: now - data.otpExpiresAt }, 'send skipped: code expired');
+    return { kind: 'done', result: { result: 'expired', reason } };
+  }
+
+  const primary = deps.routes[0] as Route;
+  const decision = await deps.store.beginAttempt(
+    {
+      eventId: data.eventId,
+      deliveryId: data.deliveryId,
+      channel: data.channel,
+      requestType: data.requestType,
+      phoneMasked: data.phoneMasked,
+      otpExpiresAt: data.otpExpiresAt,
+    },
+    primary.provider,
+    deps.attemptStaleAfterMs,
+  );
+  if (decision.decision === 'busy') {
+    // A stalled job handed out twice: the other run may still be sending.
+    deps.log.warn({ ...context, retryInMs: decision.retryInMs }, 'attempt in progress elsewhere; waiting');
+    return { kind: 'wait', retryInMs: decision.retryInMs };
+  }
+  if (decision.decision === 'settled') {
+    // A duplicate hook or a redelivered job: announce the settled outcome again for whoever is waiting.
+    if (decision.outcome) await deps.store.announce(decision.outcome);
+    deps.log.info({ ...context, state: decision.state }, 'send skipped: already settled');
+    return { kind: 'done', result: { result: 'skipped', state: decision.state } };
+  }
+  if (decision.previousState === 'sending') {
+    // The previous run's worker died mid-send: the provider may have accepted it. We send again, because a
+    // missing code locks a person out while a repeated one does not (ADR 0003).
+    deps.log.warn(
+      { ...context, attempt: decision.attempt },
+      'resuming after an attempt whose outcome is unknown',
+    );
+  }
+  const secrets = sendSecretsSchema.parse(deps.sealer.openJson(data.sealed, data.eventId));
+  return {
+    kind: 'admitted',
+    run: {
+      job: data,
+      secrets,
+      attempt: decision.attempt,
+      // Receipts may have ruled out providers (they reported this code undelivered) or the whole channel.
+      routes: deps.routes.filter((route) => !isExcluded(decision.exclusions, data.channel, route.provider)),
+      exclusions: decision.exclusions,
+      context,
+      tooLate,
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { type DeliveryOutcome, REQUEST_TYPE_LABEL, type SendJob, type SendSecrets } from '@byot/contracts';
+import type { Logger } from '@byot/observability';
+import { ProviderError } from '@byot/providers';
+import type { Sealer } from '@byot/sealing';
+import type { CircuitBreakers } from '../breaker.ts';
+import type { DeliveryEvents } from '../events.ts';
+import type { RouteExclusions } from '../records/delivery-record.ts';
+import type { DeliveryStore } from '../records/delivery-store.ts';
+import type { RetrySettings } from '../retry-policy.ts';
+import type { AttemptEvent, Escalation, Route } from './shapes.ts';
+
+export interface SendProcessorDeps {
+  store: DeliveryStore;
+  sealer: Sealer;
+  log: Logger;
+  retry: RetrySettings;
+  /**
+   * How long an attempt in progress is trusted to be alive: longer than one provider call, shorter than BullMQ's
+   * job lock. Derived from the lock by the queue catalog (sendWorkerSettings); never set it by hand.
+   */
+  attemptStaleAfterMs: number;
+  routes: Route[];
+  /** Shared breakers: a provider that keeps failing is skipped by every worker for a while. */
+  breakers?: CircuitBreakers;
+  /** Tried in order once every route failed for good or the code is about to expire. */
+  escalations?: Escalation[];
+  /** Observes each provider attempt (metrics). */
+  onAttempt?: (event: AttemptEvent) => void;
+  /** Observes codes that expire undelivered (metrics). */
+  events?: Pick<DeliveryEvents, 'expiredUndelivered'>;
+  /**
+   * The "no receipt within N seconds" rule: called when a provider accepts, to check back after `afterMs`.
+   * Absent: the rule is off.
+   */
+  receiptDeadline?: {
+    afterMs: number;
+    schedule(check: { provider: string; providerMessageId: string }, afterMs: number): Promise<void>;
+  };
+}
+
+/** One admitted run of a send job: what every step after admission works on. */
+export interface SendRun {
+  job: SendJob;
+  secrets: SendSecrets;
+  /** This run's number for the delivery (1 for the first), counted by the record. */
+  attempt: number;
+  /** The channel's routes that receipts have not ruled out, in order. */
+  routes: Route[];
+  exclusions: RouteExclusions | undefined;
+  /** On every log line of the run: what an on-call engineer filters by (never the number in full). */
+  context: Record<string, unknown>;
+  /** Whether an attempt starting at `at` would leave the code too little life to be used. */
+  tooLate(at?: number): boolean;
+}
+
+/** The log fields of a job's run. */
+export function runContext(job: SendJob, jobId: string | undefined): Record<string, unknown> {
+  return {
+    eventId: job.eventId,
+    requestType: REQUEST_TYPE_LABEL[job.requestType],
+    channel: job.channel,
+    phoneMasked: job.phoneMasked,
+    jobId,
+  };
+}
+
+/** Settles a delivery that will not be sent (failed, or expired), announcing it to the ingress. */
+export async function settleFailure(
+  store: DeliveryStore,
+  job: SendJob,
+  reason: string,
+  state: 'failed' | 'expired',
+  provider?: string,
+): Promise<void> {
+  const outcome: DeliveryOutcome = {
+    kind: 'failed',
+    eventId: job.eventId,
+    reason: state === 'expired' ? `expired: ${reason}` : reason,
+    ...(provider ? { provider } : {}),
+    at: Date.now(),
+  };
+  await store.settle(outcome, state, job.otpExpiresAt);
+}
+
+/** Anything an adapter throws that is not a ProviderError counts as the provider being unavailable. */
+export function toProviderError(error: unknown, provider: string): ProviderError {
+  return error instanceof ProviderError
+    ? error
+    : new ProviderError({
+        kind: 'unavailable',
+        provider,
+        code: 'internal',
+        safeMessage: `${provider} adapter failed: ${error instanceof Error ? error.name : 'error'}`,
+        mayHaveBeenDelivered: true,
+      });
+}

@@ -1,0 +1,327 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import type { Channel, OktaRequestType } from '@byot/contracts';
+import { defineScript, type LuaScript } from '@byot/redis';
+import type { Redis } from 'ioredis';
+import {
+  blockedType,
+  countryAllowed,
+  type Destination,
+  isSafe,
+  prefixLabel,
+  prefixOf,
+} from './destination.ts';
+import { TenantKeys } from './keys.ts';
+import { type AnomalyScope, type FraudPolicy, type LimitRule, limitsFor } from './policy.ts';
+import { type BlockRule, blockDescription } from './rules.ts';
+import { EVALUATE } from './script.ts';
+
+/** What the controls need to know of one hook (no code, no message text). */
+export interface FraudRequest {
+  tenantId: string;
+  eventId: string;
+  requestType: OktaRequestType;
+  channel: Channel;
+  phoneE164: string;
+  phoneMasked: string;
+  phoneCountry: string | undefined;
+  phoneType: string | undefined;
+  /** Okta's user id (data.userProfile.userId); without it the per-user limits do not apply. */
+  userId: string | undefined;
+  otpExpiresAt: number;
+}
+
+export type FraudVerdict =
+  | {
+      allowed: true;
+      /** checked: every control passed; safe-list: limits and holds skipped; duplicate: this eventId already passed. */
+      via: 'checked' | 'safe-list' | 'duplicate';
+    }
+  | Refusal;
+
+export interface Refusal {
+  allowed: false;
+  rule: BlockRule;
+  /** What Okta is told: "blocked: per-number limit". Names the rule, never the number. */
+  description: string;
+  /** For a limit: when the oldest counted code leaves its window. */
+  retryAfterMs?: number;
+  /** For a hold: which, and until when. */
+  holdId?: string;
+  holdUntil?: number;
+  /** Set when this very code started the hold (alert and count it once). */
+  holdStarted?: HoldStarted;
+}
+
+export interface HoldStarted {
+  id: string;
+  tenantId: string;
+  scope: AnomalyScope;
+  /** The destination as operators see it: "GB", "+4474001234•••". */
+  label: string;
+  since: number;
+  until: number;
+  /** Codes in the last window (sliding count), and the baseline they were measured against. */
+  volume: number;
+  baseline: number;
+}
+
+export interface FraudGuardOptions {
+  redis: Redis;
+  /** `<REDIS_KEY_PREFIX>:fraud`, from the keyspace; each tenant's keys go under `{tenant}` inside it. */
+  keyPrefix: (tenantId: string) => string;
+  /** Keys the hashes that stand in for numbers and user ids in Redis keys (derive it; never the sealing key). */
+  subjectKey: Buffer;
+}
+
+/** How long refusals stay listed as "busiest limited keys" (this hour and the last). */
+const REFUSALS_TTL_MS = 2 * 3_600_000;
+/** Limits up to this many codes keep an exact log; larger ones a sliding-window counter (script.ts). */
+export const EXACT_LOG_MAX = 1_000;
+
+type Reply = (string | number)[];
+
+/** The evaluation script's argument table (script.ts). */
+interface EvaluateArgs {
+  now: number;
+  eventId: string;
+  markerTtl: number;
+  refusalsTtl: number;
+  limits: { mode: 'log' | 'count'; max: number; windowMs: number; rule: LimitRule; tag: string }[];
+  anomaly:
+    | {
+        factor: number;
+        minCodes: number;
+        windowMs: number;
+        learningMs: number;
+        holdMs: number;
+        alpha: number;
+        stateTtl: number;
+      }
+    | undefined;
+  scopes: { scope: AnomalyScope; label: string; holdId: string }[];
+}
+
+/**
+ * The fraud controls of the hook path, shared by every replica through Redis. Destination rules (country, number
+ * type) are decided in process; everything with a counter in one script call (see script.ts). A Redis failure
+ * rejects: the caller answers Okta "fall back" — the controls never fail open silently.
+ */
+export class FraudGuard {
+  readonly #evaluate: LuaScript<EvaluateArgs, Reply>;
+  readonly #options: FraudGuardOptions;
+  readonly #subjectKey: KeyObject;
+  readonly #tenants = new Map<string, TenantKeys>();
+
+  constructor(options: FraudGuardOptions) {
+    this.#options = options;
+    this.#subjectKey = createSecretKey(options.subjectKey);
+    this.#evaluate = defineScript<EvaluateArgs, Reply>(options.redis, 'byotFraudEvaluate', EVALUATE);
+  }
+
+  /** The keys of one tenant (cached: the hook path builds none per call). */
+  keys(tenantId: string): TenantKeys {
+    let keys = this.#tenants.get(tenantId);
+    if (!keys) {
+      keys = new TenantKeys(this.#options.keyPrefix(tenantId), tenantId, this.#subjectKey);
+      this.#tenants.set(tenantId, keys);
+    }
+    return keys;
+  }
+
+  /**
+   * Decides one hook. `now` is for tests (a clock they control); production leaves it to Redis' clock, one for
+   * every replica.
+   */
+  async check(
+    policy: FraudPolicy,
+    request: FraudRequest,
+    options: { now?: number } = {},
+  ): Promise<FraudVerdict> {
+    const destination: Destination = {
+      e164: request.phoneE164,
+      country: request.phoneCountry,
+      type: request.phoneType,
+      channel: request.channel,
+    };
+    if (!countryAllowed(policy, destination)) return refusal('country');
+    const type = blockedType(policy, destination);
+    if (type) return refusal('number-type', type);
+    if (isSafe(policy, request.phoneE164)) return { allowed: true, via: 'safe-list' };
+
+    const keys = this.keys(request.tenantId);
+    const plan = this.#plan(policy, request, keys);
+    if (plan.limits.length === 0 && plan.scopes.length === 0) return { allowed: true, via: 'checked' };
+    const hour = Math.floor((options.now ?? Date.now()) / 3_600_000);
+    const keyList = [
+      keys.refusedEvent(request.eventId),
+      keys.holdIndex,
+      keys.refusals(hour),
+      keys.watchingSince,
+      ...plan.limits.map((l) => l.key),
+      ...plan.scopes.flatMap((s) => [s.volumeKey, s.holdKey, s.liftedKey]),
+    ];
+    const reply = await this.#evaluate(keyList, {
+      now: options.now ?? 0,
+      eventId: request.eventId,
+      // A refused eventId stays refused while its code could still be used.
+      markerTtl: Math.max(60_000, Math.min(request.otpExpiresAt - Date.now(), 3_600_000)),
+      refusalsTtl: REFUSALS_TTL_MS,
+      limits: plan.limits.map(({ mode, max, windowMs, rule, tag }) => ({ mode, max, windowMs, rule, tag })),
+      anomaly:
+        plan.scopes.length === 0
+          ? undefined
+          : {
+              factor: policy.anomalyHoldFactor,
+              minCodes: policy.anomalyHoldMinCodes,
+              windowMs: policy.anomalyHoldWindowMs,
+              learningMs: policy.anomalyHoldBaselineMs,
+              holdMs: policy.anomalyHoldDurationMs,
+              alpha: ewmaAlpha(policy),
+              // The detector's state outlives two baselines of silence, then a destination is new again.
+              stateTtl: 2 * policy.anomalyHoldBaselineMs,
+            },
+      scopes: plan.scopes.map(({ scope, label, holdId }) => ({ scope, label, holdId })),
+    });
+    return verdictOf(reply, request.tenantId, plan);
+  }
+
+  #plan(policy: FraudPolicy, request: FraudRequest, keys: TenantKeys): Plan {
+    const prefix = prefixOf(request.phoneE164);
+    const country = request.phoneCountry ?? 'INTL';
+    const subjects: Record<
+      'number' | 'user' | 'prefix' | 'country' | 'tenant',
+      { id: string; label: string } | undefined
+    > = {
+      number: { id: keys.subject('number', request.phoneE164), label: request.phoneMasked },
+      user:
+        request.userId === undefined
+          ? undefined
+          : { id: keys.subject('user', request.userId), label: `user ${userLabel(request.userId)}` },
+      prefix: { id: keys.subject('prefix', prefix), label: prefixLabel(prefix) },
+      country: { id: country, label: country },
+      tenant: { id: 'all', label: 'all codes' },
+    };
+    const limits = limitsFor(policy, request.requestType).flatMap(({ rule, limit }) => {
+      const subject = subjects[subjectOf(rule)];
+      if (!subject) return [];
+      const mode = limitMode(limit.max);
+      return [
+        {
+          rule,
+          mode,
+          key: mode === 'log' ? keys.limit(rule, subject.id) : keys.counter(rule, subject.id),
+          max: limit.max,
+          windowMs: limit.windowMs,
+          tag: `${rule}|${subject.id}|${subject.label}`,
+        },
+      ];
+    });
+    const watched = policy.anomalyHold.size > 0 && policy.anomalyHoldRequestTypes.has(request.requestType);
+    // Narrowest first: a prefix hold says more than a country hold, and costs the country's other people nothing.
+    const scopes = watched
+      ? (['prefix', 'country'] as const)
+          .filter((scope) => policy.anomalyHold.has(scope))
+          .map((scope) => {
+            const subject = subjects[scope] as { id: string; label: string };
+            return {
+              scope,
+              label: subject.label,
+              holdId: `${request.tenantId}.hold.${scope}.${subject.id}`,
+              volumeKey: keys.volume(scope, subject.id),
+              holdKey: keys.hold(scope, subject.id),
+              liftedKey: keys.lifted(scope, subject.id),
+            };
+          })
+      : [];
+    return { limits, scopes };
+  }
+}
+
+/** How a limit of this size is counted: an exact log, or a sliding-window counter for large ones. */
+export function limitMode(max: number): 'log' | 'count' {
+  return max <= EXACT_LOG_MAX ? 'log' : 'count';
+}
+
+interface Plan {
+  limits: {
+    rule: LimitRule;
+    mode: 'log' | 'count';
+    key: string;
+    max: number;
+    windowMs: number;
+    tag: string;
+  }[];
+  scopes: {
+    scope: AnomalyScope;
+    label: string;
+    holdId: string;
+    volumeKey: string;
+    holdKey: string;
+    liftedKey: string;
+  }[];
+}
+
+/** Which subject a limit counts by. */
+export function subjectOf(rule: LimitRule): 'number' | 'user' | 'prefix' | 'country' | 'tenant' {
+  const base = rule.replace(/^enroll-/, '');
+  return base === 'tenant'
+    ? 'tenant'
+    : (base.slice('per-'.length) as 'number' | 'user' | 'prefix' | 'country');
+}
+
+/** Okta user ids are [A-Za-z0-9]{20}; anything else is cut to a safe, bounded label. */
+function userLabel(userId: string): string {
+  return userId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40) || '(unnamed)';
+}
+
+/** The EWMA weight whose memory is the baseline period: α = 2 / (N + 1), N = baseline / window. */
+export function ewmaAlpha(policy: FraudPolicy): number {
+  const windows = Math.max(2, policy.anomalyHoldBaselineMs / policy.anomalyHoldWindowMs);
+  return 2 / (windows + 1);
+}
+
+function refusal(rule: BlockRule, detail?: string): Refusal {
+  return { allowed: false, rule, description: blockDescription(rule, detail) };
+}
+
+function verdictOf(reply: Reply, tenantId: string, plan: Plan): FraudVerdict {
+  const [kind] = reply;
+  switch (kind) {
+    case 'ok':
+      return { allowed: true, via: 'checked' };
+    case 'dup':
+      return { allowed: true, via: 'duplicate' };
+    case 'refused':
+      return refusal(String(reply[1]) as BlockRule);
+    case 'limit':
+      return { ...refusal(String(reply[1]) as BlockRule), retryAfterMs: Math.max(0, Number(reply[3])) };
+    case 'hold':
+      return {
+        ...refusal(`hold-${String(reply[1]) as AnomalyScope}`),
+        holdId: String(reply[2]),
+        holdUntil: Number(reply[3]),
+      };
+    case 'new-hold': {
+      const scope = String(reply[1]) as AnomalyScope;
+      const planned = plan.scopes.find((s) => s.scope === scope);
+      const until = Number(reply[3]);
+      return {
+        ...refusal(`hold-${scope}`),
+        holdId: String(reply[2]),
+        holdUntil: until,
+        holdStarted: {
+          id: String(reply[2]),
+          tenantId,
+          scope,
+          label: planned?.label ?? scope,
+          since: Number(reply[6]),
+          until,
+          volume: Number(reply[4]),
+          baseline: Number(reply[5]),
+        },
+      };
+    }
+    default:
+      throw new Error(`unexpected reply from the fraud script: ${String(kind)}`);
+  }
+}

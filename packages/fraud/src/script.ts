@@ -1,0 +1,191 @@
+import { UNPACK_ARGS } from '@byot/redis';
+
+/**
+ * One Lua script decides a hook: every velocity limit, every hold and the anomaly detector, in one round trip and
+ * atomically, for all replicas. It is all-or-nothing: a refused code consumes no limit and feeds no baseline, so an
+ * attacker hammering one prefix does not use up the per-user budget of the people behind it.
+ *
+ * KEYS  1 refused-event marker   2 hold index   3 refusals of this hour   4 watching-since
+ *       then one key per limit (in args.limits order)
+ *       then per watched scope (in args.scopes order): volume state, hold, lifted marker
+ * ARGV  1 the packed argument table (EvaluateArgs in guard.ts): now (0 = Redis TIME, one clock for every
+ *       replica), eventId, markerTtl, refusalsTtl, limits[{mode, max, windowMs, rule, tag}], anomaly{…}, scopes[…]
+ *
+ * Replies: {'ok', now} · {'dup', now} · {'refused', rule, now} · {'limit', rule, count, retryAfterMs, now}
+ *          · {'hold', scope, holdId, until, now} · {'new-hold', scope, holdId, until, volume, baseline, now}
+ *
+ * Velocity, mode 'log': a sliding-window log (a ZSET of eventIds by time): exact, so `5/15m` never lets a sixth
+ * code through in any 15 minutes (a fixed window lets 2N through across its edge; GCRA lets N through, then one
+ * every T/N). It holds at most N members, and the eventId as member makes a duplicated hook count once.
+ * Mode 'count', for large limits (a tenant's or a country's thousands a day), where a log would keep thousands of
+ * members per key: the sliding-window counter (this window's count plus the previous window's, weighted by how
+ * much of it still overlaps), O(1) memory and within a few percent of exact at that scale.
+ *
+ * Anomaly: per destination, the codes of the current window plus the previous window's share (a sliding count),
+ * against an exponentially weighted mean of past windows (bias-corrected, so a young destination's baseline is
+ * its own short history, not zero). Nothing is held while the tenant is still being learned.
+ */
+export const EVALUATE = `
+${UNPACK_ARGS}
+local now = args.now
+if now == 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local limits = args.limits
+local scopes = args.scopes
+local L = #limits
+local S = #scopes
+
+local before = redis.call('GET', KEYS[1])
+if before then return {'refused', before, now} end
+if L > 0 and limits[1].mode == 'log' and redis.call('ZSCORE', KEYS[5], args.eventId) then return {'dup', now} end
+
+local function refuse(rule, tag)
+  redis.call('SET', KEYS[1], rule, 'PX', args.markerTtl)
+  if tag then
+    redis.call('ZINCRBY', KEYS[3], 1, tag)
+    if redis.call('ZCARD', KEYS[3]) > 500 then redis.call('ZREMRANGEBYRANK', KEYS[3], 0, 0) end
+    redis.call('PEXPIRE', KEYS[3], args.refusalsTtl)
+  end
+end
+
+-- 1. a destination on hold
+for s = 1, S do
+  local holdKey = KEYS[4 + L + 3 * s - 1]
+  local untilMs = tonumber(redis.call('HGET', holdKey, 'until'))
+  -- the key expires with the hold; the comparison keeps one clock (the caller's) in charge of both
+  if untilMs and untilMs > now then
+    redis.call('HINCRBY', holdKey, 'refused', 1)
+    refuse('hold-' .. scopes[s].scope, nil)
+    return {'hold', scopes[s].scope, scopes[s].holdId, untilMs, now}
+  end
+end
+
+-- 2. velocity limits (every one checked before any is counted)
+local counters = {}
+for i = 1, L do
+  local key = KEYS[4 + i]
+  local limit = limits[i]
+  local w = limit.windowMs
+  local count, retry
+  if limit.mode == 'log' then
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - w)
+    count = redis.call('ZCARD', key)
+    if count >= limit.max then
+      -- the entry whose leaving brings the count under max (the oldest, unless the limit was lowered)
+      local edge = redis.call('ZRANGE', key, count - limit.max, count - limit.max, 'WITHSCORES')
+      retry = tonumber(edge[2]) + w - now
+    end
+  else
+    local bucket = math.floor(now / w)
+    local st = redis.call('HMGET', key, 'b', 'c', 'p')
+    local b = tonumber(st[1])
+    local c = tonumber(st[2]) or 0
+    local p = tonumber(st[3]) or 0
+    if b == nil or bucket > b + 1 then
+      c = 0
+      p = 0
+    elseif bucket == b + 1 then
+      p = c
+      c = 0
+    end
+    counters[i] = {bucket, c, p}
+    count = c + p * (1 - (now - bucket * w) / w)
+    if count + 1 > limit.max then retry = (bucket + 1) * w - now end
+    count = math.floor(count)
+  end
+  if retry then
+    refuse(limit.rule, limit.tag)
+    return {'limit', limit.rule, count, retry, now}
+  end
+end
+
+-- 3. the anomaly detector: every watched scope is computed first; at most one hold starts
+local pending = {}
+local a = args.anomaly
+if S > 0 then
+  local since = tonumber(redis.call('GET', KEYS[4]))
+  if not since then
+    since = now
+    redis.call('SET', KEYS[4], now, 'PX', a.stateTtl)
+  end
+  local warm = now - since >= a.learningMs
+  local bucket = math.floor(now / a.windowMs)
+  local frac = (now - bucket * a.windowMs) / a.windowMs
+  local rolled = false
+  for s = 1, S do
+    local stateKey = KEYS[4 + L + 3 * s - 2]
+    local st = redis.call('HMGET', stateKey, 'b', 'c', 'p', 'e', 'n')
+    local b = tonumber(st[1]) or bucket
+    local c = tonumber(st[2]) or 0
+    local p = tonumber(st[3]) or 0
+    local e = tonumber(st[4]) or 0
+    local n = tonumber(st[5]) or 0
+    if bucket > b then
+      local gap = bucket - b
+      e = e + a.alpha * (c - e)
+      if gap > 1 then e = e * (1 - a.alpha) ^ (gap - 1) end
+      if gap == 1 then p = c else p = 0 end
+      n = n + gap
+      c = 0
+      b = bucket
+      rolled = true
+    end
+    local volume = c + 1 + p * (1 - frac)
+    local baseline = 0
+    if n > 0 then baseline = e / (1 - (1 - a.alpha) ^ math.min(n, 100000)) end
+    if warm and volume >= a.minCodes and volume >= a.factor * baseline
+      and redis.call('EXISTS', KEYS[4 + L + 3 * s]) == 0 then
+      local holdKey = KEYS[4 + L + 3 * s - 1]
+      local scope = scopes[s]
+      local untilMs = now + a.holdMs
+      local v = string.format('%.1f', volume)
+      local bl = string.format('%.2f', baseline)
+      redis.call('HSET', holdKey, 'scope', scope.scope, 'label', scope.label, 'since', now, 'until', untilMs,
+        'volume', v, 'baseline', bl, 'refused', 1)
+      redis.call('PEXPIRE', holdKey, a.holdMs)
+      redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+      redis.call('ZADD', KEYS[2], untilMs, scope.holdId)
+      if redis.call('PTTL', KEYS[2]) < a.holdMs then redis.call('PEXPIRE', KEYS[2], a.holdMs) end
+      refuse('hold-' .. scope.scope, nil)
+      return {'new-hold', scope.scope, scope.holdId, untilMs, v, bl, now}
+    end
+    pending[s] = {stateKey, b, c, p, e, n}
+  end
+  -- the learning clock lives as long as the detector's state does (refreshed once a window, not per code)
+  if rolled then redis.call('PEXPIRE', KEYS[4], a.stateTtl) end
+end
+
+-- 4. the code goes out: it counts everywhere
+for i = 1, L do
+  local key = KEYS[4 + i]
+  local limit = limits[i]
+  if limit.mode == 'log' then
+    redis.call('ZADD', key, now, args.eventId)
+    redis.call('PEXPIRE', key, limit.windowMs)
+  else
+    local ctr = counters[i]
+    redis.call('HSET', key, 'b', ctr[1], 'c', ctr[2] + 1, 'p', ctr[3])
+    redis.call('PEXPIRE', key, 2 * limit.windowMs)
+  end
+end
+for s = 1, S do
+  local st = pending[s]
+  redis.call('HSET', st[1], 'b', st[2], 'c', st[3] + 1, 'p', tostring(st[4]), 'e', tostring(st[5]), 'n', st[6])
+  redis.call('PEXPIRE', st[1], a.stateTtl)
+end
+return {'ok', now}
+`;
+
+/**
+ * Lifts a hold: KEYS 1 hold, 2 lifted marker, 3 hold index; args: holdId, and how long no new hold may start there
+ * (the hold period: the operator said this traffic is wanted). Returns 1 if a hold was active.
+ */
+export const LIFT_HOLD = `
+${UNPACK_ARGS}
+local existed = redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[3], args.holdId)
+redis.call('SET', KEYS[2], '1', 'PX', args.quietMs)
+return existed
+`;

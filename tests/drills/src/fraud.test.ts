@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { normalisePhoneNumber } from '@byot/contracts';
+import {
+  fraudMetrics,
+  LEGIT_COUNTRIES,
+  legitPerson,
+  PUMPED_BLOCK,
+  pumpingPerson,
+  spreadPumpingPerson,
+} from './fraud.ts';
+import type { ScenarioMetrics } from './metrics.ts';
+import { BASE_THRESHOLDS, evaluate } from './thresholds.ts';
+import type { HookRecord } from './types.ts';
+
+const parse = (phone: string) => normalisePhoneNumber(phone, 'US');
+
+describe('the pumping drills’ people', () => {
+  it('legitimate traffic: valid mobiles in every allowed country, one user and one 1 000-block each, the request mix', () => {
+    const people = Array.from({ length: 1_400 }, (_, i) => legitPerson(i, 123));
+    assert.deepEqual(new Set(people.map((p) => p.country)), new Set(LEGIT_COUNTRIES));
+    assert.equal(new Set(people.map((p) => p.phoneNumber.slice(0, -3))).size, people.length);
+    assert.equal(new Set(people.map((p) => p.userId)).size, people.length);
+    for (const p of people.filter((_, i) => i % 13 === 0)) {
+      const parsed = parse(p.phoneNumber);
+      assert.ok(
+        parsed.ok &&
+          parsed.country === p.country &&
+          ['MOBILE', 'FIXED_LINE_OR_MOBILE'].includes(parsed.type ?? ''),
+      );
+    }
+    const share = (type: string) => people.filter((p) => p.requestType.endsWith(type)).length / people.length;
+    assert.equal(share('mfa-verification'), 0.8);
+    assert.equal(share('pre-enrollment'), 0.1);
+  });
+
+  it('attack 1: sequential numbers of one block, premium-rate numbers and an off-list country, all enrollments', () => {
+    const attack = Array.from({ length: 300 }, (_, i) => pumpingPerson(i, PUMPED_BLOCK));
+    assert.ok(attack.every((p) => p.requestType === 'com.okta.user.telephony.pre-enrollment'));
+    const types = attack.map((p) => {
+      const parsed = parse(p.phoneNumber);
+      return parsed.ok ? `${parsed.country}:${parsed.type}` : 'invalid';
+    });
+    assert.equal(types.filter((t) => t === 'GB:PREMIUM_RATE').length, 90);
+    assert.equal(types.filter((t) => t === 'UZ:MOBILE').length, 30);
+    const block = attack.filter((p) => p.phoneNumber.startsWith(PUMPED_BLOCK));
+    assert.equal(block.length, 180);
+    assert.ok(block.every((p) => parse(p.phoneNumber).ok));
+    assert.ok(new Set(attack.map((p) => p.userId)).size >= 100, 'a fresh account every 3 hooks');
+    // The legitimate traffic never touches the attacked block.
+    const legit = Array.from({ length: 7_000 }, (_, i) => legitPerson(i, 0));
+    assert.ok(legit.every((p) => !p.phoneNumber.startsWith(PUMPED_BLOCK)));
+  });
+
+  it('attack 2: one country, a different 1 000-block per number', () => {
+    const attack = Array.from({ length: 500 }, (_, i) => spreadPumpingPerson(i, 'GB', 500_000));
+    assert.equal(new Set(attack.map((p) => p.phoneNumber.slice(0, -3))).size, 500);
+    assert.ok(attack.every((p) => p.country === 'GB'));
+  });
+});
+
+const hook = (over: Partial<HookRecord>): HookRecord => ({
+  eventId: 'e',
+  channel: 'sms',
+  phone: '+447712555001',
+  otp: '123456',
+  phase: 'fault',
+  sentAt: 0,
+  expiresAt: 300_000,
+  httpStatus: 200,
+  latencyMs: 20,
+  ...over,
+});
+
+describe('judging a pumping drill', () => {
+  it('counts attack codes that reached a provider, what refused the rest, and legitimate refusals', () => {
+    const attack = [
+      hook({ phone: '+447712555001', answer: 'PENDING' }),
+      hook({ phone: '+447712555002', answer: 'FAILED', metadata: 'blocked: per-prefix limit' }),
+      hook({
+        phone: '+448711000002',
+        answer: 'FAILED',
+        metadata: 'blocked: number type not allowed (PREMIUM_RATE)',
+      }),
+      hook({
+        phone: '+447712555003',
+        answer: 'FAILED',
+        metadata: 'blocked: per-prefix limit',
+        latencyMs: 3_500,
+      }),
+    ];
+    const legit = [
+      hook({ phone: '+14155550100', answer: 'SUCCESSFUL' }),
+      hook({
+        phone: '+447400100100',
+        answer: 'FAILED',
+        metadata: 'blocked: destination country on hold (unusual volume)',
+      }),
+    ];
+    const deliveries = [
+      {
+        provider: 'twilio',
+        channel: 'sms',
+        to: '+447712555001',
+        text: '',
+        receivedAt: 1,
+        status: 'delivered',
+        sid: 'SM1',
+      },
+    ];
+    const m = fraudMetrics(legit, attack, deliveries, 3_000);
+    assert.equal(m.attackSent, 4);
+    assert.equal(m.attackReachedProvider, 1);
+    assert.equal(m.attackBlockedPct, 75);
+    assert.deepEqual(m.attackRefusedBy, {
+      'per-prefix limit': 2,
+      'number type not allowed (PREMIUM_RATE)': 1,
+    });
+    assert.equal(m.attackInWindowPct, 75);
+    assert.equal(m.legitRefused, 1);
+    assert.equal(m.legitRefusedByHold, 1);
+
+    const metrics = {
+      answers: { SUCCESSFUL: 1, PENDING: 0, FAILED: 1, fallback: 0 },
+    } as unknown as ScenarioMetrics;
+    const collateral = evaluate(
+      {
+        ...metrics,
+        lost: 0,
+        deliveredAfterExpiry: 0,
+        wrongCode: 0,
+        duplicates: 0,
+        inWindowPct: 100,
+        hooks: 2,
+        inFlightAtFault: 0,
+        faultAnswers: { SUCCESSFUL: 0, PENDING: 0, FAILED: 0, fallback: 0 },
+      } as ScenarioMetrics,
+      {
+        ...BASE_THRESHOLDS,
+        maxFailed: 'hold-collateral',
+        minAttackBlockedPct: 95,
+        requireHold: 'destination country on hold (unusual volume)',
+      },
+      m,
+    );
+    const byName = Object.fromEntries(collateral.map((c) => [c.name, c.pass]));
+    assert.equal(byName['legitimate codes refused'], true, 'the one refusal is the hold’s');
+    assert.equal(byName['attack codes kept from providers'], false, '75 % < 95 %');
+    assert.equal(byName['caught by the anomaly hold'], false, 'no attack code was refused by a hold');
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * The SMS-pumping drills' people: legitimate users across many allowed countries, and an attacker enrolling
+ * numbers it chose. Plus what to judge of them, from ground truth only (what Okta was told, what reached a
+ * provider). Pure: unit-tested in fraud.test.ts.
+ */
+import type { OktaRequestType } from '@byot/contracts';
+import { spreadPhone } from '@byot/testkit';
+import { digitsOf } from './metrics.ts';
+import type { HookRecord, ProviderDelivery } from './types.ts';
+
+/** Who sends a hook: its number, its Okta user, its request type. */
+export interface Person {
+  phoneNumber: string;
+  country: string;
+  userId: string;
+  requestType: OktaRequestType;
+}
+
+/** The countries legitimate traffic goes to: the drills' ALLOWED_COUNTRIES. */
+export const LEGIT_COUNTRIES = ['US', 'CA', 'GB', 'DE', 'ES', 'IE', 'MX'] as const;
+
+/**
+ * The hook-ingress settings of a drill run: the production defaults, an explicit country list, and the anomaly
+ * detector on a scaled clock (seconds instead of minutes and hours) so that learning, baseline and holds fit in a
+ * drill. Its thresholds stay the issue's: 10× the baseline and 20 codes.
+ */
+export function drillFraudEnv(quick: boolean): Record<string, string> {
+  return {
+    ALLOWED_COUNTRIES: LEGIT_COUNTRIES.join(','),
+    ANOMALY_HOLD_WINDOW: quick ? '5s' : '10s',
+    ANOMALY_HOLD_BASELINE: quick ? '20s' : '60s',
+    // Outlasts the attack; the runner lifts every hold before the next drill (as an operator would).
+    ANOMALY_HOLD_DURATION: '10m',
+  };
+}
+
+const REQUEST_MIX: readonly [number, OktaRequestType][] = [
+  [80, 'com.okta.user.telephony.mfa-verification'],
+  [10, 'com.okta.user.telephony.pre-enrollment'],
+  [5, 'com.okta.user.telephony.account-unlock'],
+  [5, 'com.okta.user.telephony.password-reset'],
+];
+
+/**
+ * Legitimate traffic: the i-th hook goes to one of LEGIT_COUNTRIES in turn, to a number of its own (spread over
+ * 1 000-blocks), from a user of its own; 80 % sign-ins, 10 % enrollments, 5 % unlocks, 5 % resets.
+ */
+export function legitPerson(i: number, offset: number): Person {
+  const country = LEGIT_COUNTRIES[i % LEGIT_COUNTRIES.length] as string;
+  const slot = i % 20;
+  let acc = 0;
+  const requestType = REQUEST_MIX.find(([share]) => {
+    acc += share / 5;
+    return slot < acc;
+  })?.[1] as OktaRequestType;
+  return {
+    phoneNumber: spreadPhone(country, offset + Math.floor(i / LEGIT_COUNTRIES.length)),
+    country,
+    userId: `00uLegit${(offset + i).toString(36)}`,
+    requestType,
+  };
+}
+
+/** GB's premium-rate ranges (libphonenumber: PREMIUM_RATE): the toll-fraud half of the first attack. */
+const PREMIUM = ['+44871', '+44909'];
+/** A high-cost destination outside the allow list. */
+const OFF_LIST = '+99890';
+
+/**
+ * Attack 1: pre-enrollment to sequential numbers of one 1 000-block of an allowed country (GB mobile), mixed
+ * with premium-rate numbers and an off-list country; a fresh attacker account every 3 hooks (self-service
+ * registration), so the per-user limits do not catch it on their own.
+ */
+export function pumpingPerson(i: number, block: string): Person {
+  const user = `00uPump${Math.floor(i / 3).toString(36)}`;
+  const enroll = 'com.okta.user.telephony.pre-enrollment' as const;
+  if (i % 10 === 9) {
+    return {
+      phoneNumber: `${OFF_LIST}${String(1_000_000 + i).slice(-7)}`,
+      country: 'UZ',
+      userId: user,
+      requestType: enroll,
+    };
+  }
+  if (i % 3 === 2) {
+    const range = PREMIUM[i % PREMIUM.length] as string;
+    return {
+      phoneNumber: `${range}${String(1_000_000 + i).slice(-7)}`,
+      country: 'GB',
+      userId: user,
+      requestType: enroll,
+    };
+  }
+  return {
+    phoneNumber: `${block}${String(i % 1000).padStart(3, '0')}`,
+    country: 'GB',
+    userId: user,
+    requestType: enroll,
+  };
+}
+
+/** Attack 2: pre-enrollment spread over many prefixes of one allowed country, each prefix seeing one number. */
+export function spreadPumpingPerson(i: number, country: string, offset: number): Person {
+  return {
+    phoneNumber: spreadPhone(country, offset + i),
+    country,
+    userId: `00uSpread${Math.floor(i / 3).toString(36)}`,
+    requestType: 'com.okta.user.telephony.pre-enrollment',
+  };
+}
+
+/** The attacker's 1 000-block in attack 1: GB mobile, apart from every range the legitimate traffic uses. */
+export const PUMPED_BLOCK = '+447712555';
+
+export interface FraudMetrics {
+  /** Attack hooks sent, and how many of their numbers a provider accepted a code for. */
+  attackSent: number;
+  attackReachedProvider: number;
+  /** Share of attack codes that never reached a provider. */
+  attackBlockedPct: number;
+  /** What refused the attack codes: the rule Okta was told (transactionMetadata), with counts. */
+  attackRefusedBy: Record<string, number>;
+  /** Attack hooks answered inside Okta's 3 s (any status). */
+  attackInWindowPct: number;
+  /** Legitimate hooks answered FAILED, and of those the refusals by a hold on the attacked destination. */
+  legitRefused: number;
+  legitRefusedByHold: number;
+  legitRefusedBy: Record<string, number>;
+}
+
+/** "blocked: per-prefix limit" → "per-prefix limit"; anything else stays as it came. */
+function ruleOf(metadata: string | undefined): string {
+  return (metadata ?? 'no metadata').replace(/^blocked: /, '');
+}
+
+export function fraudMetrics(
+  legit: readonly HookRecord[],
+  attack: readonly HookRecord[],
+  deliveries: readonly ProviderDelivery[],
+  windowMs: number,
+): FraudMetrics {
+  const delivered = new Set(deliveries.map((d) => digitsOf(d.to)));
+  const reached = attack.filter((h) => delivered.has(digitsOf(h.phone))).length;
+  const count = (hooks: readonly HookRecord[]) => {
+    const by: Record<string, number> = {};
+    for (const h of hooks) by[ruleOf(h.metadata)] = (by[ruleOf(h.metadata)] ?? 0) + 1;
+    return by;
+  };
+  const refused = (hooks: readonly HookRecord[]) =>
+    hooks.filter((h) => h.httpStatus === 200 && h.answer === 'FAILED');
+  const legitRefused = refused(legit);
+  const inWindow = attack.filter((h) => h.latencyMs !== undefined && h.latencyMs <= windowMs).length;
+  const pct = (part: number, whole: number) => (whole === 0 ? 100 : Math.round((part / whole) * 1000) / 10);
+  return {
+    attackSent: attack.length,
+    attackReachedProvider: reached,
+    attackBlockedPct: pct(attack.length - reached, attack.length),
+    attackRefusedBy: count(refused(attack)),
+    attackInWindowPct: pct(inWindow, attack.length),
+    legitRefused: legitRefused.length,
+    legitRefusedByHold: legitRefused.filter((h) => /on hold/.test(h.metadata ?? '')).length,
+    legitRefusedBy: count(legitRefused),
+  };
+}
