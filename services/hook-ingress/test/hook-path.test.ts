@@ -115,6 +115,10 @@ async function startHarness(
     voice: createSendQueue('voice', producer, keyspace),
   };
   for (const q of Object.values(queues)) q.on('error', () => {});
+  // Like main.ts: BullMQ loads its scripts on first use; do it now, not inside the first hook's 300 ms timeout
+  // (on a loaded machine the first add could otherwise time out and answer 503).
+  if (producer.status === 'ready')
+    await Promise.all(Object.values(queues).map((q) => q.getJobCounts('waiting')));
   const sends: Harness['sends'] = [];
   let script: Script = async (job) => ({
     provider: 'twilio',
