@@ -16,6 +16,7 @@ export interface OktaSimConfig {
   serviceApps: ServiceAppConfig[];
   resendIntervalMs: number;
   secondTelephonyHook: 'reject' | 'skip';
+  inboxUrl?: string;
 }
 
 /** An OAuth 2.0 service app allowed to call the Management API (OKTA_CLIENT_ID + OKTA_PRIVATE_KEY on the command's side). */
@@ -87,6 +88,7 @@ const EnvSchema = z.object({
   OKTA_SIM_SERVICE_APPS: json.pipe(ServiceAppsSchema).optional(),
   OKTA_SIM_RESEND_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
   OKTA_SIM_SECOND_TELEPHONY_HOOK: z.enum(['reject', 'skip']).default('reject'),
+  OKTA_SIM_INBOX_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 /** Reads the simulator's environment; blank variables count as unset. Throws ConfigError listing every problem. */
@@ -149,5 +151,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): O
     serviceApps,
     resendIntervalMs: v.OKTA_SIM_RESEND_INTERVAL_SECONDS * 1000,
     secondTelephonyHook: v.OKTA_SIM_SECOND_TELEPHONY_HOOK,
+    ...(v.OKTA_SIM_INBOX_URL ? { inboxUrl: v.OKTA_SIM_INBOX_URL } : {}),
   };
 }

@@ -27,6 +27,7 @@ const sim = createOktaSim({
   serviceApps: config.serviceApps,
   resendIntervalMs: config.resendIntervalMs,
   secondTelephonyHook: config.secondTelephonyHook,
+  ...(config.inboxUrl ? { inboxUrl: config.inboxUrl } : {}),
   logger: log,
 });
 

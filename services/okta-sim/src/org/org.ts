@@ -278,6 +278,21 @@ export class Org {
     for (const r of fixed) r.priority = 99;
   }
 
+  /** After a deletion: priorities stay 1…n (the catch-all 99). */
+  renumberRules(policyId: string): void {
+    this.rulesOf(policyId)
+      .filter((r) => !r.system)
+      .forEach((r, i) => {
+        r.priority = i + 1;
+      });
+  }
+
+  renumberPolicies(type: Policy['type']): void {
+    this.policiesOf(type).forEach((p, i) => {
+      p.priority = i + 1;
+    });
+  }
+
   authenticatorByKey(key: string): Authenticator | undefined {
     return [...this.authenticators.values()].find((a) => a.key === key);
   }
