@@ -393,8 +393,16 @@ export class OktaOrg {
 
   // Network zones (raw JSON: the SDK serialises DYNAMIC locations as an object).
   async zones(): Promise<NetworkZone[]> {
-    return (await all<unknown>(this.#client.networkZoneApi.listNetworkZones())).map((z) =>
+    const listed = (await all<unknown>(this.#client.networkZoneApi.listNetworkZones())).map((z) =>
       plain<NetworkZone>(z),
+    );
+    // The SDK reshapes a dynamic zone's locations into an object: read those zones as Okta sends them.
+    return Promise.all(
+      listed.map(async (zone) =>
+        zone.type === 'DYNAMIC'
+          ? ((await this.#json('GET', `/api/v1/zones/${encodeURIComponent(zone.id)}`)) as NetworkZone)
+          : zone,
+      ),
     );
   }
 
