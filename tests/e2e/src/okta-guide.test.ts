@@ -5,22 +5,18 @@
  * after a change) and `verify` (execute + byot's ledger).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  eventually,
   getFreePort,
   type ManagedProcess,
   nodeServiceArgs,
   type RunningSystem,
   repoRoot,
-  simMessages,
   startProcess,
   startSystem,
 } from '@byot/testkit';
+import { codeInInbox as inboxCode, oktaSandbox, runOktaCommand } from './okta.ts';
 import { testPhone } from './system.ts';
 
 const API_TOKEN = '00e2e-okta-sim-api-token-0123456789';
@@ -50,65 +46,16 @@ after(async () => {
   await system?.stop();
 });
 
-/** `npm run okta -- …` as a process, with byot's configuration in its environment (as an operator has it). */
-function runOkta(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=byot-source', join(repoRoot(), 'tools/src/okta/main.ts'), ...args],
-      {
-        cwd: repoRoot(),
-        env: {
-          PATH: process.env.PATH ?? '',
-          BYOT_DATA_DIR: mkdtempSync(join(tmpdir(), 'byot-okta-')),
-          OKTA_ORG_URL: orgUrl,
-          OKTA_API_TOKEN: API_TOKEN,
-          OKTA_HOOK_AUTH_HEADER: system.env.OKTA_HOOK_AUTH_HEADER ?? 'authorization',
-          OKTA_HOOK_AUTH_SECRET: system.hookSecret,
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, out, err }));
+const runOkta = (args: string[], env: Record<string, string> = {}) =>
+  runOktaCommand(args, {
+    OKTA_ORG_URL: orgUrl,
+    OKTA_API_TOKEN: API_TOKEN,
+    OKTA_HOOK_AUTH_HEADER: system.env.OKTA_HOOK_AUTH_HEADER ?? 'authorization',
+    OKTA_HOOK_AUTH_SECRET: system.hookSecret,
+    ...env,
   });
-}
-
-async function sandbox(path: string, body: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${orgUrl}/sandbox/api/${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
-}
-
-/** The code as the person reads it on the simulated phone. */
-async function codeInInbox(phone: string, since: number): Promise<string> {
-  const message = await eventually(
-    async () => {
-      const [found] = await simMessages(system, { to: phone, since });
-      assert.ok(found?.body, 'the SMS reached the inbox');
-      return found;
-    },
-    { timeoutMs: 20_000, intervalMs: 200 },
-  );
-  const code = /(\d{6})/.exec(message.body ?? '')?.[1];
-  assert.ok(code, 'the message holds a 6-digit code');
-  return code;
-}
+const sandbox = (path: string, body: unknown) => oktaSandbox(orgUrl, path, body);
+const codeInInbox = (phone: string, since: number) => inboxCode(system, phone, since);
 
 describe('the guide, end to end: byot-okta setup → enroll in okta-sim → code through byot → verified', () => {
   it('header authentication: setup, enrollment, sign-in; status clean, then drift; verify reads the ledger', async () => {
