@@ -30,7 +30,8 @@ export function hookKeysRouter(org: Org, orgUrl: () => string, pagination: Pagin
     created: key.created,
     lastUpdated: key.lastUpdated,
     isUsed: isUsed(key),
-    ...(withPublic ? { _embedded: publicJwk(key) } : {}),
+    // Okta's create example spells `use` as the string "null"; its public-key endpoint as JSON null.
+    ...(withPublic ? { _embedded: { ...publicJwk(key), use: 'null' } } : {}),
   });
   const find = (id: string): HookKey => {
     const key = org.hookKeys.get(id);
@@ -87,6 +88,7 @@ export function hookKeysRouter(org: Org, orgUrl: () => string, pagination: Pagin
   return router;
 }
 
+/** The public JWK as `GET /api/v1/hook-keys/public/{keyId}` shows it: `alg: "RSA"` (a key type), `use: null`. */
 export function publicJwk(key: HookKey) {
-  return { kty: 'RSA', alg: 'RSA', kid: key.keyId, use: 'null', e: key.publicJwk.e, n: key.publicJwk.n };
+  return { kty: 'RSA', alg: 'RSA', kid: key.keyId, use: null, e: key.publicJwk.e, n: key.publicJwk.n };
 }

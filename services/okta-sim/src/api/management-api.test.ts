@@ -212,6 +212,8 @@ describe('okta-sim Management API (over HTTP)', () => {
     );
     const pub = await api(okta, 'GET', `/api/v1/hook-keys/public/${key.body.keyId}`);
     assert.equal(pub.body._embedded.n, key.body._embedded.n);
+    assert.equal(key.body._embedded.use, 'null', "create's example: the string");
+    assert.equal(pub.body._embedded.use, null, "the public-key endpoint's example: JSON null");
     const pkj = await api(
       okta,
       'POST',
