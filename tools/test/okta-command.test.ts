@@ -9,7 +9,7 @@ import {
   type TestOktaSim,
 } from '@byot/okta-sim/testing';
 import { runCli } from '../src/okta/cli.ts';
-import { NAMES } from '../src/okta/names.ts';
+import { MANAGEMENT_SCOPES, NAMES } from '../src/okta/names.ts';
 import { environmentTenants } from '../src/okta/tenants.ts';
 
 const SECRET = 'Basic b2t0YTp0ZXN0LXNlY3JldC0wMTIzNDU2Nzg5';
@@ -380,15 +380,7 @@ describe('byot-okta against okta-sim (real HTTP)', () => {
     sim.sim.auth.registerServiceApp({
       clientId: '0oabyotokta',
       keys: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      scopes: [
-        'okta.inlineHooks.manage',
-        'okta.authenticators.manage',
-        'okta.policies.manage',
-        'okta.groups.manage',
-        'okta.users.manage',
-        'okta.networkZones.manage',
-        'okta.customTelephonyProvider.read',
-      ],
+      scopes: [...MANAGEMENT_SCOPES],
     });
     const env = {
       OKTA_API_TOKEN: '',

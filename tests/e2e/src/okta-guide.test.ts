@@ -5,18 +5,9 @@
  * after a change) and `verify` (execute + byot's ledger).
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  getFreePort,
-  type ManagedProcess,
-  nodeServiceArgs,
-  type RunningSystem,
-  repoRoot,
-  startProcess,
-  startSystem,
-} from '@byot/testkit';
-import { codeInInbox as inboxCode, oktaSandbox, runOktaCommand } from './okta.ts';
+import { type ManagedProcess, type RunningSystem, startSystem } from '@byot/testkit';
+import { codeInInbox as inboxCode, oktaSandbox, runOktaCommand, startOktaSim } from './okta.ts';
 import { testPhone } from './system.ts';
 
 const API_TOKEN = '00e2e-okta-sim-api-token-0123456789';
@@ -27,19 +18,7 @@ let orgUrl: string;
 
 before(async () => {
   system = await startSystem({ logLevel: 'info' });
-  const port = await getFreePort();
-  orgUrl = `http://127.0.0.1:${port}`;
-  okta = await startProcess({
-    name: 'okta-sim',
-    args: nodeServiceArgs(join(repoRoot(), 'services/okta-sim/src/main.ts')),
-    env: {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      OKTA_SIM_API_TOKEN: API_TOKEN,
-      OKTA_SIM_RESEND_INTERVAL_SECONDS: '0',
-    },
-    ready: { url: `${orgUrl}/healthz` },
-  });
+  ({ process: okta, orgUrl } = await startOktaSim(API_TOKEN));
 });
 after(async () => {
   await okta?.stop();

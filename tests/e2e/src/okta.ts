@@ -4,7 +4,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, repoRoot, type SystemEndpoints, simMessages } from '@byot/testkit';
+import {
+  eventually,
+  getFreePort,
+  type ManagedProcess,
+  nodeServiceArgs,
+  repoRoot,
+  type SystemEndpoints,
+  simMessages,
+  startProcess,
+} from '@byot/testkit';
 
 export interface CommandRun {
   code: number;
@@ -75,4 +84,22 @@ export async function codeInInbox(
   const code = /(\d{6})/.exec(message.body ?? '')?.[1];
   assert.ok(code, 'the message holds a 6-digit code');
   return code;
+}
+
+/** okta-sim as its own process on a free loopback port (no 30 s resend limit: tests enroll back to back). */
+export async function startOktaSim(apiToken: string): Promise<{ process: ManagedProcess; orgUrl: string }> {
+  const port = await getFreePort();
+  const orgUrl = `http://127.0.0.1:${port}`;
+  const started = await startProcess({
+    name: 'okta-sim',
+    args: nodeServiceArgs(join(repoRoot(), 'services/okta-sim/src/main.ts')),
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      OKTA_SIM_API_TOKEN: apiToken,
+      OKTA_SIM_RESEND_INTERVAL_SECONDS: '0',
+    },
+    ready: { url: `${orgUrl}/healthz` },
+  });
+  return { process: started, orgUrl };
 }

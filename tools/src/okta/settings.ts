@@ -72,35 +72,14 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
+/** What setup and status share: the objects' options (status compares them when given). */
+const OBJECT_OPTIONS = ['hook-url', 'auth', 'client-auth', 'token-url', 'group', 'user', 'voice', 'zone', 'zone-countries', 'tenant'];
+
 /** Which options each command takes (the rest are refused, so that a typo is not silently ignored). */
 const ALLOWED: Record<Command, readonly string[]> = {
-  setup: [
-    'hook-url',
-    'auth',
-    'client-auth',
-    'token-url',
-    'group',
-    'user',
-    'voice',
-    'zone',
-    'zone-countries',
-    'dry-run',
-    'tenant',
-  ],
+  setup: [...OBJECT_OPTIONS, 'dry-run'],
   verify: ['phone', 'channel', 'user', 'byot-url', 'tenant'],
-  status: [
-    'hook-url',
-    'auth',
-    'client-auth',
-    'token-url',
-    'group',
-    'user',
-    'voice',
-    'zone',
-    'zone-countries',
-    'tenant',
-    'all-tenants',
-  ],
+  status: [...OBJECT_OPTIONS, 'all-tenants'],
   teardown: ['yes', 'group', 'zone', 'tenant'],
 };
 

@@ -62,6 +62,18 @@ function matchesNetwork(org: Org, conditions: unknown, context: RequestContext):
   return include.length === 0 || include.some((id) => zone(id) && inZone(zone(id) as NetworkZone, context));
 }
 
+/** A policy's first active rule, by priority, whose people and network conditions match. */
+function firstMatchingRule(org: Org, policy: Policy, user: User, context: RequestContext): PolicyRule | undefined {
+  return org
+    .rulesOf(policy.id)
+    .find(
+      (r) =>
+        r.status === 'ACTIVE' &&
+        matchesPeople(org, user, r.conditions) &&
+        matchesNetwork(org, r.conditions, context),
+    );
+}
+
 export interface EnrollmentDecision {
   policy: Policy;
   rule?: PolicyRule;
@@ -83,14 +95,7 @@ export function enrollmentDecision(
 ): EnrollmentDecision | undefined {
   for (const policy of org.policiesOf('MFA_ENROLL')) {
     if (policy.status !== 'ACTIVE' || !matchesPeople(org, user, policy.conditions)) continue;
-    const rule = org
-      .rulesOf(policy.id)
-      .find(
-        (r) =>
-          r.status === 'ACTIVE' &&
-          matchesPeople(org, user, r.conditions) &&
-          matchesNetwork(org, r.conditions, context),
-      );
+    const rule = firstMatchingRule(org, policy, user, context);
     if (!rule) continue;
     return {
       policy,
@@ -118,14 +123,7 @@ export interface SignOnDecision {
 export function signOnDecision(org: Org, user: User, context: RequestContext): SignOnDecision | undefined {
   const policy = org.policiesOf('ACCESS_POLICY').find((p) => p.system) ?? org.policiesOf('ACCESS_POLICY')[0];
   if (!policy) return undefined;
-  const rule = org
-    .rulesOf(policy.id)
-    .find(
-      (r) =>
-        r.status === 'ACTIVE' &&
-        matchesPeople(org, user, r.conditions) &&
-        matchesNetwork(org, r.conditions, context),
-    );
+  const rule = firstMatchingRule(org, policy, user, context);
   if (!rule) return undefined;
   const appSignOn = (
     rule.actions as {
