@@ -141,11 +141,7 @@ export async function hookKeyStep(ctx: RunContext): Promise<void> {
   }
 }
 
-function desiredAuth(
-  ctx: RunContext,
-  ours: TelephonyHook | undefined,
-  hookUrl: string | undefined,
-): DesiredAuth | undefined {
+function desiredAuth(ctx: RunContext, ours: TelephonyHook | undefined, hookUrl: string | undefined): DesiredAuth {
   const { settings } = ctx;
   const kind = settings.auth ?? (ours ? (ours.channel.type === 'OAUTH' ? 'oauth' : 'header') : 'header');
   const uri = hookUrl ?? ours?.channel.uri ?? '';
@@ -338,7 +334,6 @@ export async function telephonyHookStep(ctx: RunContext): Promise<void> {
     return;
   }
   const desired = desiredAuth(ctx, ours, settings.hookUrl);
-  if (!desired) return;
   const { differences, notes } = ours ? hookDifferences(ours, desired, ctx) : { differences: [], notes: [] };
   const detail = [
     ...(ours ? [`id ${ours.id}`] : []),

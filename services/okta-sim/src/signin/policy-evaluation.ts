@@ -63,7 +63,12 @@ function matchesNetwork(org: Org, conditions: unknown, context: RequestContext):
 }
 
 /** A policy's first active rule, by priority, whose people and network conditions match. */
-function firstMatchingRule(org: Org, policy: Policy, user: User, context: RequestContext): PolicyRule | undefined {
+function firstMatchingRule(
+  org: Org,
+  policy: Policy,
+  user: User,
+  context: RequestContext,
+): PolicyRule | undefined {
   return org
     .rulesOf(policy.id)
     .find(

@@ -353,6 +353,64 @@ describe('okta-sim at sign-in: calling the telephony hook as Okta does', () => {
     assert.equal(reset.body.challenge.requestType, 'com.okta.user.telephony.password-reset');
   });
 
+  it("network zones: the guide's geofencing lets enrollment happen only from inside the zone", async () => {
+    await guide(okta, header(receiver.hookUrl));
+    const zone = await api(okta, 'POST', '/api/v1/zones', {
+      type: 'DYNAMIC',
+      name: 'US',
+      locations: [{ country: 'US' }],
+    });
+    const office = await api(okta, 'POST', '/api/v1/zones', {
+      type: 'IP',
+      name: 'office',
+      gateways: [{ type: 'CIDR', value: '10.20.0.0/16' }],
+    });
+    const policy = (await api(okta, 'GET', '/api/v1/policies?type=MFA_ENROLL')).body.find(
+      (p: { name: string }) => p.name === 'phone',
+    );
+    const rule = (await api(okta, 'GET', `/api/v1/policies/${policy.id}/rules`)).body[0];
+    const network = (include: string[]) =>
+      api(okta, 'PUT', `/api/v1/policies/${policy.id}/rules/${rule.id}`, {
+        type: 'MFA_ENROLL',
+        name: 'rule',
+        conditions: { network: { connection: 'ZONE', include } },
+        actions: { enroll: { self: 'CHALLENGE' } },
+      });
+    assert.equal((await network([zone.body.id])).status, 200);
+    const abroad = await sandbox(okta, 'enroll', {
+      login: 'test.user@example.com',
+      phoneNumber: '+14155550180',
+      country: 'FR',
+    });
+    assert.equal(abroad.status, 403, 'outside the zone the default policy applies: no phone');
+    const home = await sandbox(okta, 'enroll', {
+      login: 'test.user@example.com',
+      phoneNumber: '+14155550181',
+      country: 'US',
+    });
+    assert.equal(home.status, 200, JSON.stringify(home.body));
+    assert.match(home.body.notes[0], /enrollment policy "phone", rule "rule": phone required/);
+    assert.equal((await network([office.body.id])).status, 200);
+    const inOffice = await sandbox(okta, 'enroll', {
+      login: 'test.user@example.com',
+      phoneNumber: '+14155550182',
+      ipAddress: '10.20.3.4',
+    });
+    assert.equal(inOffice.status, 200);
+    assert.equal((receiver.received.at(-1)?.json as any).data.context.request.ipAddress, '10.20.3.4');
+    const elsewhere = await sandbox(okta, 'enroll', {
+      login: 'test.user@example.com',
+      phoneNumber: '+14155550183',
+      ipAddress: '10.21.0.1',
+    });
+    assert.equal(elsewhere.status, 403);
+    assert.equal(
+      (await api(okta, 'DELETE', `/api/v1/zones/${office.body.id}`)).status,
+      400,
+      'a zone in use stays',
+    );
+  });
+
   it('execute returns the answer, retries once on a failure, and answers 400 when both fail', async () => {
     const { hookId } = await guide(okta, header(receiver.hookUrl));
     const payload = {

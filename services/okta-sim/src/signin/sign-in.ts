@@ -58,6 +58,8 @@ export interface Challenge {
   hookCall?: HookCall;
   /** How many times this challenge was sent (1 + resends). */
   sends: number;
+  /** The browser's address, as Okta reports it in data.context.request.ipAddress. */
+  ipAddress: string;
 }
 
 /** A code Okta sent through its own providers (fallback) or a native custom telephony provider. */
@@ -151,7 +153,7 @@ export class SignInService {
         'Api validation failed: phoneNumber — Okta refuses invalid numbers at enrollment.',
       );
     }
-    const challenge = await this.#challenge(user, 'enrollment', channel, parsed.e164);
+    const challenge = await this.#challenge(user, 'enrollment', channel, parsed.e164, context.ipAddress);
     return { challenge, notes };
   }
 
@@ -178,7 +180,10 @@ export class SignInService {
     }
     const channel: Channel = decision.phoneMethod === 'any' ? user.phone.method : decision.phoneMethod;
     this.#phoneAuthenticator(channel);
-    return { challenge: await this.#challenge(user, 'mfa', channel, user.phone.phoneNumber), notes };
+    return {
+      challenge: await this.#challenge(user, 'mfa', channel, user.phone.phoneNumber, context.ipAddress),
+      notes,
+    };
   }
 
   async recover(
@@ -265,7 +270,13 @@ export class SignInService {
     return challenge;
   }
 
-  async #challenge(user: User, flow: Flow, channel: Channel, phoneNumber: string): Promise<Challenge> {
+  async #challenge(
+    user: User,
+    flow: Flow,
+    channel: Channel,
+    phoneNumber: string,
+    ipAddress = '127.0.0.1',
+  ): Promise<Challenge> {
     this.#throttle(phoneNumber);
     const now = this.#now();
     const challenge: Challenge = {
@@ -284,6 +295,7 @@ export class SignInService {
       state: 'waiting',
       sender: { by: 'okta', reason: 'not sent yet' },
       sends: 1,
+      ipAddress,
     };
     this.challenges.set(challenge.id, challenge);
     for (const id of [...this.challenges.keys()].slice(0, Math.max(0, this.challenges.size - KEPT)))
@@ -377,7 +389,7 @@ export class SignInService {
             id: `req${randomBase62(22)}`,
             method: 'POST',
             url: { value: REQUEST_URLS[challenge.flow] },
-            ipAddress: '127.0.0.1',
+            ipAddress: challenge.ipAddress,
           },
         },
         userProfile: {
