@@ -89,6 +89,8 @@ const GENERATED: Record<string, () => string> = {
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
       publicKeyEncoding: { type: 'spki', format: 'pem' },
     }).privateKey,
+  // The sandbox Okta org's API token (okta-sim accepts it as SSWS; `npm run okta` reads it from .data/okta-sim.env).
+  OKTA_SIM_API_TOKEN: () => `00${randomBytes(30).toString('base64url')}`,
 };
 
 /** The sandbox's OAuth client (Okta's "Client ID"); not a secret. */
