@@ -164,7 +164,7 @@ export function resolveSettings(
   const orgSource = opt('org-url')
     ? '--org-url'
     : useSandbox
-      ? "the sandbox's okta-sim (npm start)"
+      ? "the sandbox's okta-sim, from npm start"
       : 'OKTA_ORG_URL';
   const credentialEnv = useSandbox ? { ...env, ...sandbox } : env;
   const credentials = resolveCredentials(opt('api-token'), credentialEnv);
