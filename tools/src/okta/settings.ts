@@ -73,7 +73,18 @@ const OPTIONS = {
 } as const;
 
 /** What setup and status share: the objects' options (status compares them when given). */
-const OBJECT_OPTIONS = ['hook-url', 'auth', 'client-auth', 'token-url', 'group', 'user', 'voice', 'zone', 'zone-countries', 'tenant'];
+const OBJECT_OPTIONS = [
+  'hook-url',
+  'auth',
+  'client-auth',
+  'token-url',
+  'group',
+  'user',
+  'voice',
+  'zone',
+  'zone-countries',
+  'tenant',
+];
 
 /** Which options each command takes (the rest are refused, so that a typo is not silently ignored). */
 const ALLOWED: Record<Command, readonly string[]> = {

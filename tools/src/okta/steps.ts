@@ -141,7 +141,11 @@ export async function hookKeyStep(ctx: RunContext): Promise<void> {
   }
 }
 
-function desiredAuth(ctx: RunContext, ours: TelephonyHook | undefined, hookUrl: string | undefined): DesiredAuth {
+function desiredAuth(
+  ctx: RunContext,
+  ours: TelephonyHook | undefined,
+  hookUrl: string | undefined,
+): DesiredAuth {
   const { settings } = ctx;
   const kind = settings.auth ?? (ours ? (ours.channel.type === 'OAUTH' ? 'oauth' : 'header') : 'header');
   const uri = hookUrl ?? ours?.channel.uri ?? '';

@@ -72,8 +72,9 @@ describe('okta-sim sandbox page (forms, no script)', () => {
     assert.match(shown, /hook "byot"/);
     assert.match(shown, /\+1••••••••99/);
     assert.doesNotMatch(shown, /4155550199/, 'never the full number');
-    const code = (receiver.received.at(-1)?.json as { data: { messageProfile: { otpCode: string } } }).data
-      .messageProfile.otpCode;
+    const last = receiver.received.at(-1);
+    assert.ok(last, 'the hook was called');
+    const code = (last.json as { data: { messageProfile: { otpCode: string } } }).data.messageProfile.otpCode;
     assert.doesNotMatch(
       shown,
       new RegExp(`\\b${code}\\b`),

@@ -397,7 +397,9 @@ describe('okta-sim at sign-in: calling the telephony hook as Okta does', () => {
       ipAddress: '10.20.3.4',
     });
     assert.equal(inOffice.status, 200);
-    assert.equal((receiver.received.at(-1)?.json as any).data.context.request.ipAddress, '10.20.3.4');
+    const last = receiver.received.at(-1);
+    assert.ok(last, 'the hook was called');
+    assert.equal((last.json as any).data.context.request.ipAddress, '10.20.3.4');
     const elsewhere = await sandbox(okta, 'enroll', {
       login: 'test.user@example.com',
       phoneNumber: '+14155550183',
