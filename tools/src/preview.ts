@@ -161,4 +161,3 @@ const elapsed = Math.round(performance.now() - started);
 process.stdout.write(`POST ${baseUrl}/v1/okta/telephony  eventId=${previewBody.eventId}\n`);
 process.stdout.write(`HTTP ${status} in ${elapsed} ms\n${JSON.stringify(answer, null, 2)}\n`);
 process.stdout.write(`Okta would: ${describeOktaReading(readOktaAnswer(status, answer))}\n`);
-

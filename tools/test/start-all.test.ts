@@ -29,6 +29,8 @@ describe('npm start + npm run preview', () => {
       VOICE_WORKER_HEALTH_PORT: String(voiceHealth),
       LOCAL_REDIS_PORT: String(redisPort),
       OKTA_SIM_PORT: String(oktaPort),
+      // Okta's 30 s between two codes to one number would make the test wait; the sandbox keeps it.
+      OKTA_SIM_RESEND_INTERVAL_SECONDS: '0',
       REDIS_URL: undefined,
       NO_COLOR: '1',
     };
@@ -120,6 +122,23 @@ describe('npm start + npm run preview', () => {
       assert.ok(code, 'the enrollment code reached the inbox');
       assert.equal((await sandbox(`challenges/${enrolled.challenge.id}/verify`, { code })).verified, true);
       assert.match((await okta(['status'])).stdout, /no drift/);
+      // The guide's OAuth 2.0: the hook switches to the sandbox's client on byot's token endpoint.
+      const oauthSetup = await okta(['setup', '--hook-url', hookUrl, '--auth', 'oauth']);
+      assert.match(
+        oauthSetup.stdout,
+        /updated +telephony inline hook[\s\S]*authentication header, should be OAuth 2\.0/,
+      );
+      assert.doesNotMatch(
+        oauthSetup.stdout,
+        /OKTA_HOOK_OAUTH_CLIENT_SECRET=/,
+        "the sandbox's own client is used",
+      );
+      const viaToken = await sandbox('sign-in', { login: 'test.user@example.com' });
+      assert.equal(
+        viaToken.challenge.sender.by,
+        'hook',
+        'okta-sim got a token from byot and the hook took it',
+      );
 
       // The sandbox's failover demo, as the banner describes it: Twilio down, Vonage calls instead.
       const down = await fetch(`http://127.0.0.1:${simPort}/sim/faults/twilio`, {
