@@ -81,16 +81,7 @@ async function enrollAndVerify(expectedAuth: string): Promise<void> {
 }
 
 describe('the guide with OAuth 2.0, end to end: setup --auth oauth → token from byot → hook → inbox → verified', () => {
-  it('private_key_jwt with the hook key, then client_secret_post; status clean, then drift', async (t) => {
-    // byot's authorization server comes with the OAuth issue (branch oauth); until it is in this tree there is
-    // no token endpoint to point Okta at, and the test says so instead of failing.
-    const metadata = await fetch(
-      `${system.ingressUrl}/oauth2/default/.well-known/oauth-authorization-server`,
-    );
-    if (metadata.status === 404) {
-      t.skip("byot has no token endpoint yet (the OAuth issue's authorization server is not in this tree)");
-      return;
-    }
+  it('private_key_jwt with the hook key, then client_secret_post; status clean, then drift', async () => {
     const real = [
       'setup',
       '--hook-url',
