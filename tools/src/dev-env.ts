@@ -42,6 +42,29 @@ export function loadDevEnvironment(): Record<string, string> {
   return env;
 }
 
+/**
+ * The same layers as loadDevEnvironment (process env > .env > .data/dev-secrets.env), generating nothing: for
+ * commands that only read byot's configuration (the okta command reads the hook secret byot uses).
+ */
+export function readDevEnvironment(): Record<string, string> {
+  const read = (file: string) => (existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {});
+  const env: Record<string, string> = {};
+  for (const source of [read(DEV_SECRETS_FILE), read(join(REPO_ROOT, '.env')), process.env]) {
+    for (const [key, value] of Object.entries(source))
+      if (value !== undefined && value !== '') env[key] = value;
+  }
+  return env;
+}
+
+/** Written by npm start: the sandbox org (okta-sim) — OKTA_ORG_URL and OKTA_API_TOKEN — for the okta command. */
+export const SANDBOX_OKTA_FILE = join(DATA_DIR, 'okta-sim.env');
+
+export function readSandboxOkta(): Record<string, string> | undefined {
+  if (!existsSync(SANDBOX_OKTA_FILE)) return undefined;
+  const values = parseEnv(readFileSync(SANDBOX_OKTA_FILE, 'utf8'));
+  return Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 /** Generated once per checkout; a key missing from an older file is added, existing ones are kept. */
 const GENERATED: Record<string, () => string> = {
   DATA_ENCRYPTION_KEY: () => randomBytes(32).toString('base64'),
@@ -66,6 +89,8 @@ const GENERATED: Record<string, () => string> = {
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
       publicKeyEncoding: { type: 'spki', format: 'pem' },
     }).privateKey,
+  // The sandbox Okta org's API token (okta-sim accepts it as SSWS; `npm run okta` reads it from .data/okta-sim.env).
+  OKTA_SIM_API_TOKEN: () => `00${randomBytes(30).toString('base64url')}`,
 };
 
 /** The sandbox's OAuth client (Okta's "Client ID"); not a secret. */

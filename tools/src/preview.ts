@@ -9,7 +9,12 @@
  * client_secret_post (OKTA_HOOK_OAUTH_CLIENT_ID / _SECRET), then calls the hook with it, and prints both steps.
  */
 import { parseArgs } from 'node:util';
-import { type OktaRequestType, oktaTelephonyRequestSchema } from '@byot/contracts';
+import {
+  describeOktaReading,
+  type OktaRequestType,
+  oktaTelephonyRequestSchema,
+  readOktaAnswer,
+} from '@byot/contracts';
 import { oktaHookRequest, randomOtp, requestToken } from '@byot/testkit';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { loadDevEnvironment, SANDBOX_OAUTH_CLIENT_ID } from './dev-env.ts';
@@ -155,25 +160,4 @@ const elapsed = Math.round(performance.now() - started);
 
 process.stdout.write(`POST ${baseUrl}/v1/okta/telephony  eventId=${previewBody.eventId}\n`);
 process.stdout.write(`HTTP ${status} in ${elapsed} ms\n${JSON.stringify(answer, null, 2)}\n`);
-process.stdout.write(`Okta would: ${oktaInterpretation(status, answer)}\n`);
-
-function oktaInterpretation(httpStatus: number, payload: unknown): string {
-  if (httpStatus !== 200)
-    return `skip the hook (HTTP ${httpStatus}) and send the code through its own providers`;
-  const p = payload as {
-    error?: { errorSummary?: string };
-    commands?: { value?: { status?: string; provider?: string; transactionId?: string }[] }[];
-  };
-  if (p.error) return `fail the hook ("${p.error.errorSummary}") and fall back to its own providers`;
-  const action = p.commands?.[0]?.value?.[0];
-  switch (action?.status) {
-    case 'SUCCESSFUL':
-      return `record delivery by ${action.provider} (${action.transactionId}); no fallback`;
-    case 'PENDING':
-      return `record the code as sent, pending confirmation (${action.transactionId}); no fallback`;
-    case 'FAILED':
-      return 'report that the code could not be delivered; no fallback';
-    default:
-      return 'skip the hook (unrecognised answer) and use its own providers';
-  }
-}
+process.stdout.write(`Okta would: ${describeOktaReading(readOktaAnswer(status, answer))}\n`);

@@ -1,14 +1,15 @@
 /**
  * Starts the whole system on one machine, for a first look and for local work:
  *   Redis (a local redis-server with AOF under .data/redis, unless REDIS_URL is set), the provider simulator,
- *   hook-ingress and the workers, with readable logs, until Ctrl-C.
+ *   hook-ingress, the workers and the Okta simulator (the customer's org, for `npm run okta` and sign-ins), with
+ *   readable logs, until Ctrl-C.
  *
  *   npm start
  *
  * Every service reads the same environment (process env > .env > generated .data/dev-secrets.env).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findRedisServerBinary, nodeServiceArgs, RedisServerProcess, waitForHttp } from '@byot/testkit';
@@ -17,6 +18,7 @@ import {
   loadDevEnvironment,
   REPO_ROOT,
   SANDBOX_OAUTH_CLIENT_ID,
+  SANDBOX_OKTA_FILE,
   SANDBOX_TWILIO,
   SANDBOX_VONAGE,
 } from './dev-env.ts';
@@ -41,6 +43,7 @@ const ports = {
   smsHealth: Number(env.SMS_WORKER_HEALTH_PORT ?? 9101),
   voiceHealth: Number(env.VOICE_WORKER_HEALTH_PORT ?? 9102),
   redis: Number(env.LOCAL_REDIS_PORT ?? 6390),
+  okta: Number(env.OKTA_SIM_PORT ?? 4020),
 };
 
 const children: ChildProcess[] = [];
@@ -124,6 +127,7 @@ try {
   const redisUrl = await startRedis();
   const twilioSandbox = { ...SANDBOX_TWILIO, ...pick(env, Object.keys(SANDBOX_TWILIO)) };
   const simUrl = `http://127.0.0.1:${ports.sim}`;
+  const oktaUrl = `http://127.0.0.1:${ports.okta}`;
   const common = { REDIS_URL: redisUrl, LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
   // The sandbox shows failover: Twilio first, the simulated Vonage as backup (unless .env says otherwise).
   const vonageSandbox = {
@@ -201,11 +205,30 @@ try {
       },
       readyUrl: `http://127.0.0.1:${ports.ingress}/readyz`,
     },
+    {
+      // The customer's Okta org: `npm run okta` sets it up, its sandbox page signs people in and calls the hook.
+      name: 'okta-sim',
+      entry: 'services/okta-sim/src/main.ts',
+      env: {
+        LOG_LEVEL: common.LOG_LEVEL,
+        PORT: String(ports.okta),
+        HOST: '127.0.0.1',
+        OKTA_SIM_API_TOKEN: env.OKTA_SIM_API_TOKEN ?? '',
+        OKTA_SIM_INBOX_URL: `${simUrl}/`,
+      },
+      readyUrl: `${oktaUrl}/healthz`,
+    },
   ];
   for (const service of services) {
     startService(service);
     await waitForHttp(service.readyUrl, 30_000);
   }
+  // Where `npm run okta` finds the sandbox's org when no OKTA_ORG_URL is given.
+  writeFileSync(
+    SANDBOX_OKTA_FILE,
+    `# Written by npm start: the sandbox's Okta org (okta-sim). Not for production.\nOKTA_ORG_URL="${oktaUrl}"\nOKTA_API_TOKEN="${env.OKTA_SIM_API_TOKEN ?? ''}"\n`,
+    { mode: 0o600 },
+  );
 
   const hookUrl = `http://127.0.0.1:${ports.ingress}/v1/okta/telephony`;
   const secretsFile = relative(REPO_ROOT, join(DATA_DIR, 'dev-secrets.env'));
@@ -229,6 +252,9 @@ try {
       `                (sign in with the value of ADMIN_TOKEN in ${secretsFile}, without the quotes)`,
       `  Fraud:        npm run preview -- --phone +448712345678   (premium rate: FAILED, nothing sent; countries ${env.ALLOWED_COUNTRIES ?? SANDBOX_COUNTRIES})`,
       `                curl -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:${ports.ingress}/v1/blocks   (holds, limited numbers)`,
+      `  Okta org:     ${oktaUrl}  (okta-sim: the customer's org; its token in ${relative(REPO_ROOT, SANDBOX_OKTA_FILE)})`,
+      `  Set it up:    npm run okta -- setup --hook-url ${hookUrl} --user test.user@example.com`,
+      `  Sign in:      ${oktaUrl}/sandbox   (enroll a phone as test.user@example.com, read the code in the inbox, verify)`,
       `  Failover:     curl -X PUT ${simUrl}/sim/faults/twilio -H 'content-type: application/json' -d '{"down":true}'`,
       `                (then preview again: Vonage delivers; curl -X DELETE ${simUrl}/sim/faults/twilio to restore)`,
       '  Stop:         Ctrl-C',

@@ -1,6 +1,8 @@
 /**
  * The README's promise, tested: `npm start` brings the whole system up on a fresh checkout (its own Redis, the
- * simulator, ingress, workers), `npm run preview` gets a code delivered, and Ctrl-C stops everything.
+ * simulators, ingress, workers), `npm run preview` gets a code delivered, the sandbox story plays the Okta guide
+ * (`npm run okta -- setup` on the sandbox's org, a phone enrolled there, the code read in the inbox and verified),
+ * and Ctrl-C stops everything.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -9,15 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { getFreePort, nodeServiceArgs, repoRoot, startProcess } from '@byot/testkit';
+import { eventually, getFreePort, nodeServiceArgs, repoRoot, startProcess } from '@byot/testkit';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'byot-start-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('npm start + npm run preview', () => {
   it('starts everything, delivers a preview code to the sandbox inbox, and stops cleanly', async () => {
-    const [port, simPort, smsHealth, voiceHealth, redisPort] = await Promise.all(
-      Array.from({ length: 5 }, () => getFreePort()),
+    const [port, simPort, smsHealth, voiceHealth, redisPort, oktaPort] = await Promise.all(
+      Array.from({ length: 6 }, () => getFreePort()),
     );
     const env = {
       BYOT_DATA_DIR: dataDir,
@@ -26,6 +28,9 @@ describe('npm start + npm run preview', () => {
       SMS_WORKER_HEALTH_PORT: String(smsHealth),
       VOICE_WORKER_HEALTH_PORT: String(voiceHealth),
       LOCAL_REDIS_PORT: String(redisPort),
+      OKTA_SIM_PORT: String(oktaPort),
+      // Okta's 30 s between two codes to one number would make the test wait; the sandbox keeps it.
+      OKTA_SIM_RESEND_INTERVAL_SECONDS: '0',
       REDIS_URL: undefined,
       NO_COLOR: '1',
     };
@@ -75,6 +80,65 @@ describe('npm start + npm run preview', () => {
       assert.match(oauth.stdout, /"token_type":"Bearer"/);
       assert.match(oauth.stdout, /2\. the hook, with Authorization: Bearer/);
       assert.match(oauth.stdout, /"status": "SUCCESSFUL"/);
+      // The sandbox story: set up the sandbox's Okta org as the guide does, enroll a phone, type the code back.
+      const okta = (args: string[]) =>
+        promisify(execFile)(
+          process.execPath,
+          [...nodeServiceArgs(join(repoRoot(), 'tools/src/okta/main.ts')), ...args],
+          {
+            env: { ...process.env, ...env, REDIS_URL: '' },
+          },
+        );
+      const hookUrl = `http://127.0.0.1:${port}/v1/okta/telephony`;
+      const setup = await okta(['setup', '--hook-url', hookUrl, '--user', 'test.user@example.com']);
+      assert.match(setup.stdout, /^org http:\/\/127\.0\.0\.1:\d+ \(the sandbox's okta-sim/m);
+      assert.match(setup.stdout, /created +telephony inline hook/);
+      assert.doesNotMatch(setup.stdout, /OKTA_HOOK_AUTH_SECRET=/, "the sandbox's own secret is used");
+      const oktaUrl = `http://127.0.0.1:${oktaPort}`;
+      const sandbox = async (path: string, body: unknown) =>
+        (await (
+          await fetch(`${oktaUrl}/sandbox/api/${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          })
+        ).json()) as { challenge: { id: string; sender: { by: string } }; verified?: boolean };
+      const enrolled = await sandbox('enroll', {
+        login: 'test.user@example.com',
+        phoneNumber: '+14155550190',
+      });
+      assert.equal(enrolled.challenge.sender.by, 'hook');
+      const code = await eventually(
+        async () => {
+          const sms = (await (
+            await fetch(`http://127.0.0.1:${simPort}/sim/messages?to=%2B14155550190`)
+          ).json()) as { messages: { body?: string }[] };
+          const found = /(\d{6})/.exec(sms.messages[0]?.body ?? '')?.[1];
+          assert.ok(found);
+          return found;
+        },
+        { timeoutMs: 15_000, intervalMs: 200 },
+      );
+      assert.ok(code, 'the enrollment code reached the inbox');
+      assert.equal((await sandbox(`challenges/${enrolled.challenge.id}/verify`, { code })).verified, true);
+      assert.match((await okta(['status'])).stdout, /no drift/);
+      // The guide's OAuth 2.0: the hook switches to the sandbox's client on byot's token endpoint.
+      const oauthSetup = await okta(['setup', '--hook-url', hookUrl, '--auth', 'oauth']);
+      assert.match(
+        oauthSetup.stdout,
+        /updated +telephony inline hook[\s\S]*authentication header, should be OAuth 2\.0/,
+      );
+      assert.doesNotMatch(
+        oauthSetup.stdout,
+        /OKTA_HOOK_OAUTH_CLIENT_SECRET=/,
+        "the sandbox's own client is used",
+      );
+      const viaToken = await sandbox('sign-in', { login: 'test.user@example.com' });
+      assert.equal(
+        viaToken.challenge.sender.by,
+        'hook',
+        'okta-sim got a token from byot and the hook took it',
+      );
 
       // The sandbox's failover demo, as the banner describes it: Twilio down, Vonage calls instead.
       const down = await fetch(`http://127.0.0.1:${simPort}/sim/faults/twilio`, {

@@ -1,6 +1,7 @@
 export * from './channel.ts';
 export * from './jobs.ts';
 export * from './okta-hook.ts';
+export * from './okta-reading.ts';
 export * from './outcome.ts';
 export * from './phone.ts';
 export * from './queue-catalog.ts';
