@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { describe, it } from 'node:test';
-import { runPaced } from './load.ts';
+import { runPaced, runPacedInterleaved } from './load.ts';
 
 describe('runPaced', () => {
   it('sends rate × duration requests, each body fresh, and counts every answer by status', async () => {
@@ -52,5 +52,34 @@ describe('runPaced', () => {
     });
     assert.equal(result.answered, 0);
     assert.equal(result.errors, 5);
+  });
+
+  it('interleaves targets request by request, with one result per target', async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(String(req.headers.authorization));
+      req.resume();
+      req.on('end', () => {
+        res.statusCode = req.headers.authorization === 'b' ? 401 : 200;
+        res.end('{}');
+      });
+    }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    const target = (authorization: string) => ({
+      url: `http://127.0.0.1:${port}`,
+      path: '/hook',
+      headers: { authorization },
+      body: () => '{}',
+    });
+    const [a, b] = await runPacedInterleaved([target('a'), target('b')], { rate: 40, duration: 0.5 });
+    server.close();
+    assert.equal(seen.length, 20);
+    // Sent in turns: a b a b … (answers may overtake one another, so compare counts, not order of arrival).
+    assert.equal(seen.filter((h) => h === 'a').length, 10);
+    assert.deepEqual(a?.statusCounts, { '200': 10 });
+    assert.deepEqual(b?.statusCounts, { '401': 10 });
+    assert.equal(a?.latenciesMs.length, 10);
+    assert.equal(b?.latenciesMs.length, 10);
   });
 });

@@ -93,6 +93,9 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   }
 }
 
+/** One target of a paced run: where a request goes and what it carries. */
+export type PacedTarget = Pick<LoadSpec, 'url' | 'path' | 'headers' | 'body' | 'timeoutSec'>;
+
 /**
  * A paced open-loop run: request i leaves at start + i / rate, whatever the answers do, and its latency counts from
  * that scheduled moment (so a generator that falls behind cannot hide queueing: no coordinated omission).
@@ -102,13 +105,29 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 export async function runPaced(
   spec: Omit<LoadSpec, 'connections' | 'amount' | 'rate' | 'duration'> & { rate: number; duration: number },
 ): Promise<LoadResult> {
-  const total = Math.max(1, Math.round(spec.rate * spec.duration));
-  const intervalMs = 1000 / spec.rate;
-  const timeoutMs = (spec.timeoutSec ?? 10) * 1000;
-  const latenciesMs: number[] = [];
-  const statusCounts: Record<string, number> = {};
-  let timeouts = 0;
-  let errors = 0;
+  const [result] = await runPacedInterleaved([spec], spec);
+  return result as LoadResult;
+}
+
+/**
+ * One paced open-loop stream whose requests take turns over the targets (request i goes to targets[i mod n]), with
+ * one result per target. For an A/B comparison this is fairer than alternating rounds: both sides are measured in
+ * the same milliseconds, so a GC pause, a neighbour's burst or the generator's own jitter falls on both alike, and
+ * a difference in their tails is the difference between them rather than between two moments of a shared machine.
+ */
+export async function runPacedInterleaved(
+  targets: readonly PacedTarget[],
+  pace: { rate: number; duration: number },
+): Promise<LoadResult[]> {
+  if (targets.length === 0) throw new RangeError('runPacedInterleaved needs at least one target');
+  const total = Math.max(1, Math.round(pace.rate * pace.duration));
+  const intervalMs = 1000 / pace.rate;
+  const tallies = targets.map(() => ({
+    latenciesMs: [] as number[],
+    statusCounts: {} as Record<string, number>,
+    timeouts: 0,
+    errors: 0,
+  }));
   let stopped = false;
   active = {
     stop: () => {
@@ -116,20 +135,20 @@ export async function runPaced(
     },
   };
   const started = performance.now();
-  const send = async (due: number): Promise<void> => {
+  const send = async (target: PacedTarget, tally: (typeof tallies)[number], due: number): Promise<void> => {
     try {
-      const response = await fetch(`${spec.url}${spec.path}`, {
+      const response = await fetch(`${target.url}${target.path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...spec.headers },
-        body: spec.body(),
-        signal: AbortSignal.timeout(timeoutMs),
+        headers: { 'content-type': 'application/json', ...target.headers },
+        body: target.body(),
+        signal: AbortSignal.timeout((target.timeoutSec ?? 10) * 1000),
       });
       await response.arrayBuffer();
-      latenciesMs.push(performance.now() - due);
-      statusCounts[String(response.status)] = (statusCounts[String(response.status)] ?? 0) + 1;
+      tally.latenciesMs.push(performance.now() - due);
+      tally.statusCounts[String(response.status)] = (tally.statusCounts[String(response.status)] ?? 0) + 1;
     } catch (error) {
-      if ((error as Error).name === 'TimeoutError') timeouts++;
-      else errors++;
+      if ((error as Error).name === 'TimeoutError') tally.timeouts++;
+      else tally.errors++;
     }
   };
   const inFlight: Promise<void>[] = [];
@@ -138,21 +157,23 @@ export async function runPaced(
       const due = started + i * intervalMs;
       const wait = due - performance.now();
       if (wait > 0.5) await new Promise((resolve) => setTimeout(resolve, wait));
-      inFlight.push(send(due));
+      const which = i % targets.length;
+      inFlight.push(send(targets[which] as PacedTarget, tallies[which] as (typeof tallies)[number], due));
     }
     await Promise.all(inFlight);
   } finally {
     active = undefined;
   }
   const durationSec = (performance.now() - started) / 1000;
-  return {
-    rps: latenciesMs.length / Math.max(spec.duration, durationSec - 0.001),
+  return tallies.map((tally) => ({
+    // Each target's own rate: its answers over the run's wall time (all targets share the same seconds).
+    rps: tally.latenciesMs.length / Math.max(pace.duration, durationSec - 0.001),
     durationSec,
-    answered: latenciesMs.length,
-    timeouts,
-    errors,
-    statusCounts,
-    latenciesMs,
-    latency: summarize(latenciesMs),
-  };
+    answered: tally.latenciesMs.length,
+    timeouts: tally.timeouts,
+    errors: tally.errors,
+    statusCounts: tally.statusCounts,
+    latenciesMs: tally.latenciesMs,
+    latency: summarize(tally.latenciesMs),
+  }));
 }
