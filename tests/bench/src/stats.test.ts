@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { idealThroughput, mib, quantile, ratio, shareWithin, steadyRate, summarize } from './stats.ts';
+import {
+  idealThroughput,
+  mib,
+  quantile,
+  quantileDifference,
+  ratio,
+  shareWithin,
+  steadyRate,
+  summarize,
+} from './stats.ts';
 
 describe('quantile', () => {
   it('uses the nearest rank: p50 and p99 are observed values', () => {
@@ -87,4 +96,41 @@ describe('steadyRate', () => {
 
 it('converts bytes to MiB', () => {
   assert.equal(mib(3 * 1024 * 1024), 3);
+});
+
+describe('quantileDifference', () => {
+  const spread = (n: number, offset: number) => Array.from({ length: n }, (_, i) => (i % 100) + offset);
+
+  it('estimates b − a at the quantile, with an interval around it', () => {
+    const a = spread(2000, 0);
+    const b = spread(2000, 3);
+    const d = quantileDifference(a, b, 0.99);
+    assert.equal(d.estimate, 3);
+    // Shifted by a constant and resampled in pairs: every resample shows the same shift.
+    assert.equal(d.low, 3);
+    assert.equal(d.high, 3);
+  });
+
+  it('is wide when the tails rest on a handful of samples, and the same for the same seed', () => {
+    const a = Array.from({ length: 300 }, (_, i) => (i % 37 === 0 ? 200 : 5));
+    const b = Array.from({ length: 300 }, (_, i) => (i % 41 === 0 ? 200 : 6));
+    const d = quantileDifference(a, b, 0.99, { block: 10 });
+    assert.ok(d.high - d.low > 50, `interval ${d.low} … ${d.high}`);
+    assert.deepEqual(quantileDifference(a, b, 0.99, { block: 10 }), d);
+  });
+
+  it('is NaN without samples', () => {
+    assert.ok(Number.isNaN(quantileDifference([], [1], 0.5).estimate));
+  });
+});
+
+describe('quantileDifference in blocks', () => {
+  it('widens the interval when slow answers come in bursts', () => {
+    // Bursts of 40 slow answers on a's side only, every 1 000: i.i.d. resampling would call the gap certain.
+    const a = Array.from({ length: 4000 }, (_, i) => (i % 1000 < 40 ? 100 : 5));
+    const b = Array.from({ length: 4000 }, () => 5);
+    const single = quantileDifference(a, b, 0.99, { block: 1 });
+    const blocks = quantileDifference(a, b, 0.99, { block: 50 });
+    assert.ok(blocks.high - blocks.low > single.high - single.low, JSON.stringify({ single, blocks }));
+  });
 });

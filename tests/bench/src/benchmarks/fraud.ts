@@ -4,7 +4,7 @@ import { hookBodies } from '../hook-bodies.ts';
 import { type LoadResult, runPacedInterleaved } from '../load.ts';
 import { redisInfo } from '../redis-info.ts';
 import { fmtMs, fmtRate, judge } from '../report.ts';
-import { summarize } from '../stats.ts';
+import { quantileDifference, summarize } from '../stats.ts';
 import type { BenchmarkResult } from './types.ts';
 
 export const FRAUD_P99_TARGET_MS = 1;
@@ -102,6 +102,12 @@ export async function fraudControls(ctx: BenchContext): Promise<BenchmarkResult>
     const offCost = redisCostPerHook(statsBefore.off, statsAfter.off, offRun.answered);
     const onCost = redisCostPerHook(statsBefore.on, statsAfter.on, onRun.answered);
     const p99Delta = onRun.latency.p99 - offRun.latency.p99;
+    const p99Interval = quantileDifference(
+      runs.off.flatMap((r) => r.latenciesMs),
+      runs.on.flatMap((r) => r.latenciesMs),
+      0.99,
+    );
+    const interval = `95 % interval ${fmtMs(p99Interval.low)} … ${fmtMs(p99Interval.high)}`;
     const row = (name: string, run: ReturnType<typeof pooled>, cost: typeof offCost) => [
       name,
       fmtRate(run.rps),
@@ -145,7 +151,7 @@ export async function fraudControls(ctx: BenchContext): Promise<BenchmarkResult>
               '',
               fmtMs(onRun.latency.p50 - offRun.latency.p50),
               fmtMs(onRun.latency.p90 - offRun.latency.p90),
-              fmtMs(p99Delta),
+              `${fmtMs(p99Delta)} (${interval})`,
               (onCost.scripts - offCost.scripts).toFixed(2),
               (onCost.commands - offCost.commands).toFixed(1),
               `${(onCost.scriptUsec - offCost.scriptUsec).toFixed(0)} µs`,
@@ -164,7 +170,7 @@ export async function fraudControls(ctx: BenchContext): Promise<BenchmarkResult>
       headlines: [
         {
           benchmark: `8. fraud controls on vs off at ${fmtRate(onRun.rps)}`,
-          figure: `p99 ${p99Delta >= 0 ? '+' : '−'}${fmtMs(Math.abs(p99Delta))} (on ${fmtMs(onRun.latency.p99)}), +${(onCost.scripts - offCost.scripts).toFixed(2)} round trips/hook`,
+          figure: `p99 ${p99Delta >= 0 ? '+' : '−'}${fmtMs(Math.abs(p99Delta))} (${interval}; on ${fmtMs(onRun.latency.p99)}), +${(onCost.scripts - offCost.scripts).toFixed(2)} round trips/hook`,
           baseline: `off p99 ${fmtMs(offRun.latency.p99)}`,
           target: `p99 difference ≤ ${FRAUD_P99_TARGET_MS} ms`,
           verdict:
@@ -180,6 +186,7 @@ export async function fraudControls(ctx: BenchContext): Promise<BenchmarkResult>
         off: { ...offRun, redis: offCost },
         on: { ...onRun, redis: onCost },
         p99Delta,
+        p99Interval,
       },
     };
   } finally {

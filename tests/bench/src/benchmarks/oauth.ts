@@ -4,7 +4,7 @@ import { type BenchContext, HOOK_PATH } from '../harness.ts';
 import { benchPhone, hookBodies } from '../hook-bodies.ts';
 import { type LoadResult, runLoad, runPaced, runPacedInterleaved } from '../load.ts';
 import { fmtMs, fmtRate, judge } from '../report.ts';
-import { summarize } from '../stats.ts';
+import { quantileDifference, summarize } from '../stats.ts';
 import { strip } from './overhead.ts';
 import type { BenchmarkResult } from './types.ts';
 
@@ -106,6 +106,12 @@ export async function oauthCost(ctx: BenchContext): Promise<BenchmarkResult> {
     const headerLatency = pooled(headerRuns);
     const bearerLatency = pooled(bearerRuns);
     const diffP99 = bearerLatency.p99 - headerLatency.p99;
+    const diffInterval = quantileDifference(
+      headerRuns.flatMap((r) => r.latenciesMs),
+      bearerRuns.flatMap((r) => r.latenciesMs),
+      0.99,
+    );
+    const interval = `95 % interval ${fmtMs(diffInterval.low)} … ${fmtMs(diffInterval.high)}`;
     const non200 = (runs: LoadResult[]) =>
       runs.reduce((n, r) => n + r.answered - (r.statusCounts['200'] ?? 0) + r.errors + r.timeouts, 0);
     const tokenNon200 =
@@ -150,7 +156,7 @@ export async function oauthCost(ctx: BenchContext): Promise<BenchmarkResult> {
               '',
               fmtMs(bearerLatency.p50 - headerLatency.p50),
               '',
-              fmtMs(diffP99),
+              `${fmtMs(diffP99)} (${interval})`,
               '',
               '',
             ],
@@ -159,6 +165,8 @@ export async function oauthCost(ctx: BenchContext): Promise<BenchmarkResult> {
         notes: [
           'Okta fetches a token and calls the hook inside the same 3 s: the token p99 and the hook p99 add up.',
           'The load generator runs in the benchmark process on the same 2 cores as every server measured.',
+          'The p99 difference is judged on its estimate; its interval (bootstrap over the interleaved pairs) says how ' +
+            'much of it the run can tell apart from noise.',
         ],
       },
       headlines: [
@@ -171,7 +179,7 @@ export async function oauthCost(ctx: BenchContext): Promise<BenchmarkResult> {
         },
         {
           benchmark: `7. hook p99, bearer vs header at ${rate}/s`,
-          figure: `${fmtMs(bearerLatency.p99)} (${diffP99 >= 0 ? '+' : ''}${fmtMs(diffP99)})`,
+          figure: `${fmtMs(bearerLatency.p99)} (${diffP99 >= 0 ? '+' : ''}${fmtMs(diffP99)}; ${interval})`,
           baseline: `header ${fmtMs(headerLatency.p99)}`,
           target: `≤ +${BEARER_P99_DIFF_TARGET_MS} ms`,
           verdict: hookFailures > 0 ? 'not judged' : judge(diffP99, { atMost: BEARER_P99_DIFF_TARGET_MS }),
@@ -190,6 +198,7 @@ export async function oauthCost(ctx: BenchContext): Promise<BenchmarkResult> {
         headerLatency,
         bearerLatency,
         diffP99,
+        diffInterval,
       },
     };
   } finally {
