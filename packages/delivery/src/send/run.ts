@@ -1,4 +1,10 @@
-import { type DeliveryOutcome, REQUEST_TYPE_LABEL, type SendJob, type SendSecrets } from '@byot/contracts';
+import {
+  DEFAULT_TENANT_ID,
+  type DeliveryOutcome,
+  REQUEST_TYPE_LABEL,
+  type SendJob,
+  type SendSecrets,
+} from '@byot/contracts';
 import type { Logger } from '@byot/observability';
 import { ProviderError } from '@byot/providers';
 import type { Sealer } from '@byot/sealing';
@@ -7,7 +13,7 @@ import type { DeliveryEvents } from '../events.ts';
 import type { RouteExclusions } from '../records/delivery-record.ts';
 import type { DeliveryStore } from '../records/delivery-store.ts';
 import type { RetrySettings } from '../retry-policy.ts';
-import type { AttemptEvent, Escalation, Route } from './shapes.ts';
+import type { AttemptEvent, Escalation, Route, Routing } from './shapes.ts';
 
 export interface SendProcessorDeps {
   store: DeliveryStore;
@@ -19,7 +25,14 @@ export interface SendProcessorDeps {
    * job lock. Derived from the lock by the queue catalog (sendWorkerSettings); never set it by hand.
    */
   attemptStaleAfterMs: number;
-  routes: Route[];
+  /** The routes of a deployment with one set of accounts (the single-org setup, tests); see `routing`. */
+  routes?: Route[];
+  /**
+   * Per tenant (issue 13): the routes and escalations of the job's tenant, built from its accounts only. Throws
+   * UnknownTenantError for a tenant that is not (or no longer) served: the job then fails, it is never sent with
+   * anybody else's accounts. Absent: every job is sent by `routes` and `escalations`.
+   */
+  routing?: (job: SendJob) => Routing | Promise<Routing>;
   /** Shared breakers: a provider that keeps failing is skipped by every worker for a while. */
   breakers?: CircuitBreakers;
   /** Tried in order once every route failed for good or the code is about to expire. */
@@ -41,11 +54,15 @@ export interface SendProcessorDeps {
 /** One admitted run of a send job: what every step after admission works on. */
 export interface SendRun {
   job: SendJob;
+  /** Whose delivery it is (`default` for the single-org setup and for jobs queued before tenancy). */
+  tenant: string;
   secrets: SendSecrets;
   /** This run's number for the delivery (1 for the first), counted by the record. */
   attempt: number;
   /** The channel's routes that receipts have not ruled out, in order. */
   routes: Route[];
+  /** The tenant's escalations (e-mail last resort, landline to voice). */
+  escalations: Escalation[];
   exclusions: RouteExclusions | undefined;
   /** On every log line of the run: what an on-call engineer filters by (never the number in full). */
   context: Record<string, unknown>;
@@ -57,6 +74,7 @@ export interface SendRun {
 export function runContext(job: SendJob, jobId: string | undefined): Record<string, unknown> {
   return {
     eventId: job.eventId,
+    tenant: job.tenant ?? DEFAULT_TENANT_ID,
     requestType: REQUEST_TYPE_LABEL[job.requestType],
     channel: job.channel,
     phoneMasked: job.phoneMasked,

@@ -1,6 +1,6 @@
 import type { ProviderError } from '@byot/providers';
 import type { AttemptEntry } from '../records/attempt-ledger.ts';
-import type { Acceptance } from './route-pass.ts';
+import { type Acceptance, attemptLabels } from './route-pass.ts';
 import { type SendProcessorDeps, type SendRun, settleFailure, toProviderError } from './run.ts';
 import type { ProcessResult } from './shapes.ts';
 
@@ -53,6 +53,10 @@ export async function settleAccepted(
     outcome: 'accepted',
     durationMs: acceptance.providerMs,
     failover: acceptance.failover,
+    ...attemptLabels(
+      run,
+      run.routes.find((r) => r.provider === sent.provider),
+    ),
   });
   deps.log.info(
     {
@@ -86,7 +90,7 @@ export async function escalateOrFail(
   { reason, state, failure }: GivingUp,
 ): Promise<ProcessResult> {
   const { job, secrets } = run;
-  for (const escalation of deps.escalations ?? []) {
+  for (const escalation of run.escalations) {
     if (!escalation.appliesTo(job, secrets, failure)) continue;
     // Out of "sending" first: a worker the delivery is handed to must not find it busy.
     await deps.store.markRetrying(job.eventId, `${reason}; escalating to ${escalation.name}`, Date.now());
