@@ -28,6 +28,7 @@ import {
 import { installShutdown, listeningPort, startHealthServer } from '@byot/runtime';
 import { sealerFromConfig } from '@byot/sealing';
 import { type ByotMetrics, currentTracing } from '@byot/telemetry';
+import { UsageCounters } from '@byot/tenancy';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CircuitBreakers } from './breaker.ts';
@@ -141,6 +142,8 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     onError: (err) => log.warn({ err }, 'could not record provider figures for the console'),
   });
   const events = combineDeliveryEvents(options.events, stats.events);
+  // Billing counters per tenant and day, written where outcomes are known (ADR 0013 "Usage").
+  const usage = new UsageCounters(connection, keyspace);
   const breakers = sharedBreakers(connection, keyspace, options, events);
   const queues = {
     sms: createSendQueue('sms', connection, keyspace),
@@ -173,6 +176,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
       events.attempt?.(event);
     },
     events,
+    usage,
     ...receiptDeadline(env, statusQueue),
   });
   const common = { connection, keyspace, onError: (err: unknown) => log.error({ err }, 'worker error') };
@@ -190,6 +194,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     minUsefulLifetimeMs: env.MIN_OTP_LIFETIME_MS,
     failover: env.RECEIPT_FAILOVER,
     events,
+    usage,
     traceReceipt,
   });
   const receiptWorker = startWorker<StatusQueueEntry, ReceiptResult>(QUEUE_CATALOG.status, receiptHandlers, {

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestSimulator } from '@byot/provider-sim/testing';
-import { credentialSetOf } from '@byot/tenancy';
+import { closeQueue, createStatusQueue, enqueue } from '@byot/redis';
+import { credentialSetOf, UsageCounters, utcDay } from '@byot/tenancy';
 import { eventually } from '@byot/testkit';
 import {
   enqueueJob,
@@ -147,6 +148,57 @@ describe('sms-worker with a tenants file', () => {
       assert.match(world.worker.output(), /circuit breaker opened/);
     } finally {
       world.sim.sim.twilioAccounts.setStatus(acme.twilio.accountSid, 'active');
+    }
+  });
+
+  it("counts each tenant's usage at the outcome: codes by provider, messages, segments, failovers, receipts", async () => {
+    // A delivered receipt for one of globex's messages, as hook-ingress queues a verified callback.
+    const to = phone();
+    const outcome = await outcomeOf(await enqueueJob(world, sendJob(world, 'globex', to)));
+    assert.equal(outcome.kind, 'accepted');
+    const statusQueue = createStatusQueue(world.redis, world.keyspace);
+    try {
+      const now = Date.now();
+      await enqueue(statusQueue, 'receipt', {
+        version: 1,
+        provider: 'twilio',
+        channel: 'sms',
+        providerMessageId: outcome.kind === 'accepted' ? outcome.providerMessageId : '',
+        status: 'delivered',
+        rawStatus: 'delivered',
+        occurredAt: now,
+        receivedAt: now,
+      });
+      const usage = new UsageCounters(world.redis, world.keyspace);
+      const day = utcDay(Date.now());
+      const counters = await eventually(async () => {
+        const days = await usage.read(['acme', 'globex', 'initech', 'default'], [day]);
+        const byTenant = Object.fromEntries(days.map((d) => [d.tenant, d.counters]));
+        assert.equal(byTenant.globex?.['receipts|sms|-|-|twilio|delivered'], 1, JSON.stringify(byTenant));
+        return byTenant;
+      });
+      // acme: 2 by its own Twilio subaccount, then 4 moved to Vonage by the suspension (2 refused, 2 skipped).
+      assert.deepEqual(counters.acme, {
+        'codes|sms|mfa|US|twilio|sent': 2,
+        'messages|sms|-|US|twilio|-': 2,
+        'segments|sms|-|US|twilio|-': 2,
+        'codes|sms|mfa|US|vonage|sent': 4,
+        'messages|sms|-|US|vonage|-': 4,
+        'segments|sms|-|US|vonage|-': 4,
+        'failovers|sms|-|US|twilio>vonage|-': 4,
+      });
+      // globex: 2 + 3 + 1, all by Twilio, never a failover; and its receipt.
+      assert.deepEqual(counters.globex, {
+        'codes|sms|mfa|US|twilio|sent': 6,
+        'messages|sms|-|US|twilio|-': 6,
+        'segments|sms|-|US|twilio|-': 6,
+        'receipts|sms|-|-|twilio|delivered': 1,
+      });
+      // A tenant the deployment does not serve is not billed for the codes it could not send.
+      assert.equal(counters.initech, undefined);
+      assert.equal(counters.default, undefined);
+    } finally {
+      await closeQueue(statusQueue);
     }
   });
 

@@ -4,6 +4,7 @@ import { isExcluded } from '../records/delivery-record.ts';
 import { routingFor, TenantRoutesError, UnknownTenantError } from './routing.ts';
 import { runContext, type SendProcessorDeps, type SendRun, settleFailure } from './run.ts';
 import type { ProcessResult, Route, Routing } from './shapes.ts';
+import { codeUsage, countUsage } from './usage.ts';
 
 export type Admission =
   /** Nothing to send: the code expired, or the delivery is settled already. */
@@ -23,7 +24,9 @@ export async function admit(deps: SendProcessorDeps, job: Job<SendJob>): Promise
   const now = Date.now();
   if (tooLate(now)) {
     const reason = 'code expired before it could be sent';
-    await settleFailure(deps.store, data, reason, 'expired');
+    if (await settleFailure(deps.store, data, reason, 'expired')) {
+      countUsage(deps, data, [codeUsage(data, 'expired', undefined)]);
+    }
     deps.events?.expiredUndelivered?.({ channel: data.channel });
     deps.log.warn({ ...context, lateByMs: now - data.otpExpiresAt }, 'send skipped: code expired');
     return { kind: 'done', result: { result: 'expired', reason } };

@@ -14,6 +14,7 @@ import type { RouteExclusions } from '../records/delivery-record.ts';
 import type { DeliveryStore } from '../records/delivery-store.ts';
 import type { RetrySettings } from '../retry-policy.ts';
 import type { AttemptEvent, Escalation, Route, Routing } from './shapes.ts';
+import type { UsageRecorder } from './usage.ts';
 
 export interface SendProcessorDeps {
   store: DeliveryStore;
@@ -39,6 +40,8 @@ export interface SendProcessorDeps {
   escalations?: Escalation[];
   /** Observes each provider attempt (metrics). */
   onAttempt?: (event: AttemptEvent) => void;
+  /** Per-tenant usage counters for billing (@byot/tenancy UsageCounters); absent: nothing is counted. */
+  usage?: UsageRecorder;
   /** Observes codes that expire undelivered (metrics). */
   events?: Pick<DeliveryEvents, 'expiredUndelivered'>;
   /**
@@ -82,14 +85,17 @@ export function runContext(job: SendJob, jobId: string | undefined): Record<stri
   };
 }
 
-/** Settles a delivery that will not be sent (failed, or expired), announcing it to the ingress. */
+/**
+ * Settles a delivery that will not be sent (failed, or expired), announcing it to the ingress. True when this
+ * call settled it (not a delivery settled already).
+ */
 export async function settleFailure(
   store: DeliveryStore,
   job: SendJob,
   reason: string,
   state: 'failed' | 'expired',
   provider?: string,
-): Promise<void> {
+): Promise<boolean> {
   const outcome: DeliveryOutcome = {
     kind: 'failed',
     eventId: job.eventId,
@@ -97,7 +103,7 @@ export async function settleFailure(
     ...(provider ? { provider } : {}),
     at: Date.now(),
   };
-  await store.settle(outcome, state, job.otpExpiresAt);
+  return (await store.settle(outcome, state, job.otpExpiresAt)).applied;
 }
 
 /** Anything an adapter throws that is not a ProviderError counts as the provider being unavailable. */

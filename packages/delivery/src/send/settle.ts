@@ -3,6 +3,7 @@ import type { AttemptEntry } from '../records/attempt-ledger.ts';
 import { type Acceptance, attemptLabels } from './route-pass.ts';
 import { type SendProcessorDeps, type SendRun, settleFailure, toProviderError } from './run.ts';
 import type { ProcessResult } from './shapes.ts';
+import { codeUsage, countUsage, type UsageEventLike } from './usage.ts';
 
 /**
  * Step 3a: a provider accepted. The record is settled (the outcome announced to the waiting hook), the ledger
@@ -24,7 +25,7 @@ export async function settleAccepted(
     at: Date.now(),
   };
   // E-mail is the last resort: a bounce leaves nothing further to try, so no resend payload is kept for it.
-  await deps.store.settleAccepted(
+  const settled = await deps.store.settleAccepted(
     outcome,
     job,
     {
@@ -39,6 +40,7 @@ export async function settleAccepted(
     },
     channel !== 'email',
   );
+  countUsage(deps, job, acceptedUsage(run, acceptance, channel, settled.applied));
   const deadline = deps.receiptDeadline;
   if (deadline && channel !== 'email' && !run.tooLate(Date.now() + deadline.afterMs)) {
     await deadline
@@ -74,6 +76,41 @@ export async function settleAccepted(
   return { result: 'accepted', provider: sent.provider, providerMessageId: sent.providerMessageId };
 }
 
+/**
+ * What an acceptance adds to the tenant's usage: the message the provider bills (with its segments), the
+ * failover that got it there, and — once per code, not again for a receipt-driven resend — the code as sent.
+ */
+function acceptedUsage(
+  run: SendRun,
+  acceptance: Acceptance,
+  channel: string,
+  settledNow: boolean,
+): UsageEventLike[] {
+  const { job } = run;
+  const { sent } = acceptance;
+  const country = job.phoneCountry ? { country: job.phoneCountry } : {};
+  const events: UsageEventLike[] = [
+    {
+      kind: 'message',
+      channel,
+      provider: sent.provider,
+      ...country,
+      ...(sent.segments === undefined ? {} : { segments: sent.segments }),
+    },
+  ];
+  if (acceptance.failedOverFrom) {
+    events.push({
+      kind: 'failover',
+      channel,
+      from: acceptance.failedOverFrom,
+      to: sent.provider,
+      ...country,
+    });
+  }
+  if (settledNow && run.exclusions === undefined) events.push(codeUsage(job, 'sent', sent.provider, channel));
+  return events;
+}
+
 export interface GivingUp {
   reason: string;
   state: 'failed' | 'expired';
@@ -103,7 +140,13 @@ export async function escalateOrFail(
         );
         return { result: 'handed-over', to: escalation.name };
       }
-      const acceptance = { sent: result, failover: true, providerMs: 0, startedAt: Date.now() };
+      const acceptance: Acceptance = {
+        sent: result,
+        failover: true,
+        providerMs: 0,
+        startedAt: Date.now(),
+        ...(failure.provider === 'all' ? {} : { failedOverFrom: failure.provider }),
+      };
       return settleAccepted(deps, run, acceptance, escalation.channel ?? job.channel);
     } catch (error) {
       const e = toProviderError(error, escalation.name);
@@ -113,13 +156,9 @@ export async function escalateOrFail(
       );
     }
   }
-  await settleFailure(
-    deps.store,
-    job,
-    reason,
-    state,
-    failure.provider === 'all' ? undefined : failure.provider,
-  );
+  const provider = failure.provider === 'all' ? undefined : failure.provider;
+  const settledNow = await settleFailure(deps.store, job, reason, state, provider);
+  if (settledNow && run.exclusions === undefined) countUsage(deps, job, [codeUsage(job, state, provider)]);
   if (state === 'expired') deps.events?.expiredUndelivered?.({ channel: job.channel });
   deps.log.warn({ ...run.context, attempt: run.attempt, reason, state }, `send ${state}`);
   return { result: state, reason };
