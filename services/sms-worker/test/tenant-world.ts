@@ -62,6 +62,13 @@ export interface WorldOptions {
   /** Use this key prefix (a rolling upgrade test starts the worker on keys another wrote). */
   prefix?: string;
   dataKey?: Buffer;
+  /**
+   * No tenants file: the environment describes the one tenant `default` (the simulator's main account, Vonage
+   * as its backup), as the single-org release ran.
+   */
+  singleOrg?: boolean;
+  /** Runs before the worker starts, on its keys: what an older release left in Redis. */
+  prepare?: (world: Pick<TenantWorld, 'redis' | 'keyspace' | 'queue' | 'store' | 'sealer'>) => Promise<void>;
 }
 
 export async function startTenantWorld(options: WorldOptions = {}): Promise<TenantWorld> {
@@ -99,13 +106,29 @@ export async function startTenantWorld(options: WorldOptions = {}): Promise<Tena
 
   const prefix = options.prefix ?? uniquePrefix('sms-tenancy');
   const key = options.dataKey ?? randomBytes(32);
+  const keyspace = createKeyspace(prefix);
+  const redis = createRedisConnection({ url: redisUrl, role: 'worker', name: 'sms-tenancy-test' });
+  const queue = createSendQueue('sms', redis, keyspace);
+  const store = new DeliveryStore(redis, keyspace, 60_000);
+  const sealer = createSealer(key);
+  await options.prepare?.({ redis, keyspace, queue, store, sealer });
+  const accounts = options.singleOrg
+    ? {
+        TWILIO_ACCOUNT_SID: sim.sim.twilio.accountSid,
+        TWILIO_AUTH_TOKEN: sim.sim.twilio.authToken,
+        TWILIO_FROM_NUMBER: '+15005550006',
+        SMS_PROVIDERS: 'twilio,vonage',
+        VONAGE_API_KEY: sim.sim.vonage.apiKey,
+        VONAGE_API_SECRET: sim.sim.vonage.apiSecret,
+        VONAGE_FROM_NUMBER: VONAGE_FROM,
+      }
+    : { ...allEnv, TENANTS_FILE: file };
   const healthPort = await getFreePort();
   const worker = await startProcess({
     name: 'sms-worker',
     args: nodeServiceArgs(join(repoRoot(), 'services/sms-worker/src/main.ts')),
     env: {
-      ...allEnv,
-      TENANTS_FILE: file,
+      ...accounts,
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: prefix,
       DATA_ENCRYPTION_KEY: key.toString('base64'),
@@ -121,9 +144,6 @@ export async function startTenantWorld(options: WorldOptions = {}): Promise<Tena
     },
     ready: { url: `http://127.0.0.1:${healthPort}/readyz` },
   });
-  const keyspace = createKeyspace(prefix);
-  const redis = createRedisConnection({ url: redisUrl, role: 'worker', name: 'sms-tenancy-test' });
-  const queue = createSendQueue('sms', redis, keyspace);
   return {
     sim,
     tenants,
@@ -133,8 +153,8 @@ export async function startTenantWorld(options: WorldOptions = {}): Promise<Tena
     redis,
     keyspace,
     queue,
-    store: new DeliveryStore(redis, keyspace, 60_000),
-    sealer: createSealer(key),
+    store,
+    sealer,
     async close() {
       await worker.stop('SIGTERM', 20_000);
       await closeQueue(queue);
