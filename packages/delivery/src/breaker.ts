@@ -2,12 +2,16 @@ import { defineScript, type Keyspace, type LuaScript, UNPACK_ARGS } from '@byot/
 import type { Redis } from 'ioredis';
 
 /**
- * A circuit breaker per provider and channel, with its state in Redis so every worker replica sees the same:
+ * A circuit breaker per provider, channel and credential set (issue 13: the account a tenant sends with), with its state in Redis so every worker replica sees the same:
  * when one replica's calls keep failing, all of them stop trying that provider for a cool-down, then let ONE
  * probe through; a probe that succeeds closes the breaker for everybody.
  *
  * Only provider-unavailable failures count (5xx, timeouts, refused connections, bad credentials): a bad number or
  * a throttle says nothing about the provider's health.
+ *
+ * The credential set is the last, optional argument of every method: absent, the breaker is the single-org
+ * (`default` tenant's) one under today's key, so a rolling upgrade keeps its state; present, the keyspace gives
+ * that account its own breaker.
  */
 export type BreakerState = 'closed' | 'open' | 'half-open';
 export type BreakerDecision = 'allow' | 'probe' | 'skip';
@@ -32,6 +36,7 @@ export const DEFAULT_BREAKER_SETTINGS: BreakerSettings = {
 export interface BreakerSnapshot {
   provider: string;
   channel: string;
+  credentialSet?: string;
   state: BreakerState;
   failures: number;
   openUntil: number | undefined;
@@ -84,6 +89,8 @@ return {state, newState, failures}
 export interface BreakerTransition {
   provider: string;
   channel: string;
+  /** The account whose breaker it is; absent for the `default` tenant's. */
+  credentialSet?: string;
   from: BreakerState;
   to: BreakerState;
   failures?: number;
@@ -120,39 +127,68 @@ export class CircuitBreakers {
     };
   }
 
-  async decide(provider: string, channel: string, now = Date.now()): Promise<BreakerDecision> {
-    const [decision, state] = await this.#run.allow([this.#keyspace.breaker(provider, channel)], {
+  async decide(
+    provider: string,
+    channel: string,
+    now = Date.now(),
+    credentialSet?: string,
+  ): Promise<BreakerDecision> {
+    const key = this.#keyspace.breaker(provider, channel, credentialSet);
+    const [decision, state] = await this.#run.allow([key], {
       now,
       probeTimeoutMs: this.#settings.probeTimeoutMs,
     });
     if (decision === 'probe' && state === 'half-open') {
-      this.#onTransition({ provider, channel, from: 'open', to: 'half-open' });
+      this.#onTransition({ provider, channel, ...account(credentialSet), from: 'open', to: 'half-open' });
     }
     return decision;
   }
 
-  async recordSuccess(provider: string, channel: string, now = Date.now()): Promise<void> {
-    const previous = await this.#run.success([this.#keyspace.breaker(provider, channel)], { now });
-    if (previous !== 'closed') this.#onTransition({ provider, channel, from: previous, to: 'closed' });
+  async recordSuccess(
+    provider: string,
+    channel: string,
+    now = Date.now(),
+    credentialSet?: string,
+  ): Promise<void> {
+    const key = this.#keyspace.breaker(provider, channel, credentialSet);
+    const previous = await this.#run.success([key], { now });
+    if (previous !== 'closed') {
+      this.#onTransition({ provider, channel, ...account(credentialSet), from: previous, to: 'closed' });
+    }
   }
 
-  async recordFailure(provider: string, channel: string, now = Date.now()): Promise<BreakerState> {
-    const [from, to, failures] = await this.#run.failure([this.#keyspace.breaker(provider, channel)], {
-      now,
-      threshold: this.#settings.failureThreshold,
-      windowMs: this.#settings.windowMs,
-      cooldownMs: this.#settings.cooldownMs,
-    });
+  async recordFailure(
+    provider: string,
+    channel: string,
+    now = Date.now(),
+    credentialSet?: string,
+  ): Promise<BreakerState> {
+    const [from, to, failures] = await this.#run.failure(
+      [this.#keyspace.breaker(provider, channel, credentialSet)],
+      {
+        now,
+        threshold: this.#settings.failureThreshold,
+        windowMs: this.#settings.windowMs,
+        cooldownMs: this.#settings.cooldownMs,
+      },
+    );
     if (from !== to || (from === 'open' && to === 'open' && failures === 1)) {
-      this.#onTransition({ provider, channel, from, to, failures });
+      this.#onTransition({ provider, channel, ...account(credentialSet), from, to, failures });
     }
     return to;
   }
 
-  async snapshot(providers: { provider: string; channel: string }[]): Promise<BreakerSnapshot[]> {
+  async snapshot(
+    providers: { provider: string; channel: string; credentialSet?: string }[],
+  ): Promise<BreakerSnapshot[]> {
     const pipeline = this.#redis.pipeline();
     for (const p of providers)
-      pipeline.hmget(this.#keyspace.breaker(p.provider, p.channel), 'state', 'failures', 'openUntil');
+      pipeline.hmget(
+        this.#keyspace.breaker(p.provider, p.channel, p.credentialSet),
+        'state',
+        'failures',
+        'openUntil',
+      );
     const results = (await pipeline.exec()) ?? [];
     return providers.map((p, i) => {
       const [state, failures, openUntil] = (results[i]?.[1] as (string | null)[] | undefined) ?? [];
@@ -164,4 +200,8 @@ export class CircuitBreakers {
       };
     });
   }
+}
+
+function account(credentialSet: string | undefined): { credentialSet?: string } {
+  return credentialSet === undefined ? {} : { credentialSet };
 }

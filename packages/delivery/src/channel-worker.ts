@@ -28,6 +28,7 @@ import {
 import { installShutdown, listeningPort, startHealthServer } from '@byot/runtime';
 import { sealerFromConfig } from '@byot/sealing';
 import { type ByotMetrics, currentTracing } from '@byot/telemetry';
+import { UsageCounters } from '@byot/tenancy';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CircuitBreakers } from './breaker.ts';
@@ -35,7 +36,7 @@ import { combineDeliveryEvents, type DeliveryEvents } from './events.ts';
 import { createReceiptHandlers, type ReceiptResult, ReceiptTooEarly } from './receipts.ts';
 import { DeliveryStore } from './records/delivery-store.ts';
 import { createSendProcessor, type SendProcessorDeps } from './send/send-job.ts';
-import type { ProcessResult } from './send/shapes.ts';
+import type { ProcessResult, Route, Routing } from './send/shapes.ts';
 import { DEFAULT_CREDENTIAL_SET, DEFAULT_TENANT, ProviderStatsRecorder } from './stats/provider-stats.ts';
 import { traceEscalations, traceReceipt, traceRoutes, traceSendJobs } from './tracing.ts';
 
@@ -89,10 +90,10 @@ export interface ChannelWorkerOptions {
   concurrency: number;
   log: Logger;
   /**
-   * The channel's part of the attempt loop (its provider routes and policies), built once the worker's Redis
-   * connection exists, for whatever keeps shared state there.
+   * The channel's part of the attempt loop (its provider routes and policies, or per-tenant `routing`), built once
+   * the worker's Redis connection exists, for whatever keeps shared state there. A rejection stops the start.
    */
-  processor: (shared: ChannelWorkerShared) => ChannelProcessorDeps;
+  processor: (shared: ChannelWorkerShared) => ChannelProcessorDeps | Promise<ChannelProcessorDeps>;
   /** Observers for metrics and traces (see DeliveryEvents). */
   events?: DeliveryEvents;
   /** This process's metrics: served at GET /metrics on the health port; each job run scopes its failovers. */
@@ -141,31 +142,30 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     onError: (err) => log.warn({ err }, 'could not record provider figures for the console'),
   });
   const events = combineDeliveryEvents(options.events, stats.events);
+  // Billing counters per tenant and day, written where outcomes are known (ADR 0013 "Usage").
+  const usage = new UsageCounters(connection, keyspace);
   const breakers = sharedBreakers(connection, keyspace, options, events);
   const queues = {
     sms: createSendQueue('sms', connection, keyspace),
     voice: createSendQueue('voice', connection, keyspace),
   };
   const statusQueue = createStatusQueue(connection, keyspace);
-  const untraced = options.processor({ connection, keyspace, store, breakers, queues });
-  stats.registerRoutes(
-    untraced.routes.map((r) => ({
-      tenant: DEFAULT_TENANT,
-      channel,
-      provider: r.provider,
-      credentialSet: DEFAULT_CREDENTIAL_SET,
-    })),
-  );
+  const untraced = await options.processor({ connection, keyspace, store, breakers, queues });
+  const served = new ServedRoutes(channel, stats);
+  if (untraced.routes) served.add(DEFAULT_TENANT, untraced.routes);
   // Each provider call and escalation gets a span of its own inside the job's span.
-  const routes = traceRoutes(channel, untraced.routes);
-  const providers = untraced.routes.map((r) => ({ provider: r.provider, channel }));
-  options.metrics?.observeBreakers(() => breakers.snapshot(providers));
+  const routes = untraced.routes && traceRoutes(channel, untraced.routes);
+  // The breaker gauge keeps its provider/channel labels: it shows the accounts without a credential set.
+  options.metrics?.observeBreakers(() =>
+    breakers.snapshot(served.breakers().filter((b) => b.credentialSet === undefined)),
+  );
 
   const settings = QUEUE_CATALOG[channel].worker({ providerTimeoutMs: env.PROVIDER_TIMEOUT_MS });
   const processor = createSendProcessor({
     ...sendLoopSettings(env, settings),
     ...untraced,
-    routes,
+    ...(routes ? { routes } : {}),
+    ...(untraced.routing ? { routing: served.traced(untraced.routing) } : {}),
     escalations: traceEscalations(untraced.escalations),
     store,
     sealer: sealerFromConfig(env, decodeKey),
@@ -176,6 +176,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
       events.attempt?.(event);
     },
     events,
+    usage,
     ...receiptDeadline(env, statusQueue),
   });
   const common = { connection, keyspace, onError: (err: unknown) => log.error({ err }, 'worker error') };
@@ -193,6 +194,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     minUsefulLifetimeMs: env.MIN_OTP_LIFETIME_MS,
     failover: env.RECEIPT_FAILOVER,
     events,
+    usage,
     traceReceipt,
   });
   const receiptWorker = startWorker<StatusQueueEntry, ReceiptResult>(QUEUE_CATALOG.status, receiptHandlers, {
@@ -214,7 +216,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
       // Breaker state of this channel's providers, as every replica sees it (shared in Redis).
       '/breakers': async () => ({
         contentType: 'application/json',
-        body: JSON.stringify(await breakers.snapshot(providers)),
+        body: JSON.stringify(await breakers.snapshot(served.breakers())),
       }),
     },
   });
@@ -254,6 +256,63 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
   return { worker, receiptWorker, connection, store, health, settings, shutdown };
 }
 
+/**
+ * Every route this worker has served, per tenant: registered for the console's figures and listed for the
+ * breaker views. A tenant's routing is traced (a span per provider call) once per version of its routes.
+ */
+class ServedRoutes {
+  readonly #channel: Channel;
+  readonly #stats: ProviderStatsRecorder;
+  readonly #breakers = new Map<string, { provider: string; channel: string; credentialSet?: string }>();
+  readonly #traced = new WeakMap<Routing, Routing>();
+
+  constructor(channel: Channel, stats: ProviderStatsRecorder) {
+    this.#channel = channel;
+    this.#stats = stats;
+  }
+
+  add(tenant: string, routes: Route[]): void {
+    const channel = this.#channel;
+    this.#stats.registerRoutes(
+      routes.map((r) => ({
+        tenant,
+        channel,
+        provider: r.provider,
+        credentialSet: r.credentialSet ?? DEFAULT_CREDENTIAL_SET,
+      })),
+    );
+    for (const r of routes) {
+      const breaker = {
+        provider: r.provider,
+        channel,
+        ...(r.credentialSet ? { credentialSet: r.credentialSet } : {}),
+      };
+      this.#breakers.set(`${r.provider}@${r.credentialSet ?? ''}`, breaker);
+    }
+  }
+
+  breakers(): { provider: string; channel: string; credentialSet?: string }[] {
+    return [...this.#breakers.values()];
+  }
+
+  traced(routing: NonNullable<SendProcessorDeps['routing']>): NonNullable<SendProcessorDeps['routing']> {
+    return async (job) => {
+      const untraced = await routing(job);
+      let traced = this.#traced.get(untraced);
+      if (!traced) {
+        this.add(untraced.tenant, untraced.routes);
+        traced = {
+          ...untraced,
+          routes: traceRoutes(this.#channel, untraced.routes),
+          escalations: traceEscalations(untraced.escalations) ?? [],
+        };
+        this.#traced.set(untraced, traced);
+      }
+      return traced;
+    };
+  }
+}
+
 /** The circuit breakers every replica shares through Redis; transitions are logged and observed. */
 function sharedBreakers(
   connection: Redis,
@@ -272,7 +331,14 @@ function sharedBreakers(
       probeTimeoutMs: env.PROVIDER_TIMEOUT_MS + 5_000,
     },
     (t) => {
-      const line = { provider: t.provider, channel: t.channel, from: t.from, to: t.to, failures: t.failures };
+      const line = {
+        provider: t.provider,
+        channel: t.channel,
+        ...(t.credentialSet ? { credentialSet: t.credentialSet } : {}),
+        from: t.from,
+        to: t.to,
+        failures: t.failures,
+      };
       if (t.to === 'open') log.error(line, `circuit breaker opened: skipping ${t.provider} for ${t.channel}`);
       else log.warn(line, `circuit breaker ${t.to}: ${t.provider} for ${t.channel}`);
       events.breaker?.(t);

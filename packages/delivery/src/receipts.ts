@@ -3,8 +3,10 @@ import {
   RECEIPT_DEADLINE_JOB,
   type ReceiptDeadline,
   receiptDeadlineSchema,
+  receiptVerdict,
   SEND_JOB_IDS,
   type StatusEvent,
+  splitScopedEventId,
   statusEventSchema,
 } from '@byot/contracts';
 import type { Logger } from '@byot/observability';
@@ -14,6 +16,7 @@ import type { Job } from 'bullmq';
 import type { DeliveryEvents } from './events.ts';
 import type { AttemptRef } from './records/attempt-ledger.ts';
 import type { DeliveryStore } from './records/delivery-store.ts';
+import { countUsage, type UsageRecorder } from './send/usage.ts';
 
 export interface ReceiptProcessorDeps {
   store: DeliveryStore;
@@ -25,6 +28,8 @@ export interface ReceiptProcessorDeps {
   /** False: receipts are recorded, never acted on (RECEIPT_FAILOVER=false). */
   failover: boolean;
   events?: Pick<DeliveryEvents, 'receipt' | 'delivered' | 'receiptFailover' | 'expiredUndelivered'>;
+  /** Per-tenant usage counters: each final receipt is counted for the delivery's tenant. */
+  usage?: UsageRecorder;
   /** Runs the handling of one receipt inside a span linked to its delivery's trace (tracing); default: as is. */
   traceReceipt?: <T>(ref: AttemptRef, name: string, fn: () => Promise<T>) => Promise<T>;
 }
@@ -96,6 +101,13 @@ async function onReceipt(
     status: event.status,
     applied: applied.outcome === 'applied',
   });
+  if (applied.outcome === 'applied' && receiptVerdict(event.status) !== 'progress') {
+    // The delivery's scoped id names its tenant (bare: `default`).
+    const { tenant } = splitScopedEventId(ref.eventId);
+    countUsage(deps, { tenant, eventId: ref.eventId }, [
+      { kind: 'receipt', channel: event.channel, provider: event.provider, status: event.status },
+    ]);
+  }
   const line = {
     eventId: ref.eventId,
     attempt: ref.index,

@@ -19,6 +19,15 @@ export interface SendResult {
   providerMessageId: string;
   /** The provider's own status word at acceptance, e.g. "queued". */
   providerStatus: string;
+  /** SMS: how many parts the provider split the text into (what it bills), when it says. */
+  segments?: number;
+}
+
+/** A provider's segment count ("2", 2) as a positive integer, or nothing when it gave none that makes sense. */
+export function segmentCount(value: unknown): { segments?: number } {
+  const n =
+    typeof value === 'string' ? Number.parseInt(value, 10) : typeof value === 'number' ? value : Number.NaN;
+  return Number.isInteger(n) && n > 0 ? { segments: n } : {};
 }
 
 /** One provider's SMS capability. Adapters throw ProviderError and nothing else. */

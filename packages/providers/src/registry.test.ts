@@ -10,9 +10,36 @@ import {
   PROVIDERS,
   providerDisplayName,
   providerNamed,
+  tenantCallbackPath,
 } from './registry.ts';
 
 describe('the provider registry', () => {
+  it("puts each tenant's receipts on its own callback paths; the default tenant keeps today's", () => {
+    const paths = (tenant: string | undefined) =>
+      [
+        callbackPath('twilio', 'sms'),
+        callbackPath('twilio', 'voice'),
+        callbackPath('vonage', 'sms'),
+        callbackPath('vonage', 'voice'),
+        callbackPath('sendgrid', 'email'),
+      ].map((path) => tenantCallbackPath(path as string, tenant));
+    assert.deepEqual(paths('acme'), [
+      '/v1/callbacks/acme/twilio/messages',
+      '/v1/callbacks/acme/twilio/calls',
+      '/v1/callbacks/acme/vonage/sms',
+      '/v1/callbacks/acme/vonage/voice',
+      '/v1/callbacks/acme/sendgrid/events',
+    ]);
+    assert.deepEqual(paths('default'), paths(undefined));
+    assert.deepEqual(paths(undefined), [
+      '/v1/callbacks/twilio/messages',
+      '/v1/callbacks/twilio/calls',
+      '/v1/callbacks/vonage/sms',
+      '/v1/callbacks/vonage/voice',
+      '/v1/callbacks/sendgrid/events',
+    ]);
+  });
+
   it('says what an error code means, in words, and apart for receipts and requests where a provider numbers them apart', () => {
     assert.equal(describeProviderCode('twilio', '30003', 'receipt'), 'the handset unreachable');
     assert.equal(describeProviderCode('twilio', '21610', 'request'), 'that the person replied STOP');

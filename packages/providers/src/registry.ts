@@ -70,6 +70,20 @@ export function callbackPath(provider: string, channel: StatusChannel): string |
   return isProviderName(provider) ? PROVIDERS[provider].callbackPaths[channel] : undefined;
 }
 
+/** The tenant whose callbacks stay on the unprefixed paths (the single-org setup, and `default` in a tenants file). */
+const UNPREFIXED_TENANT = 'default';
+const CALLBACKS_ROOT = '/v1/callbacks/';
+
+/**
+ * A callback path for one tenant (issue 13): `/v1/callbacks/{tenant}/twilio/messages` and so on, verified by the
+ * ingress with that tenant's secrets. The `default` tenant keeps today's unprefixed path, so a single-org
+ * deployment's provider consoles need no change.
+ */
+export function tenantCallbackPath(path: string, tenant: string | undefined): string {
+  if (tenant === undefined || tenant === UNPREFIXED_TENANT || !path.startsWith(CALLBACKS_ROOT)) return path;
+  return `${CALLBACKS_ROOT}${tenant}/${path.slice(CALLBACKS_ROOT.length)}`;
+}
+
 /** Every provider's status-callback endpoints, as the ingress serves them. */
 export function callbackEndpoints(settings: CallbackSettings, options: CallbackOptions): CallbackEndpoint[] {
   return Object.values(PROVIDERS).flatMap((provider) =>

@@ -1,15 +1,21 @@
 import { channelWorkerEnv, e164, jsonFromEnv, port, requireFailoverCredentials } from '@byot/config';
+import { requireTwilioAccount, unlessTenantsFile } from '@byot/delivery';
 import {
   createSpeechCatalog,
   SpeechCatalogError,
   voicePhrasesOverrideSchema,
   voiceVoicesOverrideSchema,
 } from '@byot/providers';
+import { tenancyEnv } from '@byot/tenancy';
 import { z } from 'zod';
 
 export const voiceWorkerEnvSchema = z
   .object({
     ...channelWorkerEnv,
+    ...tenancyEnv,
+    // With TENANTS_FILE the accounts are the tenants' (unlessTenantsFile below requires them otherwise).
+    TWILIO_ACCOUNT_SID: channelWorkerEnv.TWILIO_ACCOUNT_SID.optional(),
+    TWILIO_AUTH_TOKEN: channelWorkerEnv.TWILIO_AUTH_TOKEN.optional(),
     /** Health/readiness endpoint for orchestrators. 0 picks a free port. */
     HEALTH_PORT: port(9102),
     /** Calls placed in parallel per process (Twilio queues calls above the account's calls-per-second). */
@@ -25,11 +31,22 @@ export const voiceWorkerEnvSchema = z
     /** Twilio voices per locale, over the shipped ones: {"en-GB": {"language": "en-GB", "voice": "Polly.Brian"}}. */
     VOICE_VOICES_JSON: jsonFromEnv(voiceVoicesOverrideSchema).optional(),
   })
-  .refine((c) => c.TWILIO_VOICE_FROM_NUMBER || c.TWILIO_FROM_NUMBER, {
-    message: 'set TWILIO_VOICE_FROM_NUMBER or TWILIO_FROM_NUMBER',
-    path: ['TWILIO_VOICE_FROM_NUMBER'],
-  })
-  .superRefine(requireFailoverCredentials('voice'))
+  .superRefine((cfg, issues) =>
+    unlessTenantsFile(
+      cfg,
+      issues,
+      requireTwilioAccount,
+      (c, ctx) => {
+        if (c.TWILIO_VOICE_FROM_NUMBER || c.TWILIO_FROM_NUMBER) return;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TWILIO_VOICE_FROM_NUMBER'],
+          message: 'set TWILIO_VOICE_FROM_NUMBER or TWILIO_FROM_NUMBER',
+        });
+      },
+      requireFailoverCredentials('voice'),
+    ),
+  )
   .transform((c, ctx) => {
     try {
       const speech = createSpeechCatalog({
@@ -38,7 +55,8 @@ export const voiceWorkerEnvSchema = z
       });
       return {
         ...c,
-        voiceFromNumber: (c.TWILIO_VOICE_FROM_NUMBER ?? c.TWILIO_FROM_NUMBER) as string,
+        /** The environment tenant's caller ID (a tenant's own comes from its `twilio:` block). */
+        voiceFromNumber: c.TWILIO_VOICE_FROM_NUMBER ?? c.TWILIO_FROM_NUMBER,
         speech,
       };
     } catch (error) {

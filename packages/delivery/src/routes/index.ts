@@ -5,6 +5,7 @@ import {
   providerNamed,
   type SmsProvider,
   type SpeechCatalog,
+  tenantCallbackPath,
   type VoiceProvider,
 } from '@byot/providers';
 import type { Route } from '../send/shapes.ts';
@@ -33,17 +34,35 @@ export type VoiceRouteSettings = RouteSettings & {
   speech: SpeechCatalog;
 };
 
+export interface RouteOptions {
+  /** Whose routes: its callbacks go to its own paths (`/v1/callbacks/{tenant}/…`); `default` keeps today's. */
+  tenant?: string;
+  /** The credential set of each provider's account (breakers per account); absent: today's breaker keys. */
+  credentialSet?: (provider: string) => string | undefined;
+}
+
 /**
  * A channel's routes, in the operator's order, each a registered provider's adapter turned into "send this job":
- * the one place that knows how a send job becomes a provider request. Built from a settings object (today the
- * worker's environment; per tenant, later), so nothing in it is read from anywhere else.
+ * the one place that knows how a send job becomes a provider request. Built from a settings object (the worker's
+ * environment, or one tenant's accounts over it: tenant-routes.ts), so nothing in it is read from anywhere else.
  */
-export function routesFor(channel: 'sms', settings: SmsRouteSettings, log: Logger): Promise<Route[]>;
-export function routesFor(channel: 'voice', settings: VoiceRouteSettings, log: Logger): Promise<Route[]>;
+export function routesFor(
+  channel: 'sms',
+  settings: SmsRouteSettings,
+  log: Logger,
+  options?: RouteOptions,
+): Promise<Route[]>;
+export function routesFor(
+  channel: 'voice',
+  settings: VoiceRouteSettings,
+  log: Logger,
+  options?: RouteOptions,
+): Promise<Route[]>;
 export async function routesFor(
   channel: Channel,
   settings: SmsRouteSettings | VoiceRouteSettings,
   log: Logger,
+  options: RouteOptions = {},
 ): Promise<Route[]> {
   const names =
     channel === 'sms'
@@ -53,15 +72,29 @@ export async function routesFor(
     names.map(async (name) => {
       const provider = providerNamed(name);
       const adapters = await provider.adapters();
-      const callbackUrl = receiptUrl(settings, provider.callbackPaths[channel]);
-      if (channel === 'sms') {
-        if (!adapters.sms) throw new Error(`${name} cannot send SMS (SMS_PROVIDERS)`);
-        return smsRoute(adapters.sms(settings), settings as SmsRouteSettings, callbackUrl);
-      }
-      if (!adapters.voice) throw new Error(`${name} cannot place calls (VOICE_PROVIDERS)`);
-      return voiceRoute(adapters.voice(settings), settings as VoiceRouteSettings, callbackUrl, log);
+      const path = provider.callbackPaths[channel];
+      const callbackUrl = receiptUrl(settings, path && tenantCallbackPath(path, options.tenant));
+      const account = options.credentialSet?.(name);
+      const route =
+        channel === 'sms'
+          ? smsRoute(
+              (adapters.sms ?? cannot(name, 'send SMS (SMS_PROVIDERS)'))(settings),
+              settings as SmsRouteSettings,
+              callbackUrl,
+            )
+          : voiceRoute(
+              (adapters.voice ?? cannot(name, 'place calls (VOICE_PROVIDERS)'))(settings),
+              settings as VoiceRouteSettings,
+              callbackUrl,
+              log,
+            );
+      return account === undefined ? route : { ...route, credentialSet: account };
     }),
   );
+}
+
+function cannot(name: string, what: string): never {
+  throw new Error(`${name} cannot ${what}`);
 }
 
 /** The absolute URL a provider posts its receipts to, when callbacks are on. */

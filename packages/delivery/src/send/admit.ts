@@ -1,8 +1,10 @@
 import { type SendJob, sendJobSchema, sendSecretsSchema } from '@byot/contracts';
 import type { Job } from 'bullmq';
 import { isExcluded } from '../records/delivery-record.ts';
+import { routingFor, TenantRoutesError, UnknownTenantError } from './routing.ts';
 import { runContext, type SendProcessorDeps, type SendRun, settleFailure } from './run.ts';
-import type { ProcessResult, Route } from './shapes.ts';
+import type { ProcessResult, Route, Routing } from './shapes.ts';
+import { codeUsage, countUsage } from './usage.ts';
 
 export type Admission =
   /** Nothing to send: the code expired, or the delivery is settled already. */
@@ -22,13 +24,30 @@ export async function admit(deps: SendProcessorDeps, job: Job<SendJob>): Promise
   const now = Date.now();
   if (tooLate(now)) {
     const reason = 'code expired before it could be sent';
-    await settleFailure(deps.store, data, reason, 'expired');
+    if (await settleFailure(deps.store, data, reason, 'expired')) {
+      countUsage(deps, data, [codeUsage(data, 'expired', undefined)]);
+    }
     deps.events?.expiredUndelivered?.({ channel: data.channel });
     deps.log.warn({ ...context, lateByMs: now - data.otpExpiresAt }, 'send skipped: code expired');
     return { kind: 'done', result: { result: 'expired', reason } };
   }
 
-  const primary = deps.routes[0] as Route;
+  let routing: Routing;
+  try {
+    routing = await routingFor(deps, data);
+  } catch (error) {
+    if (!(error instanceof UnknownTenantError || error instanceof TenantRoutesError)) throw error;
+    await settleFailure(deps.store, data, error.message, 'failed');
+    deps.log.error({ ...context, reason: error.message }, 'send failed: its tenant cannot send it');
+    return { kind: 'done', result: { result: 'failed', reason: error.message } };
+  }
+  const primary = routing.routes[0] as Route | undefined;
+  if (!primary) {
+    const reason = `tenant "${routing.tenant}" has no ${data.channel} provider`;
+    await settleFailure(deps.store, data, reason, 'failed');
+    deps.log.error({ ...context, reason }, 'send failed: its tenant cannot send it');
+    return { kind: 'done', result: { result: 'failed', reason } };
+  }
   const decision = await deps.store.beginAttempt(
     {
       eventId: data.eventId,
@@ -65,10 +84,14 @@ export async function admit(deps: SendProcessorDeps, job: Job<SendJob>): Promise
     kind: 'admitted',
     run: {
       job: data,
+      tenant: routing.tenant,
       secrets,
       attempt: decision.attempt,
       // Receipts may have ruled out providers (they reported this code undelivered) or the whole channel.
-      routes: deps.routes.filter((route) => !isExcluded(decision.exclusions, data.channel, route.provider)),
+      routes: routing.routes.filter(
+        (route) => !isExcluded(decision.exclusions, data.channel, route.provider),
+      ),
+      escalations: routing.escalations,
       exclusions: decision.exclusions,
       context,
       tooLate,

@@ -8,6 +8,8 @@ export interface Acceptance {
   sent: SendResult;
   /** It was not the first route tried in this run. */
   failover: boolean;
+  /** With `failover`: the provider tried (or skipped, its breaker open) just before the one that took it. */
+  failedOverFrom?: string;
   providerMs: number;
   startedAt: number;
 }
@@ -34,20 +36,24 @@ export async function routePass(deps: SendProcessorDeps, run: SendRun): Promise<
   let lastError: ProviderError | undefined;
   let throttledForMs: number | undefined;
   let tried = 0;
+  let previous: string | undefined;
   for (const ignoreBreakers of [false, true]) {
     if (ignoreBreakers && (tried > 0 || run.tooLate())) break;
     for (const route of run.routes) {
       if (run.tooLate()) break;
       const gate =
         deps.breakers && !ignoreBreakers
-          ? await deps.breakers.decide(route.provider, run.job.channel)
+          ? await deps.breakers.decide(route.provider, run.job.channel, Date.now(), route.credentialSet)
           : 'allow';
       if (gate === 'skip') {
         skipped(deps, run, route, tried > 0);
+        previous = route.provider;
         continue;
       }
       const failover = tried++ > 0;
-      const first = await attempt(deps, run, route, gate, failover);
+      const from = previous;
+      previous = route.provider;
+      const first = await attempt(deps, run, route, gate, failover, from);
       if (first.ok) return { outcome: 'accepted', acceptance: first.acceptance };
       lastError = first.error;
       if (first.error.kind === 'unavailable') continue;
@@ -55,7 +61,7 @@ export async function routePass(deps: SendProcessorDeps, run: SendRun): Promise<
       const waitMs = first.error.retryAfterMs ?? SHORT_THROTTLE_MS;
       if (waitMs <= SHORT_THROTTLE_MS && !run.tooLate(Date.now() + waitMs)) {
         await sleep(waitMs);
-        const again = await attempt(deps, run, route, gate, failover);
+        const again = await attempt(deps, run, route, gate, failover, from);
         if (again.ok) return { outcome: 'accepted', acceptance: again.acceptance };
         lastError = again.error;
         if (isPermanent(again.error)) return { outcome: 'permanent', error: again.error };
@@ -89,8 +95,10 @@ async function attempt(
   route: Route,
   gate: BreakerDecision,
   failover: boolean,
+  from: string | undefined,
 ): Promise<Attempted> {
   const channel = run.job.channel;
+  const account = route.credentialSet;
   const startedAt = Date.now();
   const started = performance.now();
   let sent: SendResult;
@@ -103,13 +111,22 @@ async function attempt(
       startedAt,
       failover,
     });
-    if (error.kind === 'unavailable') await deps.breakers?.recordFailure(route.provider, channel);
-    else if (gate === 'probe') await deps.breakers?.recordSuccess(route.provider, channel); // it answered
+    if (error.kind === 'unavailable')
+      await deps.breakers?.recordFailure(route.provider, channel, Date.now(), account);
+    else if (gate === 'probe')
+      await deps.breakers?.recordSuccess(route.provider, channel, Date.now(), account); // it answered
     return { ok: false, error };
   }
   const providerMs = Math.round(performance.now() - started);
-  await deps.breakers?.recordSuccess(route.provider, channel);
-  return { ok: true, acceptance: { sent, failover, providerMs, startedAt } };
+  await deps.breakers?.recordSuccess(route.provider, channel, Date.now(), account);
+  const acceptance: Acceptance = {
+    sent,
+    failover,
+    providerMs,
+    startedAt,
+    ...(from ? { failedOverFrom: from } : {}),
+  };
+  return { ok: true, acceptance };
 }
 
 function reportFailure(
@@ -140,6 +157,7 @@ function reportFailure(
     outcome: error.kind,
     durationMs: timing.providerMs,
     failover: timing.failover,
+    ...attemptLabels(run, route),
   });
   deps.log.warn(
     {
@@ -163,11 +181,23 @@ function skipped(deps: SendProcessorDeps, run: SendRun, route: Route, failover: 
     outcome: 'skipped-open',
     durationMs: 0,
     failover,
+    ...attemptLabels(run, route),
   });
   deps.log.info(
     { ...run.context, attempt: run.attempt, provider: route.provider },
     'provider skipped: breaker open',
   );
+}
+
+/** The tenant and account an attempt is counted under (the console's per-route figures). */
+export function attemptLabels(
+  run: SendRun,
+  route: Route | undefined,
+): { tenant: string; credentialSet?: string } {
+  return {
+    tenant: run.tenant,
+    ...(route?.credentialSet === undefined ? {} : { credentialSet: route.credentialSet }),
+  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -25,7 +25,9 @@ import type { ProcessResult } from './shapes.ts';
 export type { SendProcessorDeps } from './run.ts';
 
 export function createSendProcessor(deps: SendProcessorDeps) {
-  if (deps.routes.length === 0) throw new Error('a send processor needs at least one route');
+  if (!deps.routing && (deps.routes ?? []).length === 0) {
+    throw new Error('a send processor needs at least one route (or per-tenant routing)');
+  }
 
   return async (job: Job<SendJob>, token?: string): Promise<ProcessResult> => {
     const admission = await admit(deps, job);

@@ -1,8 +1,9 @@
 import type { ProviderError } from '@byot/providers';
 import type { AttemptEntry } from '../records/attempt-ledger.ts';
-import type { Acceptance } from './route-pass.ts';
+import { type Acceptance, attemptLabels } from './route-pass.ts';
 import { type SendProcessorDeps, type SendRun, settleFailure, toProviderError } from './run.ts';
 import type { ProcessResult } from './shapes.ts';
+import { codeUsage, countUsage, type UsageEventLike } from './usage.ts';
 
 /**
  * Step 3a: a provider accepted. The record is settled (the outcome announced to the waiting hook), the ledger
@@ -24,7 +25,7 @@ export async function settleAccepted(
     at: Date.now(),
   };
   // E-mail is the last resort: a bounce leaves nothing further to try, so no resend payload is kept for it.
-  await deps.store.settleAccepted(
+  const settled = await deps.store.settleAccepted(
     outcome,
     job,
     {
@@ -39,6 +40,7 @@ export async function settleAccepted(
     },
     channel !== 'email',
   );
+  countUsage(deps, job, acceptedUsage(run, acceptance, channel, settled.applied));
   const deadline = deps.receiptDeadline;
   if (deadline && channel !== 'email' && !run.tooLate(Date.now() + deadline.afterMs)) {
     await deadline
@@ -53,6 +55,10 @@ export async function settleAccepted(
     outcome: 'accepted',
     durationMs: acceptance.providerMs,
     failover: acceptance.failover,
+    ...attemptLabels(
+      run,
+      run.routes.find((r) => r.provider === sent.provider),
+    ),
   });
   deps.log.info(
     {
@@ -68,6 +74,41 @@ export async function settleAccepted(
     'provider accepted',
   );
   return { result: 'accepted', provider: sent.provider, providerMessageId: sent.providerMessageId };
+}
+
+/**
+ * What an acceptance adds to the tenant's usage: the message the provider bills (with its segments), the
+ * failover that got it there, and — once per code, not again for a receipt-driven resend — the code as sent.
+ */
+function acceptedUsage(
+  run: SendRun,
+  acceptance: Acceptance,
+  channel: string,
+  settledNow: boolean,
+): UsageEventLike[] {
+  const { job } = run;
+  const { sent } = acceptance;
+  const country = job.phoneCountry ? { country: job.phoneCountry } : {};
+  const events: UsageEventLike[] = [
+    {
+      kind: 'message',
+      channel,
+      provider: sent.provider,
+      ...country,
+      ...(sent.segments === undefined ? {} : { segments: sent.segments }),
+    },
+  ];
+  if (acceptance.failedOverFrom) {
+    events.push({
+      kind: 'failover',
+      channel,
+      from: acceptance.failedOverFrom,
+      to: sent.provider,
+      ...country,
+    });
+  }
+  if (settledNow && run.exclusions === undefined) events.push(codeUsage(job, 'sent', sent.provider, channel));
+  return events;
 }
 
 export interface GivingUp {
@@ -86,7 +127,7 @@ export async function escalateOrFail(
   { reason, state, failure }: GivingUp,
 ): Promise<ProcessResult> {
   const { job, secrets } = run;
-  for (const escalation of deps.escalations ?? []) {
+  for (const escalation of run.escalations) {
     if (!escalation.appliesTo(job, secrets, failure)) continue;
     // Out of "sending" first: a worker the delivery is handed to must not find it busy.
     await deps.store.markRetrying(job.eventId, `${reason}; escalating to ${escalation.name}`, Date.now());
@@ -99,7 +140,13 @@ export async function escalateOrFail(
         );
         return { result: 'handed-over', to: escalation.name };
       }
-      const acceptance = { sent: result, failover: true, providerMs: 0, startedAt: Date.now() };
+      const acceptance: Acceptance = {
+        sent: result,
+        failover: true,
+        providerMs: 0,
+        startedAt: Date.now(),
+        ...(failure.provider === 'all' ? {} : { failedOverFrom: failure.provider }),
+      };
       return settleAccepted(deps, run, acceptance, escalation.channel ?? job.channel);
     } catch (error) {
       const e = toProviderError(error, escalation.name);
@@ -109,13 +156,9 @@ export async function escalateOrFail(
       );
     }
   }
-  await settleFailure(
-    deps.store,
-    job,
-    reason,
-    state,
-    failure.provider === 'all' ? undefined : failure.provider,
-  );
+  const provider = failure.provider === 'all' ? undefined : failure.provider;
+  const settledNow = await settleFailure(deps.store, job, reason, state, provider);
+  if (settledNow && run.exclusions === undefined) countUsage(deps, job, [codeUsage(job, state, provider)]);
   if (state === 'expired') deps.events?.expiredUndelivered?.({ channel: job.channel });
   deps.log.warn({ ...run.context, attempt: run.attempt, reason, state }, `send ${state}`);
   return { result: state, reason };

@@ -11,7 +11,20 @@ export type AttemptSender = (job: SendJob, secrets: SendSecrets, attempt: number
 /** One provider able to deliver this channel, in the operator's order of preference. */
 export interface Route {
   provider: string;
+  /**
+   * Which of the provider's accounts this route sends with (a short digest, never a secret): breakers are kept
+   * per provider AND credential set, so one tenant's suspended subaccount opens that account's breaker only.
+   * Absent: the single-org (`default`) tenant's account, on today's breaker keys.
+   */
+  credentialSet?: string;
   send: AttemptSender;
+}
+
+/** What one delivery is sent with: its tenant's routes and escalations (built from that tenant's accounts only). */
+export interface Routing {
+  tenant: string;
+  routes: Route[];
+  escalations: Escalation[];
 }
 
 /** Where a code goes when no route of its channel can ever deliver it (e-mail, another channel). */
@@ -36,6 +49,9 @@ export interface AttemptEvent {
   outcome: 'accepted' | ProviderError['kind'] | 'skipped-open';
   durationMs: number;
   failover: boolean;
+  /** Whose delivery (a bounded label) and which account of the provider: the console's per-route figures. */
+  tenant?: string;
+  credentialSet?: string;
 }
 
 /** What one run of a send job came to (a rescheduled run throws BullMQ's DelayedError instead). */

@@ -1,4 +1,4 @@
-import type { SendResult, SmsProvider, SmsRequest } from '../adapters.ts';
+import { type SendResult, type SmsProvider, type SmsRequest, segmentCount } from '../adapters.ts';
 import type { TwilioClient } from './client.ts';
 import { classifyTwilioError } from './errors.ts';
 
@@ -38,7 +38,12 @@ export class TwilioSmsProvider implements SmsProvider {
         validityPeriod: Math.min(Math.max(Math.floor(request.validitySeconds), 1), MAX_VALIDITY_SECONDS),
         ...(request.statusCallbackUrl ? { statusCallback: request.statusCallbackUrl } : {}),
       });
-      return { provider: this.name, providerMessageId: message.sid, providerStatus: message.status };
+      return {
+        provider: this.name,
+        providerMessageId: message.sid,
+        providerStatus: message.status,
+        ...segmentCount(message.numSegments),
+      };
     } catch (error) {
       throw classifyTwilioError(error);
     }

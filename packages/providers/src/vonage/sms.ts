@@ -1,5 +1,5 @@
 import type { Vonage } from '@vonage/server-sdk';
-import type { SendResult, SmsProvider, SmsRequest } from '../adapters.ts';
+import { type SendResult, type SmsProvider, type SmsRequest, segmentCount } from '../adapters.ts';
 import { classifyVonageError } from './errors.ts';
 
 /** Vonage's SMS API takes `ttl` in ms, from 20 s to 7 days. */
@@ -37,7 +37,15 @@ export class VonageSmsProvider implements SmsProvider {
       };
       const id = message?.messageId ?? message?.['message-id'];
       if (!id) throw new Error('vonage accepted the message but returned no message id');
-      return { provider: this.name, providerMessageId: id, providerStatus: 'accepted' };
+      // One entry per part of a concatenated SMS; messageCount says how many (the SDK camel-cases it too).
+      const count = (response as unknown as { messageCount?: unknown; 'message-count'?: unknown })
+        .messageCount;
+      return {
+        provider: this.name,
+        providerMessageId: id,
+        providerStatus: 'accepted',
+        ...segmentCount(count ?? response.messages.length),
+      };
     } catch (error) {
       throw classifyVonageError(error);
     }
