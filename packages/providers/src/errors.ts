@@ -60,12 +60,19 @@ const TRANSPORT_UNAVAILABLE = new Set([
   'EAI_AGAIN',
   'EPIPE',
   'ERR_SOCKET_CONNECTION_TIMEOUT',
+  // undici (the Twilio client, Node's fetch): the other side closed the socket; no connection within its timeout;
+  // the pool was closed or destroyed under the request.
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
 ]);
 const TRANSPORT_TIMEOUT = new Set([
   'ECONNABORTED',
   'ETIMEDOUT',
   'ESOCKETTIMEDOUT',
   'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
 ]);
 
 /** Maps a network-level failure (no HTTP answer) into the taxonomy, or undefined when it is not one. */
@@ -88,7 +95,7 @@ export function classifyTransportError(provider: string, error: unknown): Provid
       code,
       safeMessage: `${provider} could not be reached (${code})`,
       // A reset after the request was written may have been processed.
-      mayHaveBeenDelivered: code === 'ECONNRESET' || code === 'EPIPE',
+      mayHaveBeenDelivered: code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET',
     });
   }
   return undefined;

@@ -89,7 +89,8 @@ export async function stopAll(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10
  * near the live set at no measurable throughput cost. A service's live set is bounded by its concurrency (the
  * ingress: the hooks inside their budget; a worker: its in-flight sends) and stays well below the 160 MB cap; a
  * leak past it ends the process (and the orchestrator restarts it) instead of growing into the node's memory.
- * Figures: docs/adr/0011-benchmarks.md.
+ * Figures: docs/adr/0011-benchmarks.md. The same flags are in each service's own start scripts and the image's
+ * NODE_OPTIONS; tools/test/heap-bounds.test.ts checks every start path carries them.
  */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=160'] as const;
 

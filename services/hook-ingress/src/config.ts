@@ -66,6 +66,11 @@ export const ingressEnvSchema = z
     ...oauthEnv,
     TRUST_PROXY: trustProxy.optional(),
     /** Open connections the hook port holds at most (Okta's, providers' callbacks, token requests); more are dropped. */
+    /**
+     * Processes serving the hook port together (SO_REUSEPORT, Linux): up to one per core. 1 keeps one process.
+     * Each extra process has the admin port ADMIN_PORT + its index (1, 2, …). See http/ingress-processes.ts.
+     */
+    INGRESS_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
     HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(16).max(100_000).default(2_048),
     /** How long the hook waits for a provider to accept before answering PENDING. Okta gives up at 3 000 ms. */
     HOOK_RESPONSE_BUDGET_MS: z.coerce

@@ -34,6 +34,12 @@ import { Dispatcher } from './delivery/dispatcher.ts';
 import { HookLedger } from './delivery/hook-ledger.ts';
 import { FraudScreen } from './fraud/screen.ts';
 import { createBoundedServer } from './http/bounded-server.ts';
+import {
+  exitWithParent,
+  ingressProcessIndex,
+  type Siblings,
+  startSiblings,
+} from './http/ingress-processes.ts';
 import { jwksUriOf, tokenEndpointOf } from './oauth/authorization-server.ts';
 import { hookOAuthFromConfig } from './oauth/from-config.ts';
 
@@ -265,7 +271,8 @@ try {
     Promise.all(oauth.remoteKeySets.map((keys) => keys.whenReady())),
     new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
   ]);
-  server.listen(config.PORT, config.HOST);
+  // Several processes on one port (INGRESS_PROCESSES): the kernel balances connections over them.
+  server.listen({ port: config.PORT, host: config.HOST, reusePort: config.INGRESS_PROCESSES > 1 });
   await once(server, 'listening');
   adminServer.listen(config.ADMIN_PORT, config.ADMIN_HOST);
   await once(adminServer, 'listening');
@@ -275,6 +282,11 @@ try {
 }
 const address = server.address();
 const port = typeof address === 'object' && address ? address.port : config.PORT;
+const siblings: Siblings | undefined =
+  config.INGRESS_PROCESSES > 1 && ingressProcessIndex() === 0
+    ? startSiblings({ processes: config.INGRESS_PROCESSES, port, adminPort: config.ADMIN_PORT, log })
+    : undefined;
+let siblingsStopped: Promise<void> | undefined;
 log.info(
   {
     port,
@@ -340,8 +352,15 @@ const stopQueueMetrics = metrics.observeQueues(
   queuePollIntervalMs(),
 );
 
-installShutdown(
+const shutdown = installShutdown(
   [
+    {
+      // The other ingress processes drain their own hooks meanwhile; awaited before the logs are flushed.
+      name: 'signal the other ingress processes',
+      run: async () => {
+        siblingsStopped = siblings?.stop(config.HOOK_RESPONSE_BUDGET_MS + 4_000);
+      },
+    },
     {
       name: 'stop intake',
       run: async () => {
@@ -377,8 +396,10 @@ installShutdown(
           adminServer.closeAllConnections();
         }),
     },
+    { name: 'wait for the other ingress processes', run: async () => void (await siblingsStopped) },
     { name: 'flush traces', run: () => currentTracing().shutdown() },
     { name: 'flush logs', run: async () => log.flush() },
   ],
   { log, deadlineMs: config.HOOK_RESPONSE_BUDGET_MS + 5_000 },
 );
+exitWithParent(shutdown);

@@ -23,8 +23,10 @@ import { BenchContext } from './harness.ts';
 import { type CpuProfile, topSelfTime } from './profile.ts';
 import { type Report, renderMarkdown, renderText, type Section } from './report.ts';
 import { MemorySampler } from './rss.ts';
+import { quietRetimerNegativeTimeouts } from './timer-warnings.ts';
 
 const out = (text: string) => process.stdout.write(text);
+quietRetimerNegativeTimeouts();
 
 let options: ReturnType<typeof parseArgs>;
 try {
