@@ -182,7 +182,7 @@ tenants:
     twilio: { accountSid: "${ACCOUNT_A}", authTokn: "${secret}", fromNumber: "+15005550006" }
 `);
     for (const line of [
-      'tenant "acme": unknown key "smsProviders" (allowed here: oktaOrg, hookAuth, adminToken, defaultRegion, sms, voice, emailFallback, twilio, vonage, sendgrid, policy)',
+      'tenant "acme": unknown key "smsProviders" (allowed here: oktaOrg, oktaApi, hookAuth, adminToken, defaultRegion, sms, voice, emailFallback, twilio, vonage, sendgrid, policy)',
       'tenant "acme", hookAuth: unknown key "oauth" (allowed here: header, oauthClients, oauthIssuer)',
       'tenant "acme", hookAuth.header: unknown key "scheme" (allowed here: name, value)',
       'tenant "acme", twilio: unknown key "authTokn" (allowed here: accountSid, authToken, fromNumber, messagingServiceSid, voiceFromNumber)',
