@@ -1,4 +1,4 @@
-import type { GeneratedBlock, Outcome, StepReport } from './steps.ts';
+import type { Outcome, StepReport } from './steps.ts';
 
 const MARK: Record<Outcome, string> = {
   created: '+',
@@ -21,25 +21,6 @@ export function formatReports(reports: readonly StepReport[]): string {
       return [head, ...r.detail.map((d) => `${' '.repeat(width + 4)}${d}`)].join('\n');
     })
     .join('\n');
-}
-
-/** Generated values, once, as an env block to paste into byot's configuration. */
-export function formatGenerated(blocks: readonly GeneratedBlock[], saved: 'written' | 'printed'): string {
-  if (blocks.length === 0) return '';
-  const merged: Record<string, string> = {};
-  for (const block of blocks) Object.assign(merged, block.env);
-  const secret = blocks.some((b) => b.secret);
-  const lines = [
-    '',
-    saved === 'written'
-      ? `Generated for byot and saved as the tenant's: ${blocks.map((b) => b.title).join('; ')}`
-      : `Generated for byot — add to its environment (.env) and restart hook-ingress${secret ? '; shown only this once' : ''}:`,
-  ];
-  if (saved === 'printed') {
-    for (const [key, value] of Object.entries(merged))
-      lines.push(`  ${key}='${value.replaceAll("'", "'\\''")}'`);
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 /** Okta's error objects and the SDK's errors, in one plain line (never a secret: Okta's messages hold none). */
