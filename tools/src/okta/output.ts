@@ -33,6 +33,9 @@ export function describeError(error: unknown): string {
     url?: string;
     message?: string;
     cause?: { code?: string };
+    /** node-fetch (under the SDK) puts a system error's code on the error itself. */
+    type?: string;
+    code?: string;
   };
   if (e.errorCode) {
     const causes = (e.errorCauses ?? []).map((c) => c.errorSummary).filter(Boolean);
@@ -40,6 +43,7 @@ export function describeError(error: unknown): string {
     return `Okta answered ${e.status} ${e.errorCode}: ${e.errorSummary}${causes.length ? ` — ${causes.join('; ')}` : ''}${where}`;
   }
   if (e.status) return `Okta answered HTTP ${e.status}${e.url ? ` for ${new URL(e.url).pathname}` : ''}`;
-  if (e.cause?.code) return `cannot reach Okta: ${e.cause.code}`;
+  const code = e.cause?.code ?? (e.type === 'system' ? e.code : undefined);
+  if (code) return `cannot reach Okta: ${code}`;
   return e.message ?? String(error);
 }
