@@ -77,7 +77,7 @@ describe("okta-sim's sandbox page in chromium: enroll, code through byot, verify
     await page.waitForURL(/\/sandbox\?/);
     assert.equal(await verifyForm().count(), 1, 'a code is waiting');
     assert.match(
-      await page.locator('body').innerText(),
+      (await page.locator('body').textContent()) ?? '',
       /hook "byot telephony hook"/,
       'sent by the hook, not by Okta',
     );
@@ -88,11 +88,11 @@ describe("okta-sim's sandbox page in chromium: enroll, code through byot, verify
       .fill(code === '000000' ? '111111' : '000000');
     await verifyForm().getByRole('button', { name: 'Verify' }).click();
     await page.waitForURL(/\/sandbox\?/);
-    assert.match(await page.locator('.bad.box').innerText(), /Refused/);
+    assert.match((await page.locator('.bad.box').textContent()) ?? '', /Refused/);
     await verifyForm().locator('input[name="code"]').fill(code);
     await verifyForm().getByRole('button', { name: 'Verify' }).click();
     await page.waitForURL(/\/sandbox\?/);
-    assert.equal(await page.locator('.ok.box').innerText(), `Verified: ${LOGIN}'s enrollment is complete.`);
+    assert.equal(await page.locator('.ok.box').textContent(), `Verified: ${LOGIN}'s enrollment is complete.`);
 
     // Sign in: the rule at priority 1 asks for the enrolled phone; a second code, through byot again.
     const signInSince = Date.now();
@@ -106,7 +106,7 @@ describe("okta-sim's sandbox page in chromium: enroll, code through byot, verify
     await verifyForm().locator('input[name="code"]').fill(second);
     await verifyForm().getByRole('button', { name: 'Verify' }).click();
     await page.waitForURL(/\/sandbox\?/);
-    assert.equal(await page.locator('.ok.box').innerText(), `Verified: ${LOGIN}'s mfa is complete.`);
+    assert.equal(await page.locator('.ok.box').textContent(), `Verified: ${LOGIN}'s mfa is complete.`);
     const own = (await (await fetch(`${orgUrl}/sandbox/api/okta-deliveries`)).json()) as unknown[];
     assert.equal(own.length, 0, 'Okta sent nothing itself: every code went through byot');
     assert.deepEqual(problems, []);
