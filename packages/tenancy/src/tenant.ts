@@ -51,6 +51,14 @@ export interface HookAuthSettings {
   oauthIssuer?: OAuthIssuer;
 }
 
+/**
+ * The Management API credentials of the tenant's Okta org (`oktaApi:`), for the okta command (`--tenant ID`):
+ * an SSWS API token, or an OAuth 2.0 service app.
+ */
+export type OktaApiCredentials =
+  | { token: string }
+  | { clientId: string; privateKey: string; keyId?: string; scopes?: string[] };
+
 export interface TwilioAccount {
   accountSid: string;
   authToken: string;
@@ -87,6 +95,8 @@ export interface Tenant {
    * environment's `default` tenant, which has never had such a check.
    */
   oktaOrg?: string;
+  /** How the okta command reaches that org's Management API (never used by the services). */
+  oktaApi?: OktaApiCredentials;
   hookAuth: HookAuthSettings;
   /** Sees this tenant's deliveries and usage only (the environment's ADMIN_TOKEN sees every tenant). */
   adminToken?: string;

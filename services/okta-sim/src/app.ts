@@ -27,6 +27,8 @@ export interface OktaSimOptions {
   resendIntervalMs?: number;
   /** A second active telephony hook: refused (default) or accepted and skipped at sign-in (Okta's "a second is skipped"). */
   secondTelephonyHook?: 'reject' | 'skip';
+  /** Hosts where plain http:// hook and token URLs are accepted besides loopback (OKTA_SIM_HTTP_HOOK_HOSTS). */
+  httpHookHosts?: readonly string[];
   /** Okta's window for the whole hook call, token fetch included. Default 3000 ms; tests only change it. */
   hookTimeoutMs?: number;
   /** Page sizes of the Management API's lists (tests make them small to exercise Link pagination). */
@@ -115,6 +117,7 @@ export function createOktaSim(options: OktaSimOptions = {}): OktaSim {
       rateLimiter,
       pagination: { defaultLimit: 200, maxLimit: 200, ...options.pagination },
       secondTelephonyHook: options.secondTelephonyHook ?? 'reject',
+      ...(options.httpHookHosts ? { httpHookHosts: options.httpHookHosts } : {}),
       hookTimeoutMs,
       onHookCall: record('execute'),
       signal: shutdown.signal,

@@ -17,6 +17,27 @@ export interface OktaSimConfig {
   resendIntervalMs: number;
   secondTelephonyHook: 'reject' | 'skip';
   inboxUrl?: string;
+  /** Hosts where plain http:// hook and token URLs are accepted besides loopback (compose: hook-ingress). */
+  httpHookHosts: string[];
+  /** More orgs, one per port, each with its own objects and API token (MSP tenants in the sandbox). */
+  orgs: ExtraOrgConfig[];
+}
+
+/**
+ * Another Okta org served by the same process (OKTA_SIM_ORGS). Okta orgs are origins (https://acme.okta.com,
+ * no path), and so are the tenants file's `oktaOrg`s: each org therefore gets its own port rather than a path.
+ */
+export interface ExtraOrgConfig {
+  name: string;
+  port: number;
+  apiToken: string;
+  sandboxApiToken: boolean;
+  publicUrl?: string;
+}
+
+/** An extra org's API token when OKTA_SIM_ORGS gives none: public, loopback sandbox only, like SANDBOX_API_TOKEN. */
+export function sandboxApiTokenOf(org: string): string {
+  return `${SANDBOX_API_TOKEN}-${org}`;
 }
 
 /** An OAuth 2.0 service app allowed to call the Management API (OKTA_CLIENT_ID + OKTA_PRIVATE_KEY on the command's side). */
@@ -74,6 +95,15 @@ const ServiceAppsSchema = z.array(
   }),
 );
 
+const ExtraOrgsSchema = z.array(
+  z.strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be [a-z0-9][a-z0-9-]{0,39}'),
+    port: z.number().int().min(0).max(65_535),
+    apiToken: z.string().min(20, 'must be at least 20 characters').optional(),
+    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  }),
+);
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(4020),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -89,6 +119,8 @@ const EnvSchema = z.object({
   OKTA_SIM_RESEND_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
   OKTA_SIM_SECOND_TELEPHONY_HOOK: z.enum(['reject', 'skip']).default('reject'),
   OKTA_SIM_INBOX_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OKTA_SIM_HTTP_HOOK_HOSTS: commaList.optional(),
+  OKTA_SIM_ORGS: json.pipe(ExtraOrgsSchema).optional(),
 });
 
 /** Reads the simulator's environment; blank variables count as unset. Throws ConfigError listing every problem. */
@@ -139,6 +171,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): O
     }
     serviceApps.push({ clientId: app.client_id, keys, scopes: app.scopes });
   }
+  const orgs = v.OKTA_SIM_ORGS ?? [];
+  orgs.forEach((org, index) => {
+    if (orgs.findIndex((o) => o.name === org.name) !== index)
+      problems.push(`OKTA_SIM_ORGS (at ${index}): org "${org.name}" is listed twice`);
+    if (org.port !== 0 && (org.port === v.PORT || orgs.findIndex((o) => o.port === org.port) !== index))
+      problems.push(`OKTA_SIM_ORGS (at ${index}): port ${org.port} is already taken by another org`);
+  });
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: v.PORT,
@@ -152,5 +191,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): O
     resendIntervalMs: v.OKTA_SIM_RESEND_INTERVAL_SECONDS * 1000,
     secondTelephonyHook: v.OKTA_SIM_SECOND_TELEPHONY_HOOK,
     ...(v.OKTA_SIM_INBOX_URL ? { inboxUrl: v.OKTA_SIM_INBOX_URL } : {}),
+    httpHookHosts: (v.OKTA_SIM_HTTP_HOOK_HOSTS ?? []).map((h) => h.toLowerCase()),
+    orgs: orgs.map((org) => ({
+      name: org.name,
+      port: org.port,
+      apiToken: org.apiToken ?? sandboxApiTokenOf(org.name),
+      sandboxApiToken: org.apiToken === undefined,
+      ...(org.publicUrl ? { publicUrl: org.publicUrl.replace(/\/+$/, '') } : {}),
+    })),
   };
 }

@@ -87,7 +87,10 @@ export async function codeInInbox(
 }
 
 /** okta-sim as its own process on a free loopback port (no 30 s resend limit: tests enroll back to back). */
-export async function startOktaSim(apiToken: string): Promise<{ process: ManagedProcess; orgUrl: string }> {
+export async function startOktaSim(
+  apiToken: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ process: ManagedProcess; orgUrl: string }> {
   const port = await getFreePort();
   const orgUrl = `http://127.0.0.1:${port}`;
   const started = await startProcess({
@@ -98,6 +101,7 @@ export async function startOktaSim(apiToken: string): Promise<{ process: Managed
       HOST: '127.0.0.1',
       OKTA_SIM_API_TOKEN: apiToken,
       OKTA_SIM_RESEND_INTERVAL_SECONDS: '0',
+      ...extraEnv,
     },
     ready: { url: `${orgUrl}/healthz` },
   });

@@ -1,7 +1,7 @@
 import { type CommandDeps, runCommand } from './commands.ts';
 import { parseCommandLine, UsageError } from './settings.ts';
 import { SetupStop } from './steps.ts';
-import { UnknownTenant } from './tenants.ts';
+import { TenantsFileRefused, UnknownTenant } from './tenants.ts';
 
 export const USAGE = `usage: npm run okta -- <command> [options]      (or: byot-okta <command> [options])
 
@@ -18,11 +18,17 @@ commands
   verify [--phone E164] [--channel sms|voice] [--user LOGIN] [--byot-url URL]
         runs Okta's execute on the hook with a realistic request, prints Okta's view of byot's answer, then
         byot's ledger entry for that eventId (needs ADMIN_TOKEN)
-  status [setup's options] [--all-tenants]
+  status [setup's options]
         compares the org with what setup makes: drift, a second active telephony hook, an active native custom
         telephony provider. Exit 1 on drift.
   teardown [--yes]
         deactivates and removes what setup created (asks first, or --yes)
+
+Many orgs (the tenants file, TENANTS_FILE; every command)
+  --tenant ID      the tenant's org (oktaOrg), its Management API credentials (oktaApi), its hook auth
+                   (hookAuth), hook URL {PUBLIC_BASE_URL}/v1/okta/telephony/ID, token URL
+                   {PUBLIC_BASE_URL}/oauth2/ID/v1/token. Generated secrets are printed as the tenant's block.
+  --all-tenants    each tenant of the file in turn, past a failing one; a summary table; exit 1 if any failed
 
 Okta org and credentials (every command)
   --org-url URL    or OKTA_ORG_URL (https://; http:// only for loopback: the simulator). Without either, the
@@ -55,7 +61,7 @@ export async function runCli(argv: readonly string[], deps: CommandDeps): Promis
       deps.io.err(`${error.message}\n(npm run okta -- --help for usage)\n`);
       return 2;
     }
-    if (error instanceof SetupStop || error instanceof UnknownTenant) {
+    if (error instanceof SetupStop || error instanceof UnknownTenant || error instanceof TenantsFileRefused) {
       deps.io.err(`stopped: ${error.message}\n`);
       return 1;
     }

@@ -1,12 +1,13 @@
 import { createInterface } from 'node:readline/promises';
 import { describeOktaReading, maskPhoneNumber, type OktaReading, readOktaAnswer } from '@byot/contracts';
+import { envNameFor } from '@byot/tenancy';
 import { oktaHookRequest } from '@byot/testkit';
 import { MANAGED_DESCRIPTION, NAMES } from './names.ts';
 import { OktaOrg } from './okta-org.ts';
-import { describeError, formatGenerated, formatReports } from './output.ts';
+import { describeError, formatReports } from './output.ts';
 import { type Command, resolveSettings, type Settings, UsageError } from './settings.ts';
 import { isDrift, type RunContext, runGuide, SetupStop, type StepReport } from './steps.ts';
-import type { TenantDirectory } from './tenants.ts';
+import { DEFAULT_TENANT, lacksOktaApi, type TenantDirectory } from './tenants.ts';
 
 export interface CommandIo {
   out: (text: string) => void;
@@ -43,49 +44,129 @@ function header(settings: Settings, io: CommandIo): void {
   );
 }
 
-/** One command for one tenant; returns the exit status (0 fine, 1 drift or failure). */
+/** What one tenant's run came to: its exit status and one line for the --all-tenants summary. */
+interface Result {
+  code: number;
+  summary: string;
+}
+
+/** The command for one tenant, or with --all-tenants for each; returns the exit status (0 fine, 1 drift or failure). */
 export async function runCommand(
   command: Command,
   values: Record<string, unknown>,
   deps: CommandDeps,
 ): Promise<number> {
+  if (values['all-tenants'] === true) return allTenants(command, values, deps);
+  const tenant = typeof values.tenant === 'string' ? values.tenant : DEFAULT_TENANT;
+  return (await runForTenant(command, values, deps, tenant)).code;
+}
+
+async function runForTenant(
+  command: Command,
+  values: Record<string, unknown>,
+  deps: CommandDeps,
+  tenant: string,
+): Promise<Result & { orgUrl?: string }> {
   const { io } = deps;
-  if (command === 'status' && values['all-tenants'] === true) return allTenantsStatus(values, deps);
-  const tenant = typeof values.tenant === 'string' ? values.tenant : 'default';
-  const env = deps.tenants.environment(tenant);
-  const settings = resolveSettings(command, values, env, deps.sandbox);
+  const target = deps.tenants.target(tenant);
+  const fromFile = target.defaults.orgSource !== undefined;
+  if (fromFile && values['org-url'] !== undefined) {
+    throw new UsageError(
+      `--org-url is for the environment's org: tenant "${tenant}" is the org of its oktaOrg in the tenants file`,
+    );
+  }
+  if (fromFile && values['api-token'] === undefined && lacksOktaApi(target)) {
+    const name = envNameFor(tenant, 'OKTA_API_TOKEN');
+    throw new SetupStop(
+      `tenant "${tenant}" has no Management API credentials: add oktaApi: { token: "\${${name}}" } (or a service app: oktaApi: { clientId, privateKey }) to its entry, or give --api-token`,
+    );
+  }
+  const settings = resolveSettings(command, values, target.env, deps.sandbox, target.defaults);
   header(settings, io);
   const org = connect(settings, io);
   try {
-    switch (command) {
-      case 'setup':
-        return await setup(org, settings, deps);
-      case 'status':
-        return await status(org, settings, io);
-      case 'teardown':
-        return await teardown(org, settings, io);
-      case 'verify':
-        return await verify(org, settings, deps);
-    }
+    const result = await run(command, org, settings, deps);
+    return { ...result, orgUrl: settings.orgUrl };
   } catch (error) {
     if (error instanceof SetupStop || error instanceof UsageError) throw error;
-    io.err(`${describeError(error)}\n`);
-    return 1;
+    const message = describeError(error);
+    io.err(`${message}\n`);
+    return { code: 1, summary: message, orgUrl: settings.orgUrl };
   }
 }
 
-async function setup(org: OktaOrg, settings: Settings, deps: CommandDeps): Promise<number> {
+function run(command: Command, org: OktaOrg, settings: Settings, deps: CommandDeps): Promise<Result> {
+  switch (command) {
+    case 'setup':
+      return setup(org, settings, deps);
+    case 'status':
+      return status(org, settings, deps.io);
+    case 'teardown':
+      return teardown(org, settings, deps.io);
+    case 'verify':
+      return verify(org, settings, deps);
+  }
+}
+
+/**
+ * Every tenant of the tenants file in turn: one failing (unreachable org, refused token, a conflict) does not
+ * stop the others; a summary table closes the run, and the exit status is 1 when any tenant failed or drifted.
+ */
+async function allTenants(
+  command: Command,
+  values: Record<string, unknown>,
+  deps: CommandDeps,
+): Promise<number> {
+  for (const option of ['tenant', 'org-url', 'api-token', 'hook-url', 'token-url']) {
+    if (values[option] !== undefined) {
+      throw new UsageError(`--${option} names one tenant's setting: it does not go with --all-tenants`);
+    }
+  }
+  const ids = deps.tenants.ids();
+  const rows: string[][] = [['tenant', 'org', 'result', 'details']];
+  let worst = 0;
+  for (const id of ids) {
+    deps.io.out(`\n── tenant ${id} ${'─'.repeat(Math.max(3, 60 - id.length))}\n`);
+    let result: Result & { orgUrl?: string };
+    try {
+      result = await runForTenant(command, { ...values, 'all-tenants': false, tenant: id }, deps, id);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      deps.io.err(`stopped: ${message}\n`);
+      result = { code: 1, summary: message.split('\n')[0] ?? message };
+    }
+    worst = Math.max(worst, result.code);
+    rows.push([id, result.orgUrl ?? '-', result.code === 0 ? 'ok' : 'FAILED', result.summary]);
+  }
+  const failed = rows.slice(1).filter((r) => r[2] !== 'ok').length;
+  deps.io.out(
+    `\n${command} --all-tenants: ${ids.length - failed} of ${ids.length} tenant(s) ok\n${table(rows)}\n`,
+  );
+  return worst === 0 ? 0 : 1;
+}
+
+function table(rows: readonly string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+async function setup(org: OktaOrg, settings: Settings, deps: CommandDeps): Promise<Result> {
   const ctx = newContext(org, settings, settings.dryRun ? 'plan' : 'apply');
   try {
     await runGuide(ctx);
   } finally {
     if (ctx.reports.length > 0) deps.io.out(`${formatReports(ctx.reports)}\n`);
-    if (ctx.generated.length > 0) {
-      const saved = deps.tenants.saveGenerated(settings.tenant, ctx.generated);
-      deps.io.out(formatGenerated(ctx.generated, saved));
-    }
+    if (ctx.generated.length > 0) deps.io.out(deps.tenants.describeGenerated(settings.tenant, ctx.generated));
   }
   const changed = ctx.reports.filter((r) => r.outcome === 'created' || r.outcome === 'updated').length;
+  const planned = ctx.reports.filter((r) => r.outcome === 'would create' || r.outcome === 'would update');
   const conflicts = ctx.reports.filter((r) => r.outcome === 'conflict');
   deps.io.out(
     settings.dryRun
@@ -94,10 +175,19 @@ async function setup(org: OktaOrg, settings: Settings, deps: CommandDeps): Promi
         ? 'nothing to change: the org already matches the guide.\n'
         : `${changed} step${changed === 1 ? '' : 's'} changed.${settings.user ? ` Next: sign in as ${settings.user}, enroll a phone, enter the code.` : ''}\n`,
   );
-  return conflicts.length > 0 ? 1 : 0;
+  const summary = settings.dryRun
+    ? `dry run: ${planned.length} step(s) would change`
+    : changed === 0
+      ? 'already right'
+      : `${changed} step(s) changed`;
+  return {
+    code: conflicts.length > 0 ? 1 : 0,
+    summary:
+      conflicts.length > 0 ? `${summary}; conflict: ${conflicts.map((c) => c.step).join(', ')}` : summary,
+  };
 }
 
-async function status(org: OktaOrg, settings: Settings, io: CommandIo): Promise<number> {
+async function status(org: OktaOrg, settings: Settings, io: CommandIo): Promise<Result> {
   const ctx = newContext(org, settings, 'check');
   await runGuide(ctx);
   io.out(`${formatReports(ctx.reports)}\n`);
@@ -107,50 +197,14 @@ async function status(org: OktaOrg, settings: Settings, io: CommandIo): Promise<
       ? 'no drift: the org matches what setup makes.\n'
       : `drift: ${drift.length} finding${drift.length === 1 ? '' : 's'} (run setup to fix what it owns).\n`,
   );
-  return drift.length === 0 ? 0 : 1;
+  return {
+    code: drift.length === 0 ? 0 : 1,
+    summary:
+      drift.length === 0 ? 'no drift' : `drift: ${drift.map((d) => `${d.step}: ${d.outcome}`).join('; ')}`,
+  };
 }
 
-async function allTenantsStatus(values: Record<string, unknown>, deps: CommandDeps): Promise<number> {
-  const rows: string[][] = [['tenant', 'org', 'result', 'findings']];
-  let worst = 0;
-  for (const id of deps.tenants.ids()) {
-    try {
-      const settings = resolveSettings(
-        'status',
-        { ...values, tenant: id, 'all-tenants': false },
-        deps.tenants.environment(id),
-        deps.sandbox,
-      );
-      const ctx = newContext(connect(settings, deps.io), settings, 'check');
-      await runGuide(ctx);
-      const drift = ctx.reports.filter(isDrift);
-      rows.push([
-        id,
-        settings.orgUrl,
-        drift.length === 0 ? 'no drift' : 'DRIFT',
-        drift.map((d) => `${d.step}: ${d.outcome}`).join('; ') || '-',
-      ]);
-      if (drift.length > 0) worst = 1;
-    } catch (error) {
-      rows.push([id, '-', 'ERROR', describeError(error)]);
-      worst = 1;
-    }
-  }
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  deps.io.out(
-    `${rows
-      .map((r) =>
-        r
-          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n')}\n`,
-  );
-  return worst;
-}
-
-async function teardown(org: OktaOrg, settings: Settings, io: CommandIo): Promise<number> {
+async function teardown(org: OktaOrg, settings: Settings, io: CommandIo): Promise<Result> {
   const plan: { what: string; run: () => Promise<void> }[] = [];
   const kept: string[] = [
     'the phone authenticator (org-wide: other policies may use it)',
@@ -201,7 +255,7 @@ async function teardown(org: OktaOrg, settings: Settings, io: CommandIo): Promis
 
   if (plan.length === 0) {
     io.out('nothing to remove: no object setup makes was found.\n');
-    return 0;
+    return { code: 0, summary: 'nothing to remove' };
   }
   io.out(
     `teardown removes:\n${plan.map((p) => `  - ${p.what}`).join('\n')}\nand keeps:\n${kept.map((k) => `  - ${k}`).join('\n')}\n`,
@@ -209,26 +263,26 @@ async function teardown(org: OktaOrg, settings: Settings, io: CommandIo): Promis
   if (!settings.yes) {
     if (!io.confirm) {
       io.err('teardown changes the org: pass --yes to confirm (no terminal to ask on).\n');
-      return 1;
+      return { code: 1, summary: 'not confirmed (pass --yes)' };
     }
     if (!(await io.confirm('Remove these from the org? Type "yes": '))) {
       io.out('nothing removed.\n');
-      return 1;
+      return { code: 1, summary: 'not confirmed' };
     }
   }
   for (const step of plan) {
     await step.run();
     io.out(`- removed   ${step.what}\n`);
   }
-  return 0;
+  return { code: 0, summary: `removed ${plan.length} object(s)` };
 }
 
-async function verify(org: OktaOrg, settings: Settings, deps: CommandDeps): Promise<number> {
+async function verify(org: OktaOrg, settings: Settings, deps: CommandDeps): Promise<Result> {
   const { io } = deps;
   const hook = (await org.telephonyHooks()).find((h) => h.name === NAMES.hook);
   if (!hook) {
     io.err(`no telephony inline hook "${NAMES.hook}" in this org: run setup first.\n`);
-    return 1;
+    return { code: 1, summary: 'no hook: run setup first' };
   }
   if (hook.status !== 'ACTIVE')
     io.err(`note: the hook is ${hook.status}; Okta would not call it at sign-in.\n`);
@@ -264,9 +318,11 @@ async function verify(org: OktaOrg, settings: Settings, deps: CommandDeps): Prom
     io.out(`${describeError(error)}\n`);
     reading = { kind: 'fallback', reason: 'http-status', detail: 'execute failed' };
   }
-  io.out(`Okta would: ${describeOktaReading(reading)}\n`);
-  if (reading.kind === 'fallback') return 1;
-  return (await ledger(settings, hook.channel.uri, request.eventId, deps)) ? 0 : 1;
+  const would = describeOktaReading(reading);
+  io.out(`Okta would: ${would}\n`);
+  if (reading.kind === 'fallback') return { code: 1, summary: `Okta would: ${would}` };
+  const settled = await ledger(settings, hook.channel.uri, request.eventId, deps);
+  return { code: settled.ok ? 0 : 1, summary: `${reading.kind}; ledger: ${settled.summary}` };
 }
 
 /** byot's ledger entry for the eventId (GET /v1/deliveries/:eventId), once it has settled or the wait is over. */
@@ -275,14 +331,16 @@ async function ledger(
   hookUri: string,
   eventId: string,
   deps: CommandDeps,
-): Promise<boolean> {
+): Promise<{ ok: boolean; summary: string }> {
   const { io } = deps;
   if (!settings.adminToken) {
     io.out("byot's ledger: set ADMIN_TOKEN (byot's admin token) to see what became of the code.\n");
-    return true;
+    return { ok: true, summary: 'not read (no ADMIN_TOKEN)' };
   }
   const base = settings.byotUrl ?? new URL(hookUri).origin;
-  const url = `${base}/v1/deliveries/${encodeURIComponent(eventId)}`;
+  // GET /v1/deliveries/{tenant}/{eventId} for a tenant of the tenants file; today's path for `default`.
+  const scope = settings.tenant === DEFAULT_TENANT ? '' : `${encodeURIComponent(settings.tenant)}/`;
+  const url = `${base}/v1/deliveries/${scope}${encodeURIComponent(eventId)}`;
   const deadline = Date.now() + (deps.ledgerWaitMs ?? 15_000);
   let last: { status: number; body: LedgerView | undefined } | undefined;
   for (;;) {
@@ -309,7 +367,7 @@ async function ledger(
     io.out(
       `byot's ledger: HTTP ${last?.status ?? '-'} for ${eventId}${last?.status === 401 ? ' (ADMIN_TOKEN refused)' : ''}\n`,
     );
-    return false;
+    return { ok: false, summary: `HTTP ${last?.status ?? '-'}` };
   }
   const view = last.body;
   const attempts = view.attempts
@@ -318,7 +376,10 @@ async function ledger(
   io.out(
     `byot's ledger: ${view.delivery}${view.delivered ? ` by ${view.delivered.provider}${view.delivered.latencyMs !== undefined ? ` ${view.delivered.latencyMs} ms after Okta's call` : ''}` : ''}; ${view.channel} to ${view.phoneMasked}; attempts: ${attempts || 'none'}\n`,
   );
-  return view.delivery === 'delivered' || view.delivery === 'pending';
+  return {
+    ok: view.delivery === 'delivered' || view.delivery === 'pending',
+    summary: `${view.delivery}${view.delivered ? ` by ${view.delivered.provider}` : ''}`,
+  };
 }
 
 interface LedgerView {

@@ -9,7 +9,7 @@ import { readDevEnvironment, readSandboxOkta, SANDBOX_OAUTH_CLIENT_ID } from '..
 import { runCli } from './cli.ts';
 import { terminalConfirm } from './commands.ts';
 import { describeError } from './output.ts';
-import { environmentTenants } from './tenants.ts';
+import { environmentTenants, fileTenants, type TenantDirectory } from './tenants.ts';
 
 const confirm = terminalConfirm();
 const environment = readDevEnvironment();
@@ -18,6 +18,11 @@ if (environment.OKTA_HOOK_OAUTH_CLIENT_SECRET && !environment.OKTA_HOOK_OAUTH_CL
   environment.OKTA_HOOK_OAUTH_CLIENT_ID = SANDBOX_OAUTH_CLIENT_ID;
 }
 const sandbox = readSandboxOkta();
+// With TENANTS_FILE, --tenant ID / --all-tenants read it (loaded on first use, so --help needs no valid file).
+const tenantsFile = environment.TENANTS_FILE?.trim();
+let tenants: TenantDirectory | undefined;
+const directory = (): TenantDirectory =>
+  (tenants ??= tenantsFile ? fileTenants(tenantsFile, environment) : environmentTenants(environment));
 try {
   process.exitCode = await runCli(process.argv.slice(2), {
     io: {
@@ -25,7 +30,11 @@ try {
       err: (text) => process.stderr.write(text),
       ...(confirm ? { confirm } : {}),
     },
-    tenants: environmentTenants(environment),
+    tenants: {
+      ids: () => directory().ids(),
+      target: (id) => directory().target(id),
+      describeGenerated: (id, blocks) => directory().describeGenerated(id, blocks),
+    },
     ...(sandbox ? { sandbox } : {}),
   });
 } catch (error) {

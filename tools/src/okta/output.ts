@@ -1,4 +1,4 @@
-import type { GeneratedBlock, Outcome, StepReport } from './steps.ts';
+import type { Outcome, StepReport } from './steps.ts';
 
 const MARK: Record<Outcome, string> = {
   created: '+',
@@ -23,25 +23,6 @@ export function formatReports(reports: readonly StepReport[]): string {
     .join('\n');
 }
 
-/** Generated values, once, as an env block to paste into byot's configuration. */
-export function formatGenerated(blocks: readonly GeneratedBlock[], saved: 'written' | 'printed'): string {
-  if (blocks.length === 0) return '';
-  const merged: Record<string, string> = {};
-  for (const block of blocks) Object.assign(merged, block.env);
-  const secret = blocks.some((b) => b.secret);
-  const lines = [
-    '',
-    saved === 'written'
-      ? `Generated for byot and saved as the tenant's: ${blocks.map((b) => b.title).join('; ')}`
-      : `Generated for byot — add to its environment (.env) and restart hook-ingress${secret ? '; shown only this once' : ''}:`,
-  ];
-  if (saved === 'printed') {
-    for (const [key, value] of Object.entries(merged))
-      lines.push(`  ${key}='${value.replaceAll("'", "'\\''")}'`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 /** Okta's error objects and the SDK's errors, in one plain line (never a secret: Okta's messages hold none). */
 export function describeError(error: unknown): string {
   const e = error as {
@@ -52,6 +33,9 @@ export function describeError(error: unknown): string {
     url?: string;
     message?: string;
     cause?: { code?: string };
+    /** node-fetch (under the SDK) puts a system error's code on the error itself. */
+    type?: string;
+    code?: string;
   };
   if (e.errorCode) {
     const causes = (e.errorCauses ?? []).map((c) => c.errorSummary).filter(Boolean);
@@ -59,6 +43,7 @@ export function describeError(error: unknown): string {
     return `Okta answered ${e.status} ${e.errorCode}: ${e.errorSummary}${causes.length ? ` — ${causes.join('; ')}` : ''}${where}`;
   }
   if (e.status) return `Okta answered HTTP ${e.status}${e.url ? ` for ${new URL(e.url).pathname}` : ''}`;
-  if (e.cause?.code) return `cannot reach Okta: ${e.cause.code}`;
+  const code = e.cause?.code ?? (e.type === 'system' ? e.code : undefined);
+  if (code) return `cannot reach Okta: ${code}`;
   return e.message ?? String(error);
 }

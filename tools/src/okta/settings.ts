@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MANAGEMENT_SCOPES, NAMES } from './names.ts';
 import type { OktaCredentials } from './okta-org.ts';
+import type { TenantDefaults } from './tenants.ts';
 
 export type Command = 'setup' | 'verify' | 'status' | 'teardown';
 export const COMMANDS: readonly Command[] = ['setup', 'verify', 'status', 'teardown'];
@@ -88,10 +89,10 @@ const OBJECT_OPTIONS = [
 
 /** Which options each command takes (the rest are refused, so that a typo is not silently ignored). */
 const ALLOWED: Record<Command, readonly string[]> = {
-  setup: [...OBJECT_OPTIONS, 'dry-run'],
-  verify: ['phone', 'channel', 'user', 'byot-url', 'tenant'],
+  setup: [...OBJECT_OPTIONS, 'dry-run', 'all-tenants'],
+  verify: ['phone', 'channel', 'user', 'byot-url', 'tenant', 'all-tenants'],
   status: [...OBJECT_OPTIONS, 'all-tenants'],
-  teardown: ['yes', 'group', 'zone', 'tenant'],
+  teardown: ['yes', 'group', 'zone', 'tenant', 'all-tenants'],
 };
 
 export function parseCommandLine(argv: readonly string[]): {
@@ -129,7 +130,11 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /** https://, or http:// on a loopback host (the simulator, tests); anything else is refused by name. */
-export function checkUrl(label: string, value: string, options: { originOnly?: boolean } = {}): string {
+export function checkUrl(
+  label: string,
+  value: string,
+  options: { originOnly?: boolean; anyHttp?: boolean } = {},
+): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -137,7 +142,8 @@ export function checkUrl(label: string, value: string, options: { originOnly?: b
     throw new UsageError(`${label} is not a URL: ${JSON.stringify(value)}`);
   }
   if (url.username || url.password) throw new UsageError(`${label} must not carry credentials`);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+  const http = url.protocol === 'http:' && (options.anyHttp === true || isLoopbackHost(url.hostname));
+  if (url.protocol !== 'https:' && !http) {
     throw new UsageError(
       `${label} must use https:// (plain http:// only for loopback hosts: the simulator, tests)`,
     );
@@ -151,13 +157,15 @@ export function checkUrl(label: string, value: string, options: { originOnly?: b
 /**
  * Options and environment → what the command runs with. Option names and environment names are fixed by the
  * issue: --org-url/OKTA_ORG_URL, --api-token/OKTA_API_TOKEN or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY. `sandbox`
- * holds the org npm start runs (okta-sim), used only when no org is given at all.
+ * holds the org npm start runs (okta-sim), used only when no org is given at all. `decided` holds what a tenant
+ * of the tenants file decides (hook URL, token URL, authentication); an explicit option still wins.
  */
 export function resolveSettings(
   command: Command,
   values: Record<string, unknown>,
   env: Readonly<Record<string, string | undefined>>,
   sandbox?: Readonly<Record<string, string>>,
+  decided: TenantDefaults = {},
 ): Settings {
   const opt = (name: string): string | undefined => {
     const value = values[name];
@@ -176,21 +184,30 @@ export function resolveSettings(
     ? '--org-url'
     : useSandbox
       ? "the sandbox's okta-sim, from npm start"
-      : 'OKTA_ORG_URL';
+      : (decided.orgSource ?? 'OKTA_ORG_URL');
+  // Okta itself refuses plain http:// hook URLs; a loopback simulator decides for itself (the sandbox in compose
+  // calls http://hook-ingress:8080), so the command defers to it there.
+  const simulator = new URL(orgUrl).protocol === 'http:';
   const credentialEnv = useSandbox ? { ...env, ...sandbox } : env;
   const credentials = resolveCredentials(opt('api-token'), credentialEnv);
 
-  const auth = opt('auth');
+  const auth = opt('auth') ?? decided.auth;
   if (auth !== undefined && auth !== 'header' && auth !== 'oauth')
     throw new UsageError('--auth must be header or oauth');
-  const clientAuth = opt('client-auth') ?? 'client_secret_post';
+  const clientAuth =
+    opt('client-auth') ?? (auth === 'oauth' ? decided.clientAuth : undefined) ?? 'client_secret_post';
   if (clientAuth !== 'client_secret_post' && clientAuth !== 'private_key_jwt') {
     throw new UsageError('--client-auth must be client_secret_post or private_key_jwt');
   }
   if (opt('client-auth') && auth !== 'oauth') throw new UsageError('--client-auth goes with --auth oauth');
-  const hookUrl = opt('hook-url');
+  const hookUrl = opt('hook-url') ?? decided.hookUrl;
   if (command === 'setup' && !hookUrl)
-    throw new UsageError('setup needs --hook-url, e.g. https://byot.example.com/v1/okta/telephony');
+    throw new UsageError(
+      decided.orgSource
+        ? "setup needs the hook URL: set PUBLIC_BASE_URL (byot's public URL; the tenant's hook is {PUBLIC_BASE_URL}/v1/okta/telephony/{tenant}) or give --hook-url"
+        : 'setup needs --hook-url, e.g. https://byot.example.com/v1/okta/telephony',
+    );
+  const tokenUrl = opt('token-url') ?? decided.tokenUrl;
   const channel = opt('channel') ?? 'sms';
   if (channel !== 'sms' && channel !== 'voice') throw new UsageError('--channel must be sms or voice');
   const tenant = opt('tenant') ?? 'default';
@@ -219,10 +236,10 @@ export function resolveSettings(
     credentials,
     tenant,
     allTenants: values['all-tenants'] === true,
-    ...(hookUrl ? { hookUrl: checkUrl('--hook-url', hookUrl) } : {}),
+    ...(hookUrl ? { hookUrl: checkUrl('--hook-url', hookUrl, { anyHttp: simulator }) } : {}),
     ...(auth ? { auth: auth as 'header' | 'oauth' } : {}),
     clientAuth,
-    ...(opt('token-url') ? { tokenUrl: checkUrl('--token-url', opt('token-url') as string) } : {}),
+    ...(tokenUrl ? { tokenUrl: checkUrl('--token-url', tokenUrl, { anyHttp: simulator }) } : {}),
     ...(opt('group') ? { group: opt('group') } : command === 'setup' ? { group: NAMES.group } : {}),
     ...(user ? { user } : {}),
     voice: values.voice === true,

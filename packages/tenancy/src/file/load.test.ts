@@ -182,7 +182,7 @@ tenants:
     twilio: { accountSid: "${ACCOUNT_A}", authTokn: "${secret}", fromNumber: "+15005550006" }
 `);
     for (const line of [
-      'tenant "acme": unknown key "smsProviders" (allowed here: oktaOrg, hookAuth, adminToken, defaultRegion, sms, voice, emailFallback, twilio, vonage, sendgrid, policy)',
+      'tenant "acme": unknown key "smsProviders" (allowed here: oktaOrg, oktaApi, hookAuth, adminToken, defaultRegion, sms, voice, emailFallback, twilio, vonage, sendgrid, policy)',
       'tenant "acme", hookAuth: unknown key "oauth" (allowed here: header, oauthClients, oauthIssuer)',
       'tenant "acme", hookAuth.header: unknown key "scheme" (allowed here: name, value)',
       'tenant "acme", twilio: unknown key "authTokn" (allowed here: accountSid, authToken, fromNumber, messagingServiceSid, voiceFromNumber)',
@@ -333,6 +333,42 @@ tenants:
 `,
     );
     assert.equal(tenants.get('demo')?.oktaOrg, 'http://127.0.0.1:4020');
+  });
+
+  it("reads oktaApi (the okta command's Management API credentials): a token, or a service app, not both", () => {
+    const token = randomSecret();
+    const pem = vonagePrivateKeyPem();
+    const tenants = tenantsOf(
+      `tenants:${minimal('acme', randomSecret(), `\n    oktaApi: { token: "${token}" }`)}${minimal(
+        'globex',
+        randomSecret(),
+        `\n    oktaApi: { clientId: 0oa-service-app, privateKey: ${JSON.stringify(pem)}, scopes: "okta.inlineHooks.manage okta.policies.manage" }`,
+      ).replace(ACCOUNT_A, ACCOUNT_B)}`,
+    );
+    assert.deepEqual(tenants.get('acme')?.oktaApi, { token });
+    assert.deepEqual(tenants.get('globex')?.oktaApi, {
+      clientId: '0oa-service-app',
+      privateKey: pem,
+      scopes: ['okta.inlineHooks.manage', 'okta.policies.manage'],
+    });
+    const problems = (extra: string) =>
+      problemsOf(`tenants:${minimal('acme', randomSecret(), `\n    oktaApi: ${extra}`)}`);
+    assert.deepEqual(problems(`{ token: "${token}", clientId: app }`), [
+      'tenant "acme", oktaApi: has both token and a service app (clientId, privateKey): give one',
+    ]);
+    assert.deepEqual(problems('{ clientId: app }'), [
+      'tenant "acme", oktaApi.privateKey: required with clientId',
+    ]);
+    assert.deepEqual(problems('{ clientId: app, privateKey: "not a key" }'), [
+      'tenant "acme", oktaApi.privateKey: must be a PEM or JWK private key (use "${file:/run/secrets/…}" to read it from a file)',
+    ]);
+    assert.match(
+      problems(`{ tokn: "${token}" }`).join('\n'),
+      /oktaApi: unknown key "tokn" \(allowed here: token, clientId, privateKey, keyId, scopes\)/,
+    );
+    assert.deepEqual(problems('{ token: short }'), [
+      'tenant "acme", oktaApi.token: must be at least 20 characters (an Okta API token (Security → API → Tokens), used as \'SSWS <token>\')',
+    ]);
   });
 
   it('reports a file that cannot be read', () => {

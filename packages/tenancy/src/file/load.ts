@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import type { Tenant, TenantsConfig } from '../tenant.ts';
+import type { OktaApiCredentials, Tenant, TenantsConfig } from '../tenant.ts';
 import { isolationProblems, type ReservedSecret } from './isolation-checks.ts';
 import { formatProblem, type Problem, startsWith } from './problems.ts';
 import {
@@ -126,6 +126,7 @@ function toTenant(id: string, t: ParsedTenant): Tenant {
     id,
     origin: 'file',
     oktaOrg: t.oktaOrg,
+    ...(t.oktaApi ? { oktaApi: oktaApiOf(t.oktaApi) } : {}),
     hookAuth: {
       oauthClients: t.hookAuth.oauthClients.map((c) => ({
         clientId: c.clientId,
@@ -146,6 +147,16 @@ function toTenant(id: string, t: ParsedTenant): Tenant {
     ...(t.policy !== undefined ? { policy: t.policy as Record<string, unknown> } : {}),
   };
   return Object.freeze(tenant);
+}
+
+function oktaApiOf(api: NonNullable<ParsedTenant['oktaApi']>): OktaApiCredentials {
+  if (api.token !== undefined) return { token: api.token };
+  return withoutUndefined({
+    clientId: api.clientId ?? '',
+    privateKey: api.privateKey ?? '',
+    keyId: api.keyId,
+    scopes: api.scopes,
+  }) as OktaApiCredentials;
 }
 
 function withoutUndefined<T extends object>(value: T): T {

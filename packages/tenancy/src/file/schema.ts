@@ -6,7 +6,7 @@ import { SMS_PROVIDERS, TENANT_ID_PATTERN, VOICE_PROVIDERS } from '../tenant.ts'
 
 /**
  * The tenants file (TENANTS_FILE), as operators write it. The keys the issue fixed — `tenants`, `oktaOrg`,
- * `hookAuth.{header,oauthClients,oauthIssuer}`, `adminToken`, `defaultRegion`, `sms`, `voice`, `twilio`,
+ * `hookAuth.{header,oauthClients,oauthIssuer}`, `oktaApi`, `adminToken`, `defaultRegion`, `sms`, `voice`, `twilio`,
  * `vonage`, `policy` — are an interface: operators and checks rely on them. Every object is strict: an unknown key
  * (a typo such as `authTokn`) is an error naming the keys that are allowed, never silently ignored.
  */
@@ -180,6 +180,57 @@ const sendgrid = strict({
     .optional(),
 });
 
+/**
+ * `oktaApi:` — the Management API credentials of the tenant's Okta org, for `npm run okta -- … --tenant ID`
+ * (the services never call Okta's Management API, so they only validate it). Either an SSWS API token or an
+ * OAuth 2.0 service app (client id + private key, as OKTA_CLIENT_ID / OKTA_PRIVATE_KEY). One of the two.
+ */
+const OKTA_KEY_HINT =
+  'must be a PEM or JWK private key (use "$' + '{file:/run/secrets/…}" to read it from a file)';
+const oktaPrivateKey = z.string().refine((v) => {
+  try {
+    const text = v.trim();
+    if (text.startsWith('{')) createPrivateKey({ key: JSON.parse(text), format: 'jwk' });
+    else if (text.includes('-----BEGIN')) createPrivateKey(text);
+    else return false;
+    return true;
+  } catch {
+    return false;
+  }
+}, OKTA_KEY_HINT);
+
+const oktaApi = strict({
+  token: secret(20, "an Okta API token (Security → API → Tokens), used as 'SSWS <token>'").optional(),
+  clientId: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters')
+    .optional(),
+  privateKey: oktaPrivateKey.optional(),
+  keyId: z.string().min(1).optional(),
+  scopes: scopeList.optional(),
+}).superRefine((api, ctx) => {
+  const app = api.clientId !== undefined || api.privateKey !== undefined;
+  if (api.token !== undefined && app) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'has both token and a service app (clientId, privateKey): give one',
+    });
+  } else if (api.token === undefined && !app) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'needs token, or clientId and privateKey (an OAuth 2.0 service app)',
+    });
+  } else if (app) {
+    if (api.clientId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['clientId'], message: 'required with privateKey' });
+    if (api.privateKey === undefined)
+      ctx.addIssue({ code: 'custom', path: ['privateKey'], message: 'required with clientId' });
+  }
+  if (api.token !== undefined && (api.keyId !== undefined || api.scopes !== undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'keyId and scopes go with a service app, not with token' });
+  }
+});
+
 const region = z
   .string()
   .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US or GB')
@@ -194,6 +245,7 @@ export const NO_POLICY_SCHEMA = z.never({ error: 'is not supported by this build
 export function tenantSchema(policy: z.ZodType = NO_POLICY_SCHEMA) {
   return strict({
     oktaOrg: oktaOrg,
+    oktaApi: oktaApi.optional(),
     hookAuth: hookAuth,
     adminToken: secret(24, 'e.g. openssl rand -base64 32').optional(),
     defaultRegion: region.default('US'),

@@ -92,6 +92,23 @@ describe('a client public JWK Set (OKTA_HOOK_OAUTH_CLIENT_JWKS)', () => {
     );
   });
 
+  it('takes use as the string "null" (Okta\'s create answer), absent or "sig"; refuses any other use', async () => {
+    const pair = await rsaKeyPair();
+    const created = {
+      id: 'HKY1',
+      keyId: 'hook-key-2',
+      _embedded: { ...pair.publicJwk, kid: 'hook-key-2', alg: 'RSA', use: 'null' },
+    };
+    assert.equal(parsePublicJwks(created).keys[0]?.use, undefined);
+    const { use: _, ...absent } = { ...pair.publicJwk, use: undefined };
+    assert.equal(parsePublicJwks(absent).keys.length, 1);
+    assert.equal(parsePublicJwks({ keys: [{ ...pair.publicJwk, use: 'sig' }] }).keys[0]?.use, 'sig');
+    assert.throws(
+      () => parsePublicJwks({ ...pair.publicJwk, use: 'enc' }),
+      /key 1 is not a signing key \(use\)/,
+    );
+  });
+
   it('takes one JWK or a set; refuses private keys, small RSA keys, unknown types', async () => {
     const rsa = await rsaKeyPair();
     const ec = await ecKeyPair();

@@ -17,7 +17,8 @@ export class JwksError extends Error {
  * A client's or an issuer's public keys, as JSON, in the forms operators will paste: a JWK Set (`{"keys":[…]}`),
  * one JWK, or Okta's answer to `GET /api/v1/hook-keys/public/{keyId}` (`{"_embedded": {…JWK…}}`).
  *
- * Okta's hook-key JWK says `"alg": "RSA"` (a key type, not a JWS algorithm) and `"use": null`; taken literally,
+ * Okta's hook-key JWK says `"alg": "RSA"` (a key type, not a JWS algorithm) and `"use": null` (or `"null"`, a
+ * string, in its create answer); taken literally,
  * jose would match no algorithm with it. Such non-standard members are dropped, so the key is selected by `kid`
  * and key type, and the algorithm is still checked against the allow-list. Private members (`d`, …) are refused:
  * only public keys belong here. Throws JwksError naming the problem, never echoing key material.
@@ -46,6 +47,9 @@ function normalisePublicJwk(member: unknown, index: number): JWK {
   }
   if (jwk.alg !== undefined && !(ASYMMETRIC_JWS_ALGORITHMS as readonly string[]).includes(jwk.alg))
     delete jwk.alg;
+  // Okta's hook-key answers spell "no use" two ways: JSON null (GET /hook-keys/public/{keyId}, dropped above as
+  // a non-string) and the string "null" (the create and expand=publickey answers). Both mean absent.
+  if (jwk.use === 'null') delete jwk.use;
   if (jwk.use !== undefined && jwk.use !== 'sig') throw new JwksError(`${where} is not a signing key (use)`);
   if (jwk.kty === 'RSA') {
     if (!jwk.n || !jwk.e) throw new JwksError(`${where}: an RSA key needs "n" and "e"`);

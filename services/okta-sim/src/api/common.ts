@@ -65,8 +65,11 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-/** Okta's rule for hook and token URLs: https, except loopback here. Returns the problem, or null. */
-export function hookUrlProblem(value: string): string | null {
+/**
+ * Okta's rule for hook and token URLs: https, except loopback here — and the hosts the sandbox names
+ * (OKTA_SIM_HTTP_HOOK_HOSTS, e.g. hook-ingress on a compose network). Returns the problem, or null.
+ */
+export function hookUrlProblem(value: string, httpHosts: readonly string[] = []): string | null {
   let url: URL;
   try {
     url = new URL(value);
@@ -76,5 +79,6 @@ export function hookUrlProblem(value: string): string | null {
   if (value.length > 1024) return 'must be at most 1024 characters';
   if (url.protocol === 'https:') return null;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null;
+  if (url.protocol === 'http:' && httpHosts.includes(url.hostname.toLowerCase())) return null;
   return 'must use https:// (plain http:// only for loopback hosts)';
 }

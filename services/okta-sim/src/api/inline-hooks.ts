@@ -20,11 +20,23 @@ const HOOK_TYPES = [
 const MAX_HOOKS = 50;
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 
+/** The URL's shape here; https-only is checked by the router, which knows the sandbox's allowed http hosts. */
 const url = (field: string) =>
   z.string().superRefine((value, ctx) => {
-    const problem = hookUrlProblem(value);
+    const problem = hookUrlProblem(value.replace(/^http:/i, 'https:'));
     if (problem) ctx.addIssue({ code: 'custom', message: `${field} ${problem}` });
   });
+
+/** Okta's https-only rule on the channel's URLs, as parseBody would word it. */
+function requireHttps(channel: z.infer<typeof Channel>, httpHosts: readonly string[]): void {
+  const urls: [string, string][] = [['uri', channel.config.uri]];
+  if (channel.type === 'OAUTH') urls.push(['tokenUrl', channel.config.tokenUrl]);
+  for (const [field, value] of urls) {
+    const problem = hookUrlProblem(value, httpHosts);
+    if (problem)
+      throw validationFailed(`channel.config.${field}`, `channel.config.${field}: ${field} ${problem}`);
+  }
+}
 const headers = z
   .array(
     z.object({
@@ -78,6 +90,8 @@ export interface InlineHookRouterOptions {
   orgUrl: () => string;
   pagination: Pagination;
   secondTelephonyHook: 'reject' | 'skip';
+  /** Hosts where plain http:// hook and token URLs are accepted besides loopback (the sandbox's network). */
+  httpHookHosts?: readonly string[];
   hookTimeoutMs: number;
   /** Every hook call made through execute, for the sandbox's log. */
   onCall: (call: HookCall, via: 'execute') => void;
@@ -122,6 +136,7 @@ export function inlineHooksRouter(options: InlineHookRouterOptions): Router {
 
   router.post('/', (req, res) => {
     const input = parseBody(HookCreate, req.body, 'inlineHook');
+    requireHttps(input.channel, options.httpHookHosts ?? []);
     if (org.inlineHooks.size >= MAX_HOOKS) {
       throw validationFailed('inlineHook', `An org can have at most ${MAX_HOOKS} inline hooks.`);
     }
@@ -150,6 +165,7 @@ export function inlineHooksRouter(options: InlineHookRouterOptions): Router {
   const replace = (id: string, body: unknown): InlineHook => {
     const hook = find(id);
     const input = parseBody(HookReplace, body, 'inlineHook');
+    requireHttps(input.channel, options.httpHookHosts ?? []);
     if (input.type !== undefined && input.type !== hook.type) {
       throw validationFailed('type', 'The type of an inline hook cannot be changed.');
     }

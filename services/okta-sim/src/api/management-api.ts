@@ -20,6 +20,7 @@ export interface ManagementApiOptions {
   rateLimiter: RateLimiter;
   pagination: Pagination;
   secondTelephonyHook: 'reject' | 'skip';
+  httpHookHosts?: readonly string[];
   hookTimeoutMs: number;
   onHookCall: (call: HookCall, via: 'execute') => void;
   signal: AbortSignal;
@@ -44,6 +45,7 @@ export function managementApi(options: ManagementApiOptions): Router {
       orgUrl,
       pagination,
       secondTelephonyHook: options.secondTelephonyHook,
+      ...(options.httpHookHosts ? { httpHookHosts: options.httpHookHosts } : {}),
       hookTimeoutMs: options.hookTimeoutMs,
       onCall: options.onHookCall,
       signal: options.signal,
