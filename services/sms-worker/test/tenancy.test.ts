@@ -65,9 +65,12 @@ describe('sms-worker with a tenants file', () => {
       assert.equal(message.statusCallback, `${PUBLIC_BASE_URL}/v1/callbacks/${tenant.id}/twilio/messages`);
       assert.equal(outcome.kind === 'accepted' && outcome.providerMessageId, message.sid);
     }
-    // The record is the tenant's own (its scoped event id) and says so in the log.
-    assert.match(world.worker.output(), /"tenant":"acme"/);
-    assert.match(world.worker.output(), /"tenant":"globex"/);
+    // The record is the tenant's own (its scoped event id) and says so in the log. The outcome is published before
+    // the worker's "provider accepted" line reaches its piped output, so wait for the line rather than race it.
+    await eventually(() => {
+      assert.match(world.worker.output(), /"tenant":"acme"/);
+      assert.match(world.worker.output(), /"tenant":"globex"/);
+    });
   });
 
   it('fails the code of a tenant the file does not name, and of the absent default tenant, sending nothing', async () => {
