@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
+import type { LaunchOptions, SandboxCredentials } from '@byot/testkit';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Local state of `npm start` (Redis AOF, generated dev secrets); BYOT_DATA_DIR moves it (tests do). */
@@ -111,4 +112,89 @@ function ensureDevSecrets(): Record<string, string | undefined> {
     { mode: 0o600 },
   );
   return secrets;
+}
+
+/** The sandbox's destination countries (ALLOWED_COUNTRIES in .env overrides it). */
+export const SANDBOX_COUNTRIES = 'US,CA,GB,IE,DE,FR,ES,AU';
+
+/** npm start's well-known ports, each overridable in the environment (README: Running it). */
+export function devPorts(env: Record<string, string>) {
+  return {
+    ingress: Number(env.PORT ?? 8080),
+    sim: Number(env.SIM_PORT ?? 4010),
+    // Twilio's own simulator port, so `PUT /sim/faults/twilio {"down":true}` refuses connections like a dead provider.
+    simTwilio: Number(env.SIM_TWILIO_PORT ?? 4011),
+    smsHealth: Number(env.SMS_WORKER_HEALTH_PORT ?? 9101),
+    voiceHealth: Number(env.VOICE_WORKER_HEALTH_PORT ?? 9102),
+    redis: Number(env.LOCAL_REDIS_PORT ?? 6390),
+    okta: Number(env.OKTA_SIM_PORT ?? 4020),
+    admin: Number(env.ADMIN_PORT ?? 9100),
+  };
+}
+
+/**
+ * The `dev` profile of the one system launcher (@byot/testkit launchSystem): what `npm start` runs. One sms- and
+ * one voice-worker showing failover (Twilio first, the simulated Vonage as backup), receipts on, both of Okta's
+ * hook authentications, the fraud controls with an explicit country list, okta-sim as the customer's org; the
+ * sandbox accounts and this checkout's generated secrets; Redis with its AOF in the data folder unless REDIS_URL
+ * is set. Whatever the environment sets wins over these defaults. A new part of the sandbox (demo tenants, a
+ * Sentinel Redis) is one more entry here, or one more launcher option.
+ */
+export function devSystemOptions(env: Record<string, string>): LaunchOptions {
+  const ports = devPorts(env);
+  const given = (keys: string[]) => pick(env, keys);
+  const providers = given(['SMS_PROVIDERS', 'VOICE_PROVIDERS']);
+  return {
+    profile: 'dev',
+    env,
+    credentials: devCredentials(env),
+    redis: env.REDIS_URL ? { url: env.REDIS_URL } : { port: ports.redis, dir: join(DATA_DIR, 'redis') },
+    ports,
+    smsWorkers: 1,
+    voiceWorkers: 1,
+    failover: true,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    readyTimeoutMs: 30_000,
+    // Providers call back on the ingress, as they would on its public URL: receipts drive the ledger and failover.
+    ...(env.PUBLIC_BASE_URL ? { publicBaseUrl: env.PUBLIC_BASE_URL } : {}),
+    simEnv: {},
+    workerEnv: {
+      ...providers,
+      ...given(['VONAGE_REST_HOST', 'VONAGE_API_HOST', 'TWILIO_API_BASE_URL']),
+    },
+    ingressEnv: {
+      ...providers,
+      // Both of Okta's schemes: the header secret, and OAuth 2.0 with byot's token endpoint (Client ID/Secret).
+      OKTA_HOOK_AUTH: env.OKTA_HOOK_AUTH ?? 'header,oauth',
+      OKTA_HOOK_OAUTH_CLIENT_ID: env.OKTA_HOOK_OAUTH_CLIENT_ID ?? SANDBOX_OAUTH_CLIENT_ID,
+      // The fraud controls as a deployment should run them: an explicit country list, not `*`.
+      ALLOWED_COUNTRIES: env.ALLOWED_COUNTRIES ?? SANDBOX_COUNTRIES,
+    },
+    oktaSim: { apiToken: env.OKTA_SIM_API_TOKEN ?? '' },
+  };
+}
+
+/** The sandbox accounts (the environment may name others) and this checkout's generated secrets. */
+function devCredentials(env: Record<string, string>): SandboxCredentials {
+  const required = (key: string): string => {
+    const value = env[key];
+    if (!value) throw new Error(`${key} is missing from the environment and from ${DEV_SECRETS_FILE}`);
+    return value;
+  };
+  return {
+    twilio: { ...SANDBOX_TWILIO, ...pick(env, Object.keys(SANDBOX_TWILIO)) },
+    vonage: {
+      ...SANDBOX_VONAGE,
+      ...pick(env, Object.keys(SANDBOX_VONAGE)),
+      VONAGE_PRIVATE_KEY: required('VONAGE_PRIVATE_KEY'),
+      VONAGE_SIGNATURE_SECRET: required('VONAGE_SIGNATURE_SECRET'),
+    },
+    DATA_ENCRYPTION_KEY: required('DATA_ENCRYPTION_KEY'),
+    OKTA_HOOK_AUTH_SECRET: required('OKTA_HOOK_AUTH_SECRET'),
+    ADMIN_TOKEN: required('ADMIN_TOKEN'),
+  };
+}
+
+function pick(source: Record<string, string>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.filter((k) => source[k]).map((k) => [k, source[k] as string]));
 }

@@ -6,223 +6,76 @@
  *
  *   npm start
  *
- * Every service reads the same environment (process env > .env > generated .data/dev-secrets.env).
+ * Every service reads the same environment (process env > .env > generated .data/dev-secrets.env). The system is
+ * built by the one launcher the tests use too (@byot/testkit launchSystem), in its `dev` profile (dev-env.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createInterface } from 'node:readline';
-import { findRedisServerBinary, nodeServiceArgs, RedisServerProcess, waitForHttp } from '@byot/testkit';
+import { handOverSignals, type LaunchedSystem, launchSystem } from '@byot/testkit';
 import {
   DATA_DIR,
+  devPorts,
+  devSystemOptions,
   loadDevEnvironment,
   REPO_ROOT,
+  SANDBOX_COUNTRIES,
   SANDBOX_OAUTH_CLIENT_ID,
   SANDBOX_OKTA_FILE,
-  SANDBOX_TWILIO,
-  SANDBOX_VONAGE,
 } from './dev-env.ts';
 import { formatLogLine } from './log-format.ts';
 
-interface ServiceSpec {
-  name: string;
-  entry: string;
-  env: Record<string, string>;
-  readyUrl: string;
-}
-
 const env = loadDevEnvironment();
-/** The sandbox's destination countries (ALLOWED_COUNTRIES in .env overrides it). */
-const SANDBOX_COUNTRIES = 'US,CA,GB,IE,DE,FR,ES,AU';
 const color = process.stdout.isTTY === true && !env.NO_COLOR;
-const ports = {
-  ingress: Number(env.PORT ?? 8080),
-  sim: Number(env.SIM_PORT ?? 4010),
-  // Twilio's own simulator port, so `PUT /sim/faults/twilio {"down":true}` refuses connections like a dead provider.
-  simTwilio: Number(env.SIM_TWILIO_PORT ?? 4011),
-  smsHealth: Number(env.SMS_WORKER_HEALTH_PORT ?? 9101),
-  voiceHealth: Number(env.VOICE_WORKER_HEALTH_PORT ?? 9102),
-  redis: Number(env.LOCAL_REDIS_PORT ?? 6390),
-  okta: Number(env.OKTA_SIM_PORT ?? 4020),
-};
-
-const children: ChildProcess[] = [];
-let redis: RedisServerProcess | undefined;
+const ports = devPorts(env);
+let system: LaunchedSystem | undefined;
 let stopping = false;
 
 function say(line: string): void {
   process.stdout.write(`${formatLogLine('byot', JSON.stringify({ level: 'info', msg: line }), color)}\n`);
 }
 
-async function startRedis(): Promise<string> {
-  if (env.REDIS_URL) {
-    say(`using Redis at REDIS_URL (not starting one)`);
-    return env.REDIS_URL;
-  }
-  if (!findRedisServerBinary()) {
-    throw new Error(
-      'redis-server not found: install it (Debian/Ubuntu: apt-get install redis-server) or set REDIS_URL',
-    );
-  }
-  const dir = join(DATA_DIR, 'redis');
-  mkdirSync(dir, { recursive: true });
-  // AOF on, as the README recommends for production: accepted jobs survive a Redis restart.
-  redis = await RedisServerProcess.start({ port: ports.redis, dir, appendonly: true });
-  say(
-    `started redis-server on 127.0.0.1:${ports.redis} (data in ${relative(REPO_ROOT, dir) || dir}, AOF on)`,
-  );
-  return redis.url;
-}
-
-function startService(spec: ServiceSpec): ChildProcess {
-  const child = spawn(process.execPath, nodeServiceArgs(join(REPO_ROOT, spec.entry)), {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env, ...spec.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  for (const stream of [child.stdout, child.stderr]) {
-    if (!stream) continue;
-    createInterface({ input: stream }).on('line', (line) => {
-      process.stdout.write(`${formatLogLine(spec.name, line, color)}\n`);
-    });
-  }
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      say(`${spec.name} exited (${signal ?? code}); stopping everything`);
-      void shutdown(1);
-    }
-  });
-  children.push(child);
-  return child;
-}
-
+/**
+ * Ctrl-C (or SIGTERM): the launcher stops everything in order — the ingress, then the workers drain while Redis
+ * is still up, then the simulators and Redis. The children lead their own process groups, so a terminal's Ctrl-C
+ * reaches only this process and nothing is stopped out of order (Redis going first made the workers wait out
+ * their whole drain deadline).
+ */
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   say('stopping…');
-  // Intake first (the ingress), then the workers drain, then the simulator and Redis.
-  for (const child of [...children].reverse()) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          resolve();
-        }, 20_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-  await redis?.stop();
+  const started = Date.now();
+  await system?.stop();
+  say(`stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exit(code);
 }
 
+handOverSignals();
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 try {
-  const redisUrl = await startRedis();
-  const twilioSandbox = { ...SANDBOX_TWILIO, ...pick(env, Object.keys(SANDBOX_TWILIO)) };
-  const simUrl = `http://127.0.0.1:${ports.sim}`;
-  const oktaUrl = `http://127.0.0.1:${ports.okta}`;
-  const common = { REDIS_URL: redisUrl, LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
-  // The sandbox shows failover: Twilio first, the simulated Vonage as backup (unless .env says otherwise).
-  const vonageSandbox = {
-    ...SANDBOX_VONAGE,
-    ...pick(env, [...Object.keys(SANDBOX_VONAGE), 'VONAGE_PRIVATE_KEY', 'VONAGE_SIGNATURE_SECRET']),
-  };
-  // Providers call back on the ingress, as they would on its public URL: receipts drive the ledger and failover.
+  const options = devSystemOptions(env);
+  if (!env.REDIS_URL)
+    say(
+      `starting redis-server on 127.0.0.1:${ports.redis} (data in ${relative(REPO_ROOT, join(DATA_DIR, 'redis')) || DATA_DIR}, AOF on)`,
+    );
+  else say('using Redis at REDIS_URL (not starting one)');
+  system = await launchSystem({
+    ...options,
+    onLine: (service, line) => process.stdout.write(`${formatLogLine(service, line, color)}\n`),
+  });
+  for (const service of system.all()) {
+    void service.exited.then((exit) => {
+      if (stopping) return;
+      say(`${service.name} exited (${exit.signal ?? exit.code}); stopping everything`);
+      void shutdown(1);
+    });
+  }
+  const simUrl = system.simUrl;
+  const oktaUrl = system.oktaUrl as string;
   const publicBaseUrl = env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${ports.ingress}`;
   const oauthClientId = env.OKTA_HOOK_OAUTH_CLIENT_ID ?? SANDBOX_OAUTH_CLIENT_ID;
-  const workerProviders = {
-    PUBLIC_BASE_URL: publicBaseUrl,
-    ...vonageSandbox,
-    SMS_PROVIDERS: env.SMS_PROVIDERS ?? 'twilio,vonage',
-    VOICE_PROVIDERS: env.VOICE_PROVIDERS ?? 'twilio,vonage',
-    VONAGE_REST_HOST: env.VONAGE_REST_HOST ?? simUrl,
-    VONAGE_API_HOST: env.VONAGE_API_HOST ?? simUrl,
-    TWILIO_API_BASE_URL: env.TWILIO_API_BASE_URL ?? `http://127.0.0.1:${ports.simTwilio}`,
-  };
-
-  const services: ServiceSpec[] = [
-    {
-      name: 'provider-sim',
-      entry: 'services/provider-sim/src/main.ts',
-      env: {
-        ...common,
-        ...twilioSandbox,
-        ...vonageSandbox,
-        PORT: String(ports.sim),
-        HOST: '127.0.0.1',
-        SIM_TWILIO_PORT: String(ports.simTwilio),
-      },
-      readyUrl: `${simUrl}/healthz`,
-    },
-    {
-      name: 'sms-worker',
-      entry: 'services/sms-worker/src/main.ts',
-      env: {
-        ...common,
-        ...twilioSandbox,
-        ...workerProviders,
-        HEALTH_PORT: String(ports.smsHealth),
-        HEALTH_HOST: '127.0.0.1',
-      },
-      readyUrl: `http://127.0.0.1:${ports.smsHealth}/readyz`,
-    },
-    {
-      name: 'voice-worker',
-      entry: 'services/voice-worker/src/main.ts',
-      env: {
-        ...common,
-        ...twilioSandbox,
-        ...workerProviders,
-        HEALTH_PORT: String(ports.voiceHealth),
-        HEALTH_HOST: '127.0.0.1',
-      },
-      readyUrl: `http://127.0.0.1:${ports.voiceHealth}/readyz`,
-    },
-    {
-      name: 'hook-ingress',
-      entry: 'services/hook-ingress/src/main.ts',
-      env: {
-        ...common,
-        PORT: String(ports.ingress),
-        PUBLIC_BASE_URL: publicBaseUrl,
-        // Verifies the simulator's signed status callbacks, as the real providers' would be (Vonage's are served
-        // because it is one of the providers).
-        TWILIO_AUTH_TOKEN: twilioSandbox.TWILIO_AUTH_TOKEN,
-        ...pick(vonageSandbox, ['VONAGE_SIGNATURE_SECRET']),
-        ...pick(workerProviders, ['SMS_PROVIDERS', 'VOICE_PROVIDERS']),
-        // Both of Okta's schemes: the header secret, and OAuth 2.0 with byot's token endpoint (Client ID/Secret).
-        OKTA_HOOK_AUTH: env.OKTA_HOOK_AUTH ?? 'header,oauth',
-        OKTA_HOOK_OAUTH_CLIENT_ID: oauthClientId,
-        // The fraud controls as a deployment should run them: an explicit country list, not `*`.
-        ALLOWED_COUNTRIES: env.ALLOWED_COUNTRIES ?? SANDBOX_COUNTRIES,
-      },
-      readyUrl: `http://127.0.0.1:${ports.ingress}/readyz`,
-    },
-    {
-      // The customer's Okta org: `npm run okta` sets it up, its sandbox page signs people in and calls the hook.
-      name: 'okta-sim',
-      entry: 'services/okta-sim/src/main.ts',
-      env: {
-        LOG_LEVEL: common.LOG_LEVEL,
-        PORT: String(ports.okta),
-        HOST: '127.0.0.1',
-        OKTA_SIM_API_TOKEN: env.OKTA_SIM_API_TOKEN ?? '',
-        OKTA_SIM_INBOX_URL: `${simUrl}/`,
-      },
-      readyUrl: `${oktaUrl}/healthz`,
-    },
-  ];
-  for (const service of services) {
-    startService(service);
-    await waitForHttp(service.readyUrl, 30_000);
-  }
   // Where `npm run okta` finds the sandbox's org when no OKTA_ORG_URL is given.
   writeFileSync(
     SANDBOX_OKTA_FILE,
@@ -264,8 +117,4 @@ try {
 } catch (error) {
   process.stderr.write(`could not start byot: ${(error as Error).message}\n`);
   await shutdown(1);
-}
-
-function pick(source: Record<string, string>, keys: string[]): Record<string, string> {
-  return Object.fromEntries(keys.filter((k) => source[k]).map((k) => [k, source[k] as string]));
 }

@@ -2,7 +2,7 @@
  * The README's promise, tested: `npm start` brings the whole system up on a fresh checkout (its own Redis, the
  * simulators, ingress, workers), `npm run preview` gets a code delivered, the sandbox story plays the Okta guide
  * (`npm run okta -- setup` on the sandbox's org, a phone enrolled there, the code read in the inbox and verified),
- * and Ctrl-C stops everything.
+ * and Ctrl-C stops everything, in order (the workers drain before Redis goes).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -171,5 +171,10 @@ describe('npm start + npm run preview', () => {
       assert.equal(exit.code, 0, system.output().slice(-2000));
     }
     assert.match(system.output(), /stopping/);
+    // Ctrl-C stops everything in order: the workers drain while Redis is still up, none waits out its deadline.
+    assert.doesNotMatch(system.output(), /shutdown deadline passed/);
+    for (const worker of ['sms-worker', 'voice-worker']) {
+      assert.match(system.output(), new RegExp(`${worker} +INFO +shutdown complete`));
+    }
   });
 });

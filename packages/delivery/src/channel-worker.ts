@@ -37,6 +37,7 @@ import { createReceiptHandlers, type ReceiptResult, ReceiptTooEarly } from './re
 import { DeliveryStore } from './records/delivery-store.ts';
 import { createSendProcessor, type SendProcessorDeps } from './send/send-job.ts';
 import type { ProcessResult, Route, Routing } from './send/shapes.ts';
+import type { UsageRecorder } from './send/usage.ts';
 import { DEFAULT_CREDENTIAL_SET, DEFAULT_TENANT, ProviderStatsRecorder } from './stats/provider-stats.ts';
 import { traceEscalations, traceReceipt, traceRoutes, traceSendJobs } from './tracing.ts';
 
@@ -186,26 +187,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     { ...common, concurrency: options.concurrency, settings },
   );
   worker.on('failed', (job, err) => log.error({ jobId: job?.id, err }, 'job failed unexpectedly'));
-  // Every channel worker also consumes the status queue: receipts of SMS and calls alike, whichever replica.
-  const receiptHandlers = createReceiptHandlers({
-    store,
-    log,
-    queues,
-    minUsefulLifetimeMs: env.MIN_OTP_LIFETIME_MS,
-    failover: env.RECEIPT_FAILOVER,
-    events,
-    usage,
-    traceReceipt,
-  });
-  const receiptWorker = startWorker<StatusQueueEntry, ReceiptResult>(QUEUE_CATALOG.status, receiptHandlers, {
-    ...common,
-    concurrency: env.STATUS_WORKER_CONCURRENCY,
-    settings: QUEUE_CATALOG.status.worker(),
-  });
-  receiptWorker.on('failed', (job, err) => {
-    if (err instanceof ReceiptTooEarly || err?.name === 'ReceiptTooEarly') return; // retried by BullMQ
-    log.error({ jobId: job?.id, err }, 'status job failed');
-  });
+  const receiptWorker = startReceiptWorker(options, { common, store, queues, events, usage });
 
   const health = await startHealthServer({
     port: env.HEALTH_PORT,
@@ -246,12 +228,7 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
       env,
       log,
     }),
-    {
-      log,
-      deadlineMs: env.SHUTDOWN_DRAIN_MS + 5_000,
-      ...(options.signals ? { signals: options.signals } : {}),
-      ...(options.exit ? { exit: options.exit } : {}),
-    },
+    shutdownOptions(options),
   );
   return { worker, receiptWorker, connection, store, health, settings, shutdown };
 }
@@ -311,6 +288,50 @@ class ServedRoutes {
       return traced;
     };
   }
+}
+
+/** Every channel worker also consumes the status queue: receipts of SMS and calls alike, whichever replica. */
+function startReceiptWorker(
+  options: ChannelWorkerOptions,
+  parts: {
+    common: { connection: Redis; keyspace: Keyspace; onError: (err: unknown) => void };
+    store: DeliveryStore;
+    queues: Record<Channel, SendQueue>;
+    events: DeliveryEvents;
+    usage: UsageRecorder;
+  },
+): Worker<StatusEvent | ReceiptDeadline, ReceiptResult> {
+  const { env, log } = options;
+  const receiptHandlers = createReceiptHandlers({
+    store: parts.store,
+    log,
+    queues: parts.queues,
+    minUsefulLifetimeMs: env.MIN_OTP_LIFETIME_MS,
+    failover: env.RECEIPT_FAILOVER,
+    events: parts.events,
+    usage: parts.usage,
+    traceReceipt,
+  });
+  const receiptWorker = startWorker<StatusQueueEntry, ReceiptResult>(QUEUE_CATALOG.status, receiptHandlers, {
+    ...parts.common,
+    concurrency: env.STATUS_WORKER_CONCURRENCY,
+    settings: QUEUE_CATALOG.status.worker(),
+  });
+  receiptWorker.on('failed', (job, err) => {
+    if (err instanceof ReceiptTooEarly || err?.name === 'ReceiptTooEarly') return; // retried by BullMQ
+    log.error({ jobId: job?.id, err }, 'status job failed');
+  });
+  return receiptWorker;
+}
+
+/** The shutdown's deadline (the drain plus a margin) and, for tests, its signals and exit. */
+function shutdownOptions(options: ChannelWorkerOptions) {
+  return {
+    log: options.log,
+    deadlineMs: options.env.SHUTDOWN_DRAIN_MS + 5_000,
+    ...(options.signals ? { signals: options.signals } : {}),
+    ...(options.exit ? { exit: options.exit } : {}),
+  };
 }
 
 /** The circuit breakers every replica shares through Redis; transitions are logged and observed. */

@@ -1,5 +1,6 @@
 export * from './balancer.ts';
 export * from './http.ts';
+export { handOverSignals } from './lifecycle.ts';
 export * from './module-probe.ts';
 export * from './oauth.ts';
 export * from './okta.ts';

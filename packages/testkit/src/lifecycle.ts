@@ -17,6 +17,18 @@ type Cleanup = () => void;
 
 const cleanups = new Set<Cleanup>();
 let installed = false;
+/** Set by a launcher that stops its children itself on a signal (npm start): then only 'exit' kills them. */
+let signalsHandedOver = false;
+
+/**
+ * For a long-lived launcher (npm start) that answers SIGINT/SIGTERM by stopping its children gracefully, in order:
+ * from now on a signal no longer SIGKILLs them at once (which took Redis away from workers still draining); the
+ * 'exit' cleanup still kills whatever the launcher left behind.
+ */
+export function handOverSignals(): void {
+  install();
+  signalsHandedOver = true;
+}
 
 /** Registers a synchronous cleanup; returns a function that unregisters it (call it after a normal stop). */
 export function onProcessExit(cleanup: Cleanup): () => void {
@@ -44,6 +56,7 @@ function install(): void {
   process.on('exit', runAll);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const handler = (): void => {
+      if (signalsHandedOver) return;
       runAll();
       // Listening to a signal disables Node's default "terminate". When nobody else listens (e.g. the test
       // runner), restore that default by re-raising, so an interrupted run still stops.

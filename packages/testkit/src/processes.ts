@@ -23,6 +23,8 @@ export interface StartProcessOptions {
   ready?: ReadyCheck;
   /** Default 15 s. */
   readyTimeoutMs?: number;
+  /** Called with each complete output line as it arrives (a launcher that prints its children's logs). */
+  onLine?: (line: string) => void;
 }
 
 export interface ManagedProcess {
@@ -71,7 +73,7 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
     child.once('spawn', resolve);
     child.once('error', (error) => reject(new Error(`${options.name}: could not start: ${error.message}`)));
   });
-  const managed = new ManagedChild(options.name, child);
+  const managed = new ManagedChild(options.name, child, options.onLine);
   if (options.ready) await managed.waitUntilReady(options.ready, options.readyTimeoutMs);
   return managed;
 }
@@ -153,11 +155,13 @@ class ManagedChild implements ManagedProcess {
   readonly #partial = new Map<NodeJS.ReadableStream, string>();
   readonly #listeners = new Set<LineListener>();
   readonly #echo = process.env.BYOT_TEST_ECHO === '1';
+  readonly #onLine: LineListener | undefined;
 
-  constructor(name: string, child: ChildProcess) {
+  constructor(name: string, child: ChildProcess, onLine?: LineListener) {
     if (child.pid === undefined) throw new Error(`${name}: spawned without a pid`);
     this.name = name;
     this.pid = child.pid;
+    this.#onLine = onLine;
     // Signals go through process.kill, but keep any late 'error' from crashing the test process.
     child.on('error', (error) => this.#pushLine(`[testkit] ${this.name}: ${error.message}`));
     for (const stream of [child.stdout, child.stderr]) {
@@ -289,6 +293,7 @@ class ManagedChild implements ManagedProcess {
       this.#lines.shift();
       this.#dropped++;
     }
+    this.#onLine?.(line);
     for (const listener of [...this.#listeners]) listener(line);
   }
 

@@ -7,6 +7,8 @@ export interface ServiceSpec {
   env: Record<string, string | undefined>;
   ready: ReadyCheck;
   readyTimeoutMs?: number;
+  /** Each output line, of every incarnation, as it arrives. */
+  onLine?: (line: string) => void;
 }
 
 /**
@@ -43,6 +45,7 @@ export class ServiceProcess implements ManagedProcess {
       env: spec.env,
       ready: spec.ready,
       ...(spec.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: spec.readyTimeoutMs }),
+      ...(spec.onLine ? { onLine: spec.onLine } : {}),
     });
   }
 

@@ -97,105 +97,7 @@ export function tokenEndpointRouter(deps: TokenEndpointDeps): Router {
       next();
     },
     express.urlencoded({ extended: false, limit: 16_384, parameterLimit: 32 }),
-    async (req: Request, res: Response) => {
-      const server = deps.servers.forTenant(String(req.params.tenant)) as AuthorizationServer;
-      const params = singleValued(req.body);
-      if (!params) {
-        oauthError(res, 400, 'invalid_request', 'a parameter is repeated or not a string');
-        return;
-      }
-      const source = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-      const authorization = req.get('authorization');
-      const claimed = claimedClient(params, authorization).clientId;
-      const throttleKey = claimed === undefined ? undefined : `${server.tenantId}:${claimed}`;
-      const logFields = { tenant: server.tenantId, clientId: claimed, ip: source };
-
-      // Unreachable counters (Redis and its in-memory insurance both failing) must not stop Okta's token fetch.
-      const decision = await deps.throttle
-        .check(source, throttleKey)
-        .catch(() => ({ blocked: false, clientFailures: 0 }) as const);
-      if (decision.blocked) {
-        deps.log.warn(
-          { ...logFields, by: decision.by },
-          'token request refused: too many failed client authentications',
-        );
-        res.set('Retry-After', String(decision.retryAfterSeconds));
-        oauthError(
-          res,
-          429,
-          'temporarily_unavailable',
-          'too many failed client authentications; retry later',
-        );
-        return;
-      }
-
-      let auth: Awaited<ReturnType<typeof authenticateClient>>;
-      try {
-        auth = await authenticateClient(server, params, authorization, { replay: deps.replay, now });
-      } catch (error) {
-        // The jti memory (Redis) is unreachable: an assertion cannot be proven single-use, so none is accepted.
-        deps.log.warn({ ...logFields, err: error }, 'token request failed: replay memory unavailable');
-        res.set('Retry-After', '5');
-        oauthError(res, 503, 'temporarily_unavailable', 'try again shortly');
-        return;
-      }
-      if (!auth.ok) {
-        if (auth.error === 'invalid_client')
-          await deps.throttle.recordFailure(source, throttleKey).catch(() => {});
-        deps.log.warn({ ...logFields, reason: auth.reason }, `token request refused: ${auth.error}`);
-        if (auth.error === 'invalid_client' && auth.viaHeader) {
-          res.set('WWW-Authenticate', 'Basic realm="byot", charset="UTF-8"');
-        }
-        oauthError(res, auth.error === 'invalid_client' ? 401 : 400, auth.error, auth.description);
-        return;
-      }
-      if (throttleKey !== undefined && decision.clientFailures > 0)
-        await deps.throttle.recordSuccess(throttleKey);
-      const clientFields = { ...logFields, clientId: auth.client.clientId, method: auth.method };
-
-      if (params.grant_type === undefined) {
-        deps.log.warn({ ...clientFields, reason: 'no-grant-type' }, 'token request refused: invalid_request');
-        oauthError(res, 400, 'invalid_request', 'grant_type is required');
-        return;
-      }
-      if (params.grant_type !== 'client_credentials') {
-        deps.log.warn(
-          { ...clientFields, reason: 'grant-type' },
-          'token request refused: unsupported_grant_type',
-        );
-        oauthError(res, 400, 'unsupported_grant_type', 'only client_credentials is supported');
-        return;
-      }
-      const requested = params.scope?.split(' ').filter(Boolean);
-      if (requested?.some((s) => !SCOPE_TOKEN.test(s))) {
-        oauthError(res, 400, 'invalid_scope', 'scope is malformed');
-        return;
-      }
-      const scopes =
-        requested === undefined || requested.length === 0 ? [...auth.client.scopes] : [...new Set(requested)];
-      const unknown = scopes.filter((s) => !auth.client.scopes.includes(s));
-      if (unknown.length > 0) {
-        // Scope names are configuration, not secrets: the operator needs to see which one Okta asked for.
-        deps.log.warn(
-          { ...clientFields, scopes: unknown.slice(0, 5) },
-          'token request refused: invalid_scope',
-        );
-        oauthError(res, 400, 'invalid_scope', `this client may ask for: ${auth.client.scopes.join(' ')}`);
-        return;
-      }
-
-      const token = await issueAccessToken(server, auth.client, scopes, now());
-      res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json({
-        access_token: token.accessToken,
-        token_type: 'Bearer',
-        expires_in: token.expiresIn,
-        scope: token.scope,
-      });
-      deps.log.info(
-        { ...clientFields, scope: token.scope, expiresIn: token.expiresIn },
-        'access token issued',
-      );
-    },
+    tokenRequest(deps, now),
   );
   router.all([TOKEN_PATH], (_req, res) => {
     res.set('Allow', 'POST');
@@ -212,6 +114,115 @@ export function tokenEndpointRouter(deps: TokenEndpointDeps): Router {
     );
   });
   return router;
+}
+
+/**
+ * The token request itself, once the body is a form: the failure throttle, client authentication (RFC 6749 §2.3,
+ * RFC 7523), the grant and its scopes, then the token.
+ */
+function tokenRequest(deps: TokenEndpointDeps, now: () => number) {
+  return async (req: Request, res: Response) => {
+    const server = deps.servers.forTenant(String(req.params.tenant)) as AuthorizationServer;
+    const params = singleValued(req.body);
+    if (!params) {
+      oauthError(res, 400, 'invalid_request', 'a parameter is repeated or not a string');
+      return;
+    }
+    const source = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const authorization = req.get('authorization');
+    const claimed = claimedClient(params, authorization).clientId;
+    const throttleKey = claimed === undefined ? undefined : `${server.tenantId}:${claimed}`;
+    const logFields = { tenant: server.tenantId, clientId: claimed, ip: source };
+
+    // Unreachable counters (Redis and its in-memory insurance both failing) must not stop Okta's token fetch.
+    const decision = await deps.throttle
+      .check(source, throttleKey)
+      .catch(() => ({ blocked: false, clientFailures: 0 }) as const);
+    if (decision.blocked) {
+      deps.log.warn(
+        { ...logFields, by: decision.by },
+        'token request refused: too many failed client authentications',
+      );
+      res.set('Retry-After', String(decision.retryAfterSeconds));
+      oauthError(res, 429, 'temporarily_unavailable', 'too many failed client authentications; retry later');
+      return;
+    }
+
+    let auth: Awaited<ReturnType<typeof authenticateClient>>;
+    try {
+      auth = await authenticateClient(server, params, authorization, { replay: deps.replay, now });
+    } catch (error) {
+      // The jti memory (Redis) is unreachable: an assertion cannot be proven single-use, so none is accepted.
+      deps.log.warn({ ...logFields, err: error }, 'token request failed: replay memory unavailable');
+      res.set('Retry-After', '5');
+      oauthError(res, 503, 'temporarily_unavailable', 'try again shortly');
+      return;
+    }
+    if (!auth.ok) {
+      if (auth.error === 'invalid_client')
+        await deps.throttle.recordFailure(source, throttleKey).catch(() => {});
+      deps.log.warn({ ...logFields, reason: auth.reason }, `token request refused: ${auth.error}`);
+      if (auth.error === 'invalid_client' && auth.viaHeader) {
+        res.set('WWW-Authenticate', 'Basic realm="byot", charset="UTF-8"');
+      }
+      oauthError(res, auth.error === 'invalid_client' ? 401 : 400, auth.error, auth.description);
+      return;
+    }
+    if (throttleKey !== undefined && decision.clientFailures > 0)
+      await deps.throttle.recordSuccess(throttleKey);
+    const clientFields = { ...logFields, clientId: auth.client.clientId, method: auth.method };
+
+    const scopes = grantedScopes(params, auth.client.scopes, res, (fields, msg) =>
+      deps.log.warn({ ...clientFields, ...fields }, msg),
+    );
+    if (!scopes) return;
+
+    const token = await issueAccessToken(server, auth.client, scopes, now());
+    res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json({
+      access_token: token.accessToken,
+      token_type: 'Bearer',
+      expires_in: token.expiresIn,
+      scope: token.scope,
+    });
+    deps.log.info({ ...clientFields, scope: token.scope, expiresIn: token.expiresIn }, 'access token issued');
+  };
+}
+
+/**
+ * The scopes a client-credentials request is granted, or undefined once the refusal is answered: only the
+ * client_credentials grant, well-formed scope tokens, and only scopes the client may ask for (all of them when
+ * it names none).
+ */
+function grantedScopes(
+  params: Record<string, string>,
+  allowed: readonly string[],
+  res: Response,
+  warn: (fields: Record<string, unknown>, message: string) => void,
+): string[] | undefined {
+  if (params.grant_type === undefined) {
+    warn({ reason: 'no-grant-type' }, 'token request refused: invalid_request');
+    oauthError(res, 400, 'invalid_request', 'grant_type is required');
+    return undefined;
+  }
+  if (params.grant_type !== 'client_credentials') {
+    warn({ reason: 'grant-type' }, 'token request refused: unsupported_grant_type');
+    oauthError(res, 400, 'unsupported_grant_type', 'only client_credentials is supported');
+    return undefined;
+  }
+  const requested = params.scope?.split(' ').filter(Boolean);
+  if (requested?.some((s) => !SCOPE_TOKEN.test(s))) {
+    oauthError(res, 400, 'invalid_scope', 'scope is malformed');
+    return undefined;
+  }
+  const scopes = requested === undefined || requested.length === 0 ? [...allowed] : [...new Set(requested)];
+  const unknown = scopes.filter((s) => !allowed.includes(s));
+  if (unknown.length > 0) {
+    // Scope names are configuration, not secrets: the operator needs to see which one Okta asked for.
+    warn({ scopes: unknown.slice(0, 5) }, 'token request refused: invalid_scope');
+    oauthError(res, 400, 'invalid_scope', `this client may ask for: ${allowed.join(' ')}`);
+    return undefined;
+  }
+  return scopes;
 }
 
 /** RFC 6749 §5.2: `{"error", "error_description"}`, never cached. */

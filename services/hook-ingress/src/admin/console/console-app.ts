@@ -88,6 +88,8 @@ export function createConsole(deps: ConsoleDeps): Router {
   const features = deps.features ?? [];
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
+  const views = consoleViews(deps);
+  const helpers = consoleHelpers(features, views);
 
   router.use(CONSOLE_PATH, ...consoleHeaders());
   router.use(
@@ -99,26 +101,6 @@ export function createConsole(deps: ConsoleDeps): Router {
     }),
   );
 
-  const signInView = (message?: SignInMessage, next?: string) =>
-    signInPage({
-      message,
-      next,
-      oidc: deps.oidc !== undefined,
-      token: deps.adminToken !== undefined || deps.tenants.hasViewerTokens(),
-      ...(deps.oidc
-        ? {
-            groups: {
-              operator: deps.oidc.settings.operatorGroup,
-              viewerPrefix: deps.oidc.settings.viewerGroupPrefix,
-            },
-          }
-        : {}),
-    });
-  const sendHtml = (res: Response, status: number, markup: { value: string }) =>
-    res.status(status).type('html').send(markup.value);
-  const toSignIn = (res: Response, message?: SignInMessage, next?: string) =>
-    res.redirect(303, `${SIGN_IN_PATH}${queryString({ m: message, next })}`);
-
   // Every console request: the session, if its cookie names a live one (the idle timer is renewed).
   router.use(CONSOLE_PATH, async (req, res, next) => {
     const id = readCookie(req, deps.cookies, COOKIE.session);
@@ -126,157 +108,19 @@ export function createConsole(deps: ConsoleDeps): Router {
     res.locals.session = await deps.sessions.touch(id);
     next();
   });
-
-  router.get(SIGN_IN_PATH, (req, res) => {
-    if (res.locals.session) return void res.redirect(303, CONSOLE_PATH);
-    const message = isSignInMessage(req.query.m) ? req.query.m : undefined;
-    sendHtml(res, 200, signInView(message, safeReturnPath(req.query.next)));
-  });
-
-  // The token sign-in (fixed path and field: issue 16). Login CSRF: refused when a browser says another site sent it.
-  router.post('/console/session', form, async (req, res) => {
-    const next = safeReturnPath(req.body?.next);
-    if (!isSameOrigin(req, deps.cookies)) {
-      deps.log.warn({ origin: req.get('origin') }, 'console sign-in refused: cross-site request');
-      return void sendHtml(res, 403, signInView('cross-site', next));
-    }
-    const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
-    const principal =
-      token.length > 0 && token.length <= 512
-        ? principalForToken(token, deps.adminToken, deps.tenants)
-        : undefined;
-    if (!principal) {
-      deps.log.warn({ ip: req.ip }, 'console sign-in refused: wrong token');
-      return void sendHtml(res, 401, signInView('wrong-token', next));
-    }
-    await startSession(req, res, principal);
-    res.redirect(303, next ?? CONSOLE_PATH);
-  });
-
-  const startSession = async (req: Request, res: Response, principal: Principal) => {
-    await deps.sessions.destroy(res.locals.sessionId as string | undefined);
-    const { id } = await deps.sessions.create(principal);
-    setCookie(req, res, deps.cookies, COOKIE.session, id, deps.sessions.settings.maxMs);
-    deps.log.info(
-      {
-        role: principal.role,
-        tenant: principal.role === 'viewer' ? principal.tenant : undefined,
-        via: principal.via,
-      },
-      'console sign-in',
-    );
-  };
-
-  router.get('/console/oidc/start', async (req, res) => {
-    if (!deps.oidc) return void res.status(404).type('text').send('Sign in with Okta is not configured');
-    try {
-      const { url, state } = await deps.oidc.start(redirectUri(req), safeReturnPath(req.query.next));
-      setCookie(req, res, deps.cookies, COOKIE.oidc, state, OIDC_FLOW_TTL_MS);
-      res.redirect(303, url.href);
-    } catch (err) {
-      deps.log.warn(
-        { err, issuer: deps.oidc.settings.issuer.origin },
-        'console OIDC sign-in could not start',
-      );
-      toSignIn(res, 'oidc-error');
-    }
-  });
-
-  router.get('/console/oidc/callback', async (req, res) => {
-    if (!deps.oidc) return void res.status(404).type('text').send('Sign in with Okta is not configured');
-    const state = readCookie(req, deps.cookies, COOKIE.oidc);
-    clearCookie(req, res, deps.cookies, COOKIE.oidc);
-    const outcome = await deps.oidc.finish(new URL(req.originalUrl, 'http://callback.invalid'), state);
-    if (!outcome.ok) {
-      deps.log.warn({ reason: outcome.reason, detail: outcome.detail }, 'console OIDC sign-in refused');
-      const message: Record<typeof outcome.reason, SignInMessage> = {
-        expired: 'oidc-expired',
-        refused: 'oidc-refused',
-        'no-role': 'oidc-no-role',
-        'provider-error': 'oidc-error',
-      };
-      return void toSignIn(res, message[outcome.reason]);
-    }
-    await startSession(req, res, outcome.principal);
-    res.redirect(303, outcome.returnTo ?? CONSOLE_PATH);
-  });
-
-  const redirectUri = (req: Request) =>
-    `${deps.cookies.publicUrl?.origin ?? `${req.protocol}://${req.get('host')}`}/console/oidc/callback`;
+  signInRoutes(router, deps, views, form);
 
   // ---- Everything below needs a session. ----
+  requireSession(router, deps, views, helpers, form);
   const signedIn = express.Router();
-  router.use(CONSOLE_PATH, (req, res, next) => {
-    const session = res.locals.session as Session | undefined;
-    if (!session) {
-      const hadCookie = res.locals.sessionId !== undefined;
-      if (req.method === 'GET' || req.method === 'HEAD') {
-        return void toSignIn(res, hadCookie ? 'expired' : undefined, safeReturnPath(req.originalUrl));
-      }
-      return void sendHtml(res, 401, signInView(hadCookie ? 'expired' : undefined));
-    }
-    const context: ConsoleRequestContext = {
-      principal: session.principal,
-      session,
-      tenants: visibleTenants(session.principal, deps.tenants),
-    };
-    res.locals.console = context;
-    next();
-  });
-  // CSRF: every state-changing request carries the session's token and comes from this origin.
-  router.use(CONSOLE_PATH, form, (req, res, next) => {
-    if (req.method === 'GET' || req.method === 'HEAD') return next();
-    const { session } = res.locals.console as ConsoleRequestContext;
-    if (!isSameOrigin(req, deps.cookies) || !csrfMatches(session.csrf, req.body?._csrf)) {
-      deps.log.warn({ path: req.path }, 'console action refused: CSRF check failed');
-      return void helpers.render(
-        res,
-        {
-          title: 'Refused',
-          body: notice(
-            'error',
-            'This form has expired or came from another site. Reload the page and try again.',
-          ),
-        },
-        403,
-      );
-    }
-    next();
-  });
   router.use(signedIn);
-
-  const helpers: ConsoleHelpers = {
-    context: (res) => res.locals.console as ConsoleRequestContext,
-    render(res, frame, status = 200) {
-      const { principal, session } = helpers.context(res);
-      sendHtml(
-        res,
-        status,
-        page({ ...frame, session: { principal, csrf: session.csrf, nav: navFor(principal) } }),
-      );
-    },
-    requireOperator(_req, res, next) {
-      if (canAct(helpers.context(res).principal)) return next();
-      helpers.render(
-        res,
-        { title: 'Not allowed', body: notice('error', 'Only an MSP operator can do this.') },
-        403,
-      );
-    },
-  };
-
-  const navFor = (principal: Principal): NavItem[] => [
-    { id: 'deliveries', label: 'Deliveries', href: '/console' },
-    { id: 'providers', label: 'Providers', href: '/console/providers' },
-    ...features.filter((f) => f.visible(principal)).map((f) => f.nav),
-  ];
 
   signedIn.post('/console/sign-out', async (_req, res) => {
     const { principal } = helpers.context(res);
     await deps.sessions.destroy(res.locals.sessionId as string | undefined);
     clearCookie(_req, res, deps.cookies, COOKIE.session);
     deps.log.info({ role: principal.role, via: principal.via }, 'console sign-out');
-    toSignIn(res, 'signed-out');
+    views.toSignIn(res, 'signed-out');
   });
 
   deliveriesRoutes(signedIn, helpers, {
@@ -309,8 +153,203 @@ export function createConsole(deps: ConsoleDeps): Router {
     );
   });
 
-  // Redis away, a bug: a page that says so, and the details in the log only.
-  router.use(CONSOLE_PATH, (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  router.use(CONSOLE_PATH, consoleFailure(deps.log, views));
+  return router;
+}
+
+/** The sign-in page and the answers every part of the console sends before a page frame exists. */
+interface ConsoleViews {
+  signIn(message?: SignInMessage, next?: string): ReturnType<typeof signInPage>;
+  send(res: Response, status: number, markup: { value: string }): void;
+  toSignIn(res: Response, message?: SignInMessage, next?: string): void;
+}
+
+function consoleViews(deps: ConsoleDeps): ConsoleViews {
+  return {
+    signIn: (message, next) =>
+      signInPage({
+        message,
+        next,
+        oidc: deps.oidc !== undefined,
+        token: deps.adminToken !== undefined || deps.tenants.hasViewerTokens(),
+        ...(deps.oidc
+          ? {
+              groups: {
+                operator: deps.oidc.settings.operatorGroup,
+                viewerPrefix: deps.oidc.settings.viewerGroupPrefix,
+              },
+            }
+          : {}),
+      }),
+    send: (res, status, markup) => void res.status(status).type('html').send(markup.value),
+    toSignIn: (res, message, next) =>
+      res.redirect(303, `${SIGN_IN_PATH}${queryString({ m: message, next })}`),
+  };
+}
+
+function consoleHelpers(features: ConsoleFeature[], views: ConsoleViews): ConsoleHelpers {
+  const navFor = (principal: Principal): NavItem[] => [
+    { id: 'deliveries', label: 'Deliveries', href: '/console' },
+    { id: 'providers', label: 'Providers', href: '/console/providers' },
+    ...features.filter((f) => f.visible(principal)).map((f) => f.nav),
+  ];
+  const helpers: ConsoleHelpers = {
+    context: (res) => res.locals.console as ConsoleRequestContext,
+    render(res, frame, status = 200) {
+      const { principal, session } = helpers.context(res);
+      views.send(
+        res,
+        status,
+        page({ ...frame, session: { principal, csrf: session.csrf, nav: navFor(principal) } }),
+      );
+    },
+    requireOperator(_req, res, next) {
+      if (canAct(helpers.context(res).principal)) return next();
+      helpers.render(
+        res,
+        { title: 'Not allowed', body: notice('error', 'Only an MSP operator can do this.') },
+        403,
+      );
+    },
+  };
+  return helpers;
+}
+
+/** The sign-in page, the token sign-in and Sign in with Okta (OpenID Connect): the routes open to anyone. */
+function signInRoutes(
+  router: Router,
+  deps: ConsoleDeps,
+  views: ConsoleViews,
+  form: express.RequestHandler,
+): void {
+  router.get(SIGN_IN_PATH, (req, res) => {
+    if (res.locals.session) return void res.redirect(303, CONSOLE_PATH);
+    const message = isSignInMessage(req.query.m) ? req.query.m : undefined;
+    views.send(res, 200, views.signIn(message, safeReturnPath(req.query.next)));
+  });
+
+  // The token sign-in (fixed path and field: issue 16). Login CSRF: refused when a browser says another site sent it.
+  router.post('/console/session', form, async (req, res) => {
+    const next = safeReturnPath(req.body?.next);
+    if (!isSameOrigin(req, deps.cookies)) {
+      deps.log.warn({ origin: req.get('origin') }, 'console sign-in refused: cross-site request');
+      return void views.send(res, 403, views.signIn('cross-site', next));
+    }
+    const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
+    const principal =
+      token.length > 0 && token.length <= 512
+        ? principalForToken(token, deps.adminToken, deps.tenants)
+        : undefined;
+    if (!principal) {
+      deps.log.warn({ ip: req.ip }, 'console sign-in refused: wrong token');
+      return void views.send(res, 401, views.signIn('wrong-token', next));
+    }
+    await startSession(req, res, principal);
+    res.redirect(303, next ?? CONSOLE_PATH);
+  });
+
+  const startSession = async (req: Request, res: Response, principal: Principal) => {
+    await deps.sessions.destroy(res.locals.sessionId as string | undefined);
+    const { id } = await deps.sessions.create(principal);
+    setCookie(req, res, deps.cookies, COOKIE.session, id, deps.sessions.settings.maxMs);
+    deps.log.info(
+      {
+        role: principal.role,
+        tenant: principal.role === 'viewer' ? principal.tenant : undefined,
+        via: principal.via,
+      },
+      'console sign-in',
+    );
+  };
+
+  router.get('/console/oidc/start', async (req, res) => {
+    if (!deps.oidc) return void res.status(404).type('text').send('Sign in with Okta is not configured');
+    try {
+      const { url, state } = await deps.oidc.start(redirectUri(req), safeReturnPath(req.query.next));
+      setCookie(req, res, deps.cookies, COOKIE.oidc, state, OIDC_FLOW_TTL_MS);
+      res.redirect(303, url.href);
+    } catch (err) {
+      deps.log.warn(
+        { err, issuer: deps.oidc.settings.issuer.origin },
+        'console OIDC sign-in could not start',
+      );
+      views.toSignIn(res, 'oidc-error');
+    }
+  });
+
+  router.get('/console/oidc/callback', async (req, res) => {
+    if (!deps.oidc) return void res.status(404).type('text').send('Sign in with Okta is not configured');
+    const state = readCookie(req, deps.cookies, COOKIE.oidc);
+    clearCookie(req, res, deps.cookies, COOKIE.oidc);
+    const outcome = await deps.oidc.finish(new URL(req.originalUrl, 'http://callback.invalid'), state);
+    if (!outcome.ok) {
+      deps.log.warn({ reason: outcome.reason, detail: outcome.detail }, 'console OIDC sign-in refused');
+      const message: Record<typeof outcome.reason, SignInMessage> = {
+        expired: 'oidc-expired',
+        refused: 'oidc-refused',
+        'no-role': 'oidc-no-role',
+        'provider-error': 'oidc-error',
+      };
+      return void views.toSignIn(res, message[outcome.reason]);
+    }
+    await startSession(req, res, outcome.principal);
+    res.redirect(303, outcome.returnTo ?? CONSOLE_PATH);
+  });
+
+  const redirectUri = (req: Request) =>
+    `${deps.cookies.publicUrl?.origin ?? `${req.protocol}://${req.get('host')}`}/console/oidc/callback`;
+}
+
+/** The gate before every other console route: a live session, and on state-changing requests the CSRF check. */
+function requireSession(
+  router: Router,
+  deps: ConsoleDeps,
+  views: ConsoleViews,
+  helpers: ConsoleHelpers,
+  form: express.RequestHandler,
+): void {
+  router.use(CONSOLE_PATH, (req, res, next) => {
+    const session = res.locals.session as Session | undefined;
+    if (!session) {
+      const hadCookie = res.locals.sessionId !== undefined;
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        return void views.toSignIn(res, hadCookie ? 'expired' : undefined, safeReturnPath(req.originalUrl));
+      }
+      return void views.send(res, 401, views.signIn(hadCookie ? 'expired' : undefined));
+    }
+    const context: ConsoleRequestContext = {
+      principal: session.principal,
+      session,
+      tenants: visibleTenants(session.principal, deps.tenants),
+    };
+    res.locals.console = context;
+    next();
+  });
+  // CSRF: every state-changing request carries the session's token and comes from this origin.
+  router.use(CONSOLE_PATH, form, (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    const { session } = res.locals.console as ConsoleRequestContext;
+    if (!isSameOrigin(req, deps.cookies) || !csrfMatches(session.csrf, req.body?._csrf)) {
+      deps.log.warn({ path: req.path }, 'console action refused: CSRF check failed');
+      return void helpers.render(
+        res,
+        {
+          title: 'Refused',
+          body: notice(
+            'error',
+            'This form has expired or came from another site. Reload the page and try again.',
+          ),
+        },
+        403,
+      );
+    }
+    next();
+  });
+}
+
+/** Redis away, a bug: a page that says so, and the details in the log only. */
+function consoleFailure(log: Logger, views: ConsoleViews) {
+  return (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (err as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // A missing asset, a body too large: the client's mistake, said plainly.
@@ -319,9 +358,9 @@ export function createConsole(deps: ConsoleDeps): Router {
         .type('text')
         .send(status === 404 ? 'not found' : 'bad request');
     }
-    deps.log.error({ err }, 'console request failed');
+    log.error({ err }, 'console request failed');
     if (res.headersSent) return;
-    sendHtml(
+    views.send(
       res,
       503,
       page({
@@ -329,6 +368,5 @@ export function createConsole(deps: ConsoleDeps): Router {
         body: html`<h1>The console is unavailable</h1>${notice('error', 'It cannot read what it needs right now (is Redis reachable?). Try again shortly.')}`,
       }),
     );
-  });
-  return router;
+  };
 }
