@@ -18,6 +18,7 @@ import {
 import { installShutdown, listeningPort as listeningPortOf } from '@byot/runtime';
 import { personIndexerFromConfig, sealerFromConfig } from '@byot/sealing';
 import { ByotMetrics, currentTracing, queuePollIntervalMs } from '@byot/telemetry';
+import { openTenantsOrExit } from '@byot/tenancy';
 import { createAdminApp } from './admin/admin-app.ts';
 import { consoleFromConfig, consoleSettings } from './admin/console/index.ts';
 import { createApp, TELEPHONY_HOOK_PATH } from './app.ts';
@@ -42,6 +43,11 @@ import {
 } from './http/ingress-processes.ts';
 import { jwksUriOf, tokenEndpointOf } from './oauth/authorization-server.ts';
 import { hookOAuthFromConfig } from './oauth/from-config.ts';
+import type { RemoteKeySet } from './oauth/remote-key-set.ts';
+import { RedisReplayGuard } from './oauth/replay-guard.ts';
+import { loadSigningKeys } from './oauth/signing-keys.ts';
+import { TenantFraudPolicies, tenantPolicySchema } from './tenants/fraud-policies.ts';
+import { TenantAccess } from './tenants/tenant-access.ts';
 
 const config = loadConfigOrExit(ingressEnvSchema, 'hook-ingress');
 const consoleConfig = (() => {
@@ -59,6 +65,22 @@ const fraudPolicies = loadFraudPoliciesOrExit();
 const log = createLogger({ service: 'hook-ingress', level: config.LOG_LEVEL });
 const metrics = new ByotMetrics({ service: 'hook-ingress' });
 const keyspace = createKeyspace(config.REDIS_KEY_PREFIX, config.REDIS_CLUSTER_HASH_TAG);
+// The tenants this deployment serves: the tenants file (TENANTS_FILE, reloaded on SIGHUP and on change), or the
+// environment as the one tenant `default`. An invalid file at start lists every problem and exits 78.
+const tenancy = openTenantsOrExit(
+  {
+    environment: config,
+    log,
+    // A removed tenant's work under way (a hook being answered) finishes with the settings it started with.
+    retainRemovedMs: (config.MAX_OTP_LIFETIME_SECONDS + config.DELIVERY_RETENTION_SECONDS) * 1000,
+    policySchema: tenantPolicySchema(fraudPolicies.defaultPolicy),
+    ...(config.ADMIN_TOKEN === undefined
+      ? {}
+      : { reserved: [{ name: 'ADMIN_TOKEN', value: config.ADMIN_TOKEN }] }),
+  },
+  'hook-ingress',
+);
+const tenantsFromFile = tenancy.directory.origin === 'file';
 
 // Producer semantics: fail fast, so Okta can fall back while Redis is away (see @byot/redis connections.ts).
 const producer = createRedisConnection({
@@ -128,14 +150,41 @@ if (vonageConfigured && config.VONAGE_SIGNATURE_SECRET === undefined) {
   }
 }
 
-const oauth = await hookOAuthFromConfig(config, {
-  redis: producer,
-  keyPrefix: keyspace.prefix,
-  hookPath: TELEPHONY_HOOK_PATH,
-  log,
-});
-// OKTA_HOOK_AUTH, in its order: each scheme an authenticator, the first that accepts wins.
-const authenticators: HookAuthenticator[] = config.OKTA_HOOK_AUTH.map((scheme) =>
+const oauth = tenantsFromFile
+  ? { remoteKeySets: [] as RemoteKeySet[] }
+  : await hookOAuthFromConfig(config, {
+      redis: producer,
+      keyPrefix: keyspace.prefix,
+      hookPath: TELEPHONY_HOOK_PATH,
+      log,
+    });
+// With a tenants file: each tenant's own credentials, its own authorization server, its own outside issuer.
+const tenantAccess = tenantsFromFile
+  ? new TenantAccess({
+      directory: tenancy.directory,
+      parse: { defaultRegion: config.DEFAULT_PHONE_REGION, minLifetimeMs: config.MIN_OTP_LIFETIME_MS },
+      ...(config.PUBLIC_BASE_URL === undefined ? {} : { publicBaseUrl: config.PUBLIC_BASE_URL }),
+      ...(config.OAUTH_SIGNING_KEY ? { signingKeys: await loadSigningKeys(config.OAUTH_SIGNING_KEY) } : {}),
+      tokenTtlSeconds: config.OAUTH_TOKEN_TTL_SECONDS,
+      maxOutsideTokenAgeSeconds: config.OKTA_HOOK_OAUTH_MAX_TOKEN_AGE_SECONDS,
+      hookPath: TELEPHONY_HOOK_PATH,
+      log,
+    })
+  : undefined;
+const tenantTokenEndpoint = tenantAccess
+  ? {
+      servers: tenantAccess,
+      replay: new RedisReplayGuard(producer, keyspace.prefix),
+      throttle: new FailureThrottle({
+        redis: producer,
+        keyPrefix: `${keyspace.prefix}:throttle:oauth`,
+        ...DEFAULT_FAILURE_LIMITS,
+      }),
+      log,
+    }
+  : undefined;
+// OKTA_HOOK_AUTH, in its order: each scheme an authenticator, the first that accepts wins (single-org setup).
+const authenticators: HookAuthenticator[] = (tenantsFromFile ? [] : config.OKTA_HOOK_AUTH).map((scheme) =>
   scheme === 'header'
     ? new HeaderSecretAuthenticator(config.OKTA_HOOK_AUTH_HEADER, config.OKTA_HOOK_AUTH_SECRET as string)
     : new BearerTokenAuthenticator(oauth.verifier as NonNullable<typeof oauth.verifier>),
@@ -155,9 +204,13 @@ const fraudGuard = new FraudGuard({
     hkdfSync('sha256', decodeKey(config.DATA_ENCRYPTION_KEY) as Buffer, '', 'byot fraud subject keys v1', 32),
   ),
 });
+// Each tenant's policy: the environment's, with its `policy:` from the tenants file over it.
+const policies = tenantsFromFile
+  ? new TenantFraudPolicies(tenancy.directory, fraudPolicies.defaultPolicy)
+  : fraudPolicies;
 const fraudScreen = new FraudScreen({
   guard: fraudGuard,
-  policies: fraudPolicies,
+  policies,
   log,
   metrics,
   timeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
@@ -175,11 +228,16 @@ log.info({ tenant: DEFAULT_TENANT, policy: describePolicy(defaultPolicy) }, 'fra
 
 let shuttingDown = false;
 const app = createApp({
-  authenticator:
-    authenticators.length === 1
-      ? (authenticators[0] as HookAuthenticator)
-      : new AnyOfAuthenticators(authenticators),
+  ...(tenantAccess
+    ? { tenants: tenantAccess }
+    : {
+        authenticator:
+          authenticators.length === 1
+            ? (authenticators[0] as HookAuthenticator)
+            : new AnyOfAuthenticators(authenticators),
+      }),
   ...(oauth.tokenEndpoint ? { oauth: oauth.tokenEndpoint } : {}),
+  ...(tenantTokenEndpoint ? { oauth: tenantTokenEndpoint } : {}),
   ...(config.TRUST_PROXY === undefined ? {} : { trustProxy: config.TRUST_PROXY }),
   dispatcher: new Dispatcher({
     queues,
@@ -219,13 +277,14 @@ const app = createApp({
         deliveryLookup: { store, adminToken: config.ADMIN_TOKEN, throttle: adminThrottle },
         blocks: {
           blocks: new FraudBlocks(producer, (tenantId) => fraudGuard.keys(tenantId)),
-          policies: fraudPolicies,
+          policies,
           adminToken: config.ADMIN_TOKEN,
         },
       }),
   isReady: async () => {
     if (shuttingDown || subscriber.status !== 'ready') return false;
-    // An external issuer's keys must be held before its tokens can be verified.
+    // An external issuer's keys must be held before its tokens can be verified. With a tenants file one org's
+    // unreachable issuer must not take every org out of service: its hooks are refused (logged) until held.
     if (oauth.remoteKeySets.some((keys) => !keys.ready)) return false;
     return (await producer.ping()) === 'PONG';
   },
@@ -300,7 +359,9 @@ log.info(
       tokenSignIn: config.ADMIN_TOKEN !== undefined,
       oidc: consoleConfig.oidc !== undefined,
     },
-    auth: config.OKTA_HOOK_AUTH,
+    ...(tenancy.file
+      ? { tenantsFile: tenancy.file, tenants: tenancy.directory.ids() }
+      : { auth: config.OKTA_HOOK_AUTH }),
     ...(oauth.tokenEndpoint
       ? (() => {
           const server = oauth.tokenEndpoint.servers.forTenant('default');
@@ -366,6 +427,8 @@ const shutdown = installShutdown(
       run: async () => {
         shuttingDown = true;
         for (const keys of oauth.remoteKeySets) keys.stop();
+        tenantAccess?.stop();
+        tenancy.stop();
         stopJanitor();
         stopQueueMetrics();
         // Stops accepting; in-flight hooks finish (each is bounded by the budget). Keep-alive connections are

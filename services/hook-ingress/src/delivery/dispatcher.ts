@@ -1,10 +1,12 @@
 import {
   type Channel,
+  DEFAULT_TENANT_ID,
   type DeliveryOutcome,
   deliveryIdFor,
   SEND_JOB_IDS,
   type SendJob,
   type SendSecrets,
+  scopedEventId,
 } from '@byot/contracts';
 import type { DeliveryStore, OutcomeListener } from '@byot/delivery/records';
 import type { Logger } from '@byot/observability';
@@ -45,17 +47,26 @@ export class Dispatcher {
     this.#deps = deps;
   }
 
-  async dispatch(hook: AcceptedHook, deadline: number, receivedAt: number): Promise<DispatchResult> {
+  async dispatch(
+    hook: AcceptedHook,
+    deadline: number,
+    receivedAt: number,
+    tenant: string = DEFAULT_TENANT_ID,
+  ): Promise<DispatchResult> {
     const { queues, store, outcomes } = this.#deps;
-    const deliveryId = deliveryIdFor(hook.eventId);
+    // Okta's eventIds are unique per org only: inside byot a delivery is known by its scoped id (`acme.<eventId>`,
+    // the bare eventId for `default`), so the job id, the record, the outcome and the sealing context of the same
+    // eventId in two orgs are two deliveries.
+    const eventId = scopedEventId(tenant, hook.eventId);
+    const deliveryId = deliveryIdFor(eventId);
     const otpExpiresAt = Math.min(hook.otpExpiresAt, receivedAt + this.#deps.maxOtpLifetimeMs);
-    const job = this.#buildJob(hook, deliveryId, otpExpiresAt, receivedAt);
+    const job = this.#buildJob(hook, eventId, tenant, deliveryId, otpExpiresAt, receivedAt);
 
     if (!this.#deps.queueConnected()) {
       // Nothing was written, so there is nothing to tombstone: Okta's providers will send it.
       return { kind: 'fallback', reason: 'queue-unreachable', deliveryId };
     }
-    const wait = outcomes.register(hook.eventId);
+    const wait = outcomes.register(eventId);
     const queue = queues[hook.channel];
     try {
       await withTimeout(
@@ -77,7 +88,7 @@ export class Dispatcher {
               'send',
               { ...job, ...withTrace(traceCarrier()) },
               {
-                jobId: SEND_JOB_IDS.firstSend(hook.eventId),
+                jobId: SEND_JOB_IDS.firstSend(eventId),
               },
             ),
         ),
@@ -86,13 +97,13 @@ export class Dispatcher {
       );
     } catch (error) {
       wait.cancel();
-      this.#tombstone(hook.eventId, otpExpiresAt);
+      this.#tombstone(eventId, otpExpiresAt);
       return { kind: 'fallback', reason: describeRedisFailure(error), deliveryId };
     }
 
     try {
       const settledEarlier = await withTimeout(
-        store.getOutcome(hook.eventId),
+        store.getOutcome(eventId),
         this.#deps.enqueueTimeoutMs,
         'read',
       );
@@ -107,7 +118,14 @@ export class Dispatcher {
     return { kind: 'settled', outcome, deliveryId };
   }
 
-  #buildJob(hook: AcceptedHook, deliveryId: string, otpExpiresAt: number, receivedAt: number): SendJob {
+  #buildJob(
+    hook: AcceptedHook,
+    eventId: string,
+    tenant: string,
+    deliveryId: string,
+    otpExpiresAt: number,
+    receivedAt: number,
+  ): SendJob {
     const secrets: SendSecrets = {
       otpCode: hook.otpCode,
       phoneE164: hook.phoneE164,
@@ -116,7 +134,9 @@ export class Dispatcher {
     };
     return {
       version: 1,
-      eventId: hook.eventId,
+      eventId,
+      // The single-org job stays as it was (no tenant: `default`), so workers of the previous release take it.
+      ...(tenant === DEFAULT_TENANT_ID ? {} : { tenant }),
       deliveryId,
       channel: hook.channel,
       requestType: hook.requestType,
@@ -126,7 +146,7 @@ export class Dispatcher {
       receivedAt,
       phoneMasked: hook.phoneMasked,
       ...(hook.phoneCountry ? { phoneCountry: hook.phoneCountry } : {}),
-      sealed: this.#deps.sealer.sealJson(secrets, hook.eventId),
+      sealed: this.#deps.sealer.sealJson(secrets, eventId),
       // The trace context is added at the add, inside the producer span: the worker's spans (and a resend's)
       // join this trace.
     };

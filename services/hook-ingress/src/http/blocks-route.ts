@@ -12,7 +12,7 @@ export const BLOCKS_PATH = '/v1/blocks';
  */
 export function blocksRouter(deps: {
   blocks: FraudBlocks;
-  policies: FraudPolicies;
+  policies: Pick<FraudPolicies, 'for' | 'tenantIds'>;
   adminToken: string;
   log: Logger;
 }): Router {
