@@ -39,9 +39,8 @@ async function harness() {
     log: captured.log,
     yaml: () =>
       tenantsYaml().replace(
-        '        - { clientId: okta-hook, clientSecret: "${ACME_OAUTH_SECRET}" }\n',
-        '        - { clientId: okta-hook, clientSecret: "${ACME_OAUTH_SECRET}" }\n' +
-          `      oauthIssuer: { issuer: "${okta.issuer}", audience: "api://acme", scopes: [byot.hook] }\n`,
+        /( {8}- \{ clientId: okta-hook, clientSecret: "\$\{ACME_OAUTH_SECRET\}" \}\n)/,
+        `$1      oauthIssuer: { issuer: "${okta.issuer}", audience: "api://acme", scopes: [byot.hook] }\n`,
       ),
   });
   harnesses.push(h);
