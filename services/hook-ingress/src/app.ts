@@ -7,6 +7,7 @@ import express, { type Express, type RequestHandler, type Response } from 'expre
 import type { FailureThrottle } from './auth/failure-throttle.ts';
 import type { HookAuthenticator } from './auth/hook-authenticator.ts';
 import { type CallbackDeps, callbacksRouter } from './callbacks/index.ts';
+import { type TenantCallbackOptions, tenantCallbacksRouter } from './callbacks/tenant-callbacks.ts';
 import type { Dispatcher } from './delivery/dispatcher.ts';
 import type { HookLedger } from './delivery/hook-ledger.ts';
 import type { FraudScreen } from './fraud/screen.ts';
@@ -41,6 +42,8 @@ export interface AppDeps {
   isReady: () => Promise<boolean>;
   /** Provider status callbacks (each provider's callback paths); without them those paths answer 404. */
   callbacks?: CallbackDeps;
+  /** With a tenants file: every tenant's callback paths, each verified with its own secrets (replaces `callbacks`). */
+  tenantCallbacks?: TenantCallbackOptions;
   /** Counts each hook answer (byot_hook_answers_total and its duration) once the response is finished. */
   metrics?: { hookAnswered(answer: HookAnswerLabel, requestType: string, seconds: number): void };
   /** The delivery lookup for support staff (GET /v1/deliveries/:eventId); absent (no ADMIN_TOKEN): 404. */
@@ -96,7 +99,8 @@ export function createApp(deps: AppDeps): Express {
   );
 
   if (deps.oauth) app.use(tokenEndpointRouter(deps.oauth));
-  if (deps.callbacks) app.use(callbacksRouter(deps.callbacks));
+  if (deps.tenantCallbacks) app.use(tenantCallbacksRouter(deps.tenantCallbacks));
+  else if (deps.callbacks) app.use(callbacksRouter(deps.callbacks));
   if (deps.deliveryLookup) app.use(deliveryLookupRouter({ ...deps.deliveryLookup, log: deps.log }));
   if (deps.blocks) app.use(blocksRouter({ ...deps.blocks, log: deps.log }));
 

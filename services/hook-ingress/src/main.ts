@@ -226,6 +226,10 @@ if (defaultPolicy.allowedCountries === '*') {
 }
 log.info({ tenant: DEFAULT_TENANT, policy: describePolicy(defaultPolicy) }, 'fraud controls');
 
+const statusSink = new QueueStatusSink(statusQueue, {
+  connected: () => producer.status === 'ready',
+  timeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
+});
 let shuttingDown = false;
 const app = createApp({
   ...(tenantAccess
@@ -255,21 +259,29 @@ const app = createApp({
   log,
   hookLedger: new HookLedger(ledgerIndex, personIndexer, log),
   metrics,
-  callbacks: {
-    sink: new QueueStatusSink(statusQueue, {
-      connected: () => producer.status === 'ready',
-      timeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
-    }),
-    log,
-    maxBodyBytes: config.CALLBACK_MAX_BODY_BYTES,
-    ...(config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined
-      ? { twilio: { authToken: config.TWILIO_AUTH_TOKEN, publicBaseUrl: config.PUBLIC_BASE_URL } }
-      : {}),
-    ...(vonageCallbacks === undefined ? {} : { vonage: vonageCallbacks }),
-    ...(config.SENDGRID_EVENT_PUBLIC_KEY === undefined
-      ? {}
-      : { sendgrid: { publicKey: config.SENDGRID_EVENT_PUBLIC_KEY } }),
-  },
+  ...(tenantsFromFile
+    ? {
+        tenantCallbacks: {
+          directory: tenancy.directory,
+          base: { sink: statusSink, log, maxBodyBytes: config.CALLBACK_MAX_BODY_BYTES },
+          ...(config.PUBLIC_BASE_URL === undefined ? {} : { publicBaseUrl: config.PUBLIC_BASE_URL }),
+          vonageAllowUnsigned: config.VONAGE_CALLBACKS_ALLOW_UNSIGNED,
+        },
+      }
+    : {
+        callbacks: {
+          sink: statusSink,
+          log,
+          maxBodyBytes: config.CALLBACK_MAX_BODY_BYTES,
+          ...(config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined
+            ? { twilio: { authToken: config.TWILIO_AUTH_TOKEN, publicBaseUrl: config.PUBLIC_BASE_URL } }
+            : {}),
+          ...(vonageCallbacks === undefined ? {} : { vonage: vonageCallbacks }),
+          ...(config.SENDGRID_EVENT_PUBLIC_KEY === undefined
+            ? {}
+            : { sendgrid: { publicKey: config.SENDGRID_EVENT_PUBLIC_KEY } }),
+        },
+      }),
   fraud: fraudScreen,
   ...(config.ADMIN_TOKEN === undefined
     ? {}

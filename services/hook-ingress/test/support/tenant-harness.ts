@@ -20,7 +20,7 @@ import {
   waitUntilReady,
 } from '@byot/redis';
 import { createSealer } from '@byot/sealing';
-import { type OpenTenants, openTenants } from '@byot/tenancy';
+import { type OpenTenants, openTenants, type TenantDirectory } from '@byot/tenancy';
 import { uniquePrefix } from '@byot/testkit';
 import { Worker } from 'bullmq';
 import type { Express } from 'express';
@@ -114,6 +114,7 @@ export async function startTenantHarness(options: {
     keyspace: Keyspace;
     producer: Redis;
     store: DeliveryStore;
+    directory: TenantDirectory;
     url: string;
   }) => Partial<AppDeps>;
 }): Promise<TenantHarness> {
@@ -190,7 +191,7 @@ export async function startTenantHarness(options: {
     maxBodyBytes: 32_768,
     log,
     isReady: async () => true,
-    ...(options.extend?.({ keyspace, producer, store, url: base }) ?? {}),
+    ...(options.extend?.({ keyspace, producer, store, url: base, directory: tenancy.directory }) ?? {}),
   });
   server.on('request', app);
 
