@@ -4,6 +4,7 @@ import type { FraudBlocks, FraudPolicies } from '@byot/fraud';
 import type { Logger } from '@byot/observability';
 import type { HookAnswerLabel } from '@byot/telemetry';
 import express, { type Express, type RequestHandler, type Response } from 'express';
+import type { AdminPrincipals } from './auth/admin-auth.ts';
 import type { FailureThrottle } from './auth/failure-throttle.ts';
 import type { HookAuthenticator } from './auth/hook-authenticator.ts';
 import { type CallbackDeps, callbacksRouter } from './callbacks/index.ts';
@@ -47,7 +48,13 @@ export interface AppDeps {
   /** Counts each hook answer (byot_hook_answers_total and its duration) once the response is finished. */
   metrics?: { hookAnswered(answer: HookAnswerLabel, requestType: string, seconds: number): void };
   /** The delivery lookup for support staff (GET /v1/deliveries/:eventId); absent (no ADMIN_TOKEN): 404. */
-  deliveryLookup?: { store: DeliveryStore; adminToken: string; throttle?: FailureThrottle };
+  deliveryLookup?: {
+    store: DeliveryStore;
+    /** ADMIN_TOKEN; with a tenants file, the MSP's and each tenant's admin credentials. */
+    adminToken: string | AdminPrincipals;
+    isTenant?: (tenant: string) => boolean;
+    throttle?: FailureThrottle;
+  };
   /** byot's OAuth 2.0 authorization servers (/oauth2/{tenant}/…); absent: those paths answer 404. */
   oauth?: TokenEndpointDeps;
   /** Express `trust proxy` (TRUST_PROXY): whose X-Forwarded-For names the client. Default: nobody's. */

@@ -22,6 +22,7 @@ import { openTenantsOrExit } from '@byot/tenancy';
 import { createAdminApp } from './admin/admin-app.ts';
 import { consoleFromConfig, consoleSettings } from './admin/console/index.ts';
 import { createApp, TELEPHONY_HOOK_PATH } from './app.ts';
+import { singleAdmin, tenantAdmins } from './auth/admin-auth.ts';
 import { BearerTokenAuthenticator } from './auth/bearer-authenticator.ts';
 import { DEFAULT_FAILURE_LIMITS, FailureThrottle } from './auth/failure-throttle.ts';
 import {
@@ -226,6 +227,11 @@ if (defaultPolicy.allowedCountries === '*') {
 }
 log.info({ tenant: DEFAULT_TENANT, policy: describePolicy(defaultPolicy) }, 'fraud controls');
 
+const adminPrincipals = tenantsFromFile
+  ? tenantAdmins(config.ADMIN_TOKEN, () => tenancy.directory.list())
+  : config.ADMIN_TOKEN === undefined
+    ? undefined
+    : singleAdmin(config.ADMIN_TOKEN);
 const statusSink = new QueueStatusSink(statusQueue, {
   connected: () => producer.status === 'ready',
   timeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
@@ -283,10 +289,20 @@ const app = createApp({
         },
       }),
   fraud: fraudScreen,
+  // The lookup: ADMIN_TOKEN sees every tenant; with a tenants file a tenant's adminToken sees its own.
+  ...(adminPrincipals === undefined
+    ? {}
+    : {
+        deliveryLookup: {
+          store,
+          adminToken: adminPrincipals,
+          isTenant: (tenant: string) => tenancy.directory.get(tenant) !== undefined,
+          throttle: adminThrottle,
+        },
+      }),
   ...(config.ADMIN_TOKEN === undefined
     ? {}
     : {
-        deliveryLookup: { store, adminToken: config.ADMIN_TOKEN, throttle: adminThrottle },
         blocks: {
           blocks: new FraudBlocks(producer, (tenantId) => fraudGuard.keys(tenantId)),
           policies,
