@@ -18,7 +18,7 @@ import {
 import { installShutdown, listeningPort as listeningPortOf } from '@byot/runtime';
 import { personIndexerFromConfig, sealerFromConfig } from '@byot/sealing';
 import { ByotMetrics, currentTracing, queuePollIntervalMs } from '@byot/telemetry';
-import { openTenantsOrExit } from '@byot/tenancy';
+import { FairShare, openTenantsOrExit } from '@byot/tenancy';
 import { createAdminApp } from './admin/admin-app.ts';
 import { consoleFromConfig, consoleSettings } from './admin/console/index.ts';
 import { createApp, TELEPHONY_HOOK_PATH } from './app.ts';
@@ -258,6 +258,8 @@ const app = createApp({
     enqueueTimeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
     maxOtpLifetimeMs: config.MAX_OTP_LIFETIME_SECONDS * 1000,
     queueConnected: () => producer.status === 'ready',
+    // Many tenants: a job's priority is its rank in its tenant's waiting line (ADR 0020); single-org: none.
+    ...(tenantsFromFile ? { fairShare: new FairShare(producer, keyspace) } : {}),
   }),
   parse: { defaultRegion: config.DEFAULT_PHONE_REGION, minLifetimeMs: config.MIN_OTP_LIFETIME_MS },
   budgetMs: config.HOOK_RESPONSE_BUDGET_MS,

@@ -13,6 +13,7 @@ import type { Logger } from '@byot/observability';
 import { enqueue, type SendQueue } from '@byot/redis';
 import type { Sealer } from '@byot/sealing';
 import { inSpan, SpanKind, traceCarrier } from '@byot/telemetry';
+import type { FairShare } from '@byot/tenancy';
 import type { AcceptedHook } from '../okta/parse-hook.ts';
 
 export type DispatchResult =
@@ -31,6 +32,11 @@ export interface DispatcherDeps {
   maxOtpLifetimeMs: number;
   /** False while the producer connection is down: then we answer "fall back" at once, without trying. */
   queueConnected: () => boolean;
+  /**
+   * Fair share between tenants (a tenants file; ADR 0020): each job joins its tenant's waiting line and is added
+   * with its rank there as its priority. Absent (single-org): no priority, no extra Redis call.
+   */
+  fairShare?: Pick<FairShare, 'admit' | 'leave'>;
 }
 
 /**
@@ -68,6 +74,7 @@ export class Dispatcher {
     }
     const wait = outcomes.register(eventId);
     const queue = queues[hook.channel];
+    const jobId = SEND_JOB_IDS.firstSend(eventId);
     try {
       await withTimeout(
         // A producer span around the add, whose context the job carries: the worker's span is its child, and the
@@ -82,14 +89,12 @@ export class Dispatcher {
               'messaging.destination.name': queue.name,
             },
           },
-          () =>
+          async () =>
             enqueue(
               queue,
               'send',
               { ...job, ...withTrace(traceCarrier()) },
-              {
-                jobId: SEND_JOB_IDS.firstSend(eventId),
-              },
+              { jobId, ...(await this.#priority(queue.name, tenant, jobId, otpExpiresAt)) },
             ),
         ),
         this.#deps.enqueueTimeoutMs,
@@ -97,6 +102,8 @@ export class Dispatcher {
       );
     } catch (error) {
       wait.cancel();
+      // Out of the waiting line again (best effort: a member left behind expires with the code anyway).
+      void this.#deps.fairShare?.leave(queue.name, tenant, jobId).catch(() => {});
       this.#tombstone(eventId, otpExpiresAt);
       return { kind: 'fallback', reason: describeRedisFailure(error), deliveryId };
     }
@@ -116,6 +123,18 @@ export class Dispatcher {
     if (!outcome) return { kind: 'pending', deliveryId };
     if (outcome.kind === 'fallback') return { kind: 'fallback', reason: outcome.reason, deliveryId };
     return { kind: 'settled', outcome, deliveryId };
+  }
+
+  /** The job's rank in its tenant's waiting line, as its BullMQ priority (none in the single-org setup). */
+  async #priority(
+    queue: string,
+    tenant: string,
+    jobId: string,
+    expiresAt: number,
+  ): Promise<{ priority?: number }> {
+    const fair = this.#deps.fairShare;
+    if (!fair) return {};
+    return { priority: await fair.admit({ queue, tenant, jobId, expiresAt }) };
   }
 
   #buildJob(
