@@ -25,6 +25,8 @@ import {
   sourceOriginForLog,
   sourceWithinOrg,
 } from './tenants/hook-tenants.ts';
+import type { HookUsage } from './usage/hook-usage.ts';
+import { type UsageRouteDeps, usageRouter } from './usage/usage-route.ts';
 
 export interface AppDeps {
   /** The single-org setup's authenticator (tenant `default`); ignored when `tenants` is given. */
@@ -63,6 +65,10 @@ export interface AppDeps {
   hookLedger?: HookLedger;
   /** The fraud controls, a step between parsing and dispatch; absent: none (tests of the delivery path). */
   fraud?: FraudScreen;
+  /** Counts the codes the ingress settles itself (blocked, handed back to Okta) for the usage export. */
+  usage?: HookUsage;
+  /** GET /v1/usage (billing export); absent: 404. */
+  usageExport?: Omit<UsageRouteDeps, 'log'>;
   /** GET /v1/blocks and DELETE /v1/blocks/{id}; absent (no ADMIN_TOKEN): 404. */
   blocks?: { blocks: FraudBlocks; policies: Pick<FraudPolicies, 'for' | 'tenantIds'>; adminToken: string };
 }
@@ -110,6 +116,7 @@ export function createApp(deps: AppDeps): Express {
   else if (deps.callbacks) app.use(callbacksRouter(deps.callbacks));
   if (deps.deliveryLookup) app.use(deliveryLookupRouter({ ...deps.deliveryLookup, log: deps.log }));
   if (deps.blocks) app.use(blocksRouter({ ...deps.blocks, log: deps.log }));
+  if (deps.usageExport) app.use(usageRouter({ ...deps.usageExport, log: deps.log }));
 
   app.use((_req, res) => {
     res.status(404).json(oktaError('Not found'));

@@ -18,7 +18,7 @@ import {
 import { installShutdown, listeningPort as listeningPortOf } from '@byot/runtime';
 import { personIndexerFromConfig, sealerFromConfig } from '@byot/sealing';
 import { ByotMetrics, currentTracing, queuePollIntervalMs } from '@byot/telemetry';
-import { FairShare, openTenantsOrExit } from '@byot/tenancy';
+import { FairShare, openTenantsOrExit, UsageCounters } from '@byot/tenancy';
 import { createAdminApp } from './admin/admin-app.ts';
 import { consoleFromConfig, consoleSettings } from './admin/console/index.ts';
 import { createApp, TELEPHONY_HOOK_PATH } from './app.ts';
@@ -49,6 +49,7 @@ import { RedisReplayGuard } from './oauth/replay-guard.ts';
 import { loadSigningKeys } from './oauth/signing-keys.ts';
 import { TenantFraudPolicies, tenantPolicySchema } from './tenants/fraud-policies.ts';
 import { TenantAccess } from './tenants/tenant-access.ts';
+import { HookUsage } from './usage/hook-usage.ts';
 
 const config = loadConfigOrExit(ingressEnvSchema, 'hook-ingress');
 const consoleConfig = (() => {
@@ -227,6 +228,7 @@ if (defaultPolicy.allowedCountries === '*') {
 }
 log.info({ tenant: DEFAULT_TENANT, policy: describePolicy(defaultPolicy) }, 'fraud controls');
 
+const usageCounters = new UsageCounters(producer, keyspace);
 const adminPrincipals = tenantsFromFile
   ? tenantAdmins(config.ADMIN_TOKEN, () => tenancy.directory.list())
   : config.ADMIN_TOKEN === undefined
@@ -291,6 +293,18 @@ const app = createApp({
         },
       }),
   fraud: fraudScreen,
+  // Usage for billing: the codes settled here are counted here; GET /v1/usage for the MSP and each tenant.
+  usage: new HookUsage(usageCounters, log),
+  ...(adminPrincipals === undefined
+    ? {}
+    : {
+        usageExport: {
+          counters: usageCounters,
+          principals: adminPrincipals,
+          tenantIds: () => tenancy.directory.ids(),
+          throttle: adminThrottle,
+        },
+      }),
   // The lookup: ADMIN_TOKEN sees every tenant; with a tenants file a tenant's adminToken sees its own.
   ...(adminPrincipals === undefined
     ? {}

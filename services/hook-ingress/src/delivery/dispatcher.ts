@@ -19,8 +19,11 @@ import type { AcceptedHook } from '../okta/parse-hook.ts';
 export type DispatchResult =
   | { kind: 'settled'; outcome: DeliveryOutcome; deliveryId: string }
   | { kind: 'pending'; deliveryId: string }
-  /** We could not take the job: Okta must send it itself, and we must never send it. */
-  | { kind: 'fallback'; reason: string; deliveryId: string };
+  /**
+   * We could not take the job: Okta must send it itself, and we must never send it. `queued: false` when nothing
+   * reached a worker (the ingress settled it; a worker's fallback outcome is counted by the worker).
+   */
+  | { kind: 'fallback'; reason: string; deliveryId: string; queued?: false };
 
 export interface DispatcherDeps {
   queues: Record<Channel, SendQueue>;
@@ -70,7 +73,7 @@ export class Dispatcher {
 
     if (!this.#deps.queueConnected()) {
       // Nothing was written, so there is nothing to tombstone: Okta's providers will send it.
-      return { kind: 'fallback', reason: 'queue-unreachable', deliveryId };
+      return { kind: 'fallback', reason: 'queue-unreachable', deliveryId, queued: false };
     }
     const wait = outcomes.register(eventId);
     const queue = queues[hook.channel];
@@ -105,7 +108,7 @@ export class Dispatcher {
       // Out of the waiting line again (best effort: a member left behind expires with the code anyway).
       void this.#deps.fairShare?.leave(queue.name, tenant, jobId).catch(() => {});
       this.#tombstone(eventId, otpExpiresAt);
-      return { kind: 'fallback', reason: describeRedisFailure(error), deliveryId };
+      return { kind: 'fallback', reason: describeRedisFailure(error), deliveryId, queued: false };
     }
 
     try {

@@ -7,6 +7,7 @@ import type { FraudScreen } from '../fraud/screen.ts';
 import { answerForDispatch, answerForRejection, fallbackAnswer, type OktaAnswer } from '../okta/answer.ts';
 import { type AcceptedHook, isRejection, type ParseSettings, parseHook } from '../okta/parse-hook.ts';
 import type { HookTenant } from '../tenants/hook-tenants.ts';
+import type { HookUsage } from '../usage/hook-usage.ts';
 
 export interface TelephonyRouteDeps {
   dispatcher: Dispatcher;
@@ -16,6 +17,8 @@ export interface TelephonyRouteDeps {
   /** The support console's index of answered hooks (optional: tests of the hook path alone leave it out). */
   hookLedger?: HookLedger;
   fraud?: FraudScreen;
+  /** Usage counters of the codes the ingress settles itself (blocked, handed back to Okta). */
+  usage?: HookUsage;
 }
 
 /** POST /v1/okta/telephony[/{tenant}] (tenant found and authenticated): validate, dispatch, answer inside the budget, log one line. */
@@ -31,6 +34,8 @@ export function telephonyRoute(deps: TelephonyRouteDeps) {
     const parsed = parseHook(req.body, tenant?.parse ?? deps.parse, receivedAt);
     let answer: OktaAnswer;
     let hook: AcceptedHook | undefined;
+    // Whether this code ends here, handed back to Okta with nothing queued (counted as usage by the ingress).
+    let fellBackHere = false;
     if (isRejection(parsed)) {
       answer = answerForRejection(parsed);
       deps.log.warn(
@@ -52,8 +57,10 @@ export function telephonyRoute(deps: TelephonyRouteDeps) {
         if (screened.pass) {
           const result = await deps.dispatcher.dispatch(hook, deadline, receivedAt, tenantId);
           answer = answerForDispatch(result, Math.round(performance.now() - started));
+          fellBackHere = result.kind === 'fallback' && result.queued === false;
         } else {
           answer = screened.answer;
+          fellBackHere = answer.blockedBy === undefined;
         }
       } catch (error) {
         deps.log.error(
@@ -61,6 +68,7 @@ export function telephonyRoute(deps: TelephonyRouteDeps) {
           'dispatch failed unexpectedly',
         );
         answer = fallbackAnswer('internal-error');
+        fellBackHere = true;
       }
     }
 
@@ -69,6 +77,8 @@ export function telephonyRoute(deps: TelephonyRouteDeps) {
     if (hook) res.locals.requestType = REQUEST_TYPE_LABEL[hook.requestType];
     res.status(answer.httpStatus).json(answer.body);
     if (hook) deps.hookLedger?.record(hook, answer, { receivedAt, answeredAt: Date.now() }, tenantId);
+    if (hook && answer.blockedBy) deps.usage?.blocked(tenantId, hook, answer.blockedBy, receivedAt);
+    else if (hook && fellBackHere) deps.usage?.fellBack(tenantId, hook, receivedAt);
     // One line per hook; a refused code's line is a warning naming the rule.
     deps.log[answer.blockedBy ? 'warn' : 'info'](
       {
