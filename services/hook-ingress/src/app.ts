@@ -48,7 +48,9 @@ export interface AppDeps {
   /** With a tenants file: every tenant's callback paths, each verified with its own secrets (replaces `callbacks`). */
   tenantCallbacks?: TenantCallbackOptions;
   /** Counts each hook answer (byot_hook_answers_total and its duration) once the response is finished. */
-  metrics?: { hookAnswered(answer: HookAnswerLabel, requestType: string, seconds: number): void };
+  metrics?: {
+    hookAnswered(answer: HookAnswerLabel, requestType: string, seconds: number, tenant?: string): void;
+  };
   /** The delivery lookup for support staff (GET /v1/deliveries/:eventId); absent (no ADMIN_TOKEN): 404. */
   deliveryLookup?: {
     store: DeliveryStore;
@@ -155,7 +157,7 @@ function hookHandlers(deps: AppDeps, tenants: HookTenants): RequestHandler[] {
       res.locals.tenant = tenant;
       res.locals.tenantId = tenant.id;
       // Counted from here: a probe of unknown tenants must not mint metric labels.
-      if (deps.metrics) countAnswer(res, deps.metrics);
+      if (deps.metrics) countAnswer(res, deps.metrics, tenants.shared ? tenant.id : undefined);
       next();
     },
     // Authenticate before reading the body: an unauthenticated caller costs us no JSON parsing.
@@ -206,7 +208,7 @@ function hookHandlers(deps: AppDeps, tenants: HookTenants): RequestHandler[] {
  * Okta's view of an answer: a 200 carries our status; any other status makes Okta send the code itself (503 is
  * how we ask for that); a 4xx is a refusal (authentication, body). Counted on 'finish', so every path counts.
  */
-function countAnswer(res: Response, metrics: NonNullable<AppDeps['metrics']>): void {
+function countAnswer(res: Response, metrics: NonNullable<AppDeps['metrics']>, tenant?: string): void {
   res.once('finish', () => {
     const label = res.locals.answerLabel as string | undefined;
     const answer: HookAnswerLabel =
@@ -220,6 +222,11 @@ function countAnswer(res: Response, metrics: NonNullable<AppDeps['metrics']>): v
           ? 'okta_fallback'
           : 'rejected';
     const seconds = (performance.now() - (res.locals.startedAt as number)) / 1000;
-    metrics.hookAnswered(answer, (res.locals.requestType as string | undefined) ?? 'unknown', seconds);
+    metrics.hookAnswered(
+      answer,
+      (res.locals.requestType as string | undefined) ?? 'unknown',
+      seconds,
+      tenant,
+    );
   });
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { scopedEventId } from '@byot/contracts';
+import { ByotMetrics } from '@byot/telemetry';
 import { eventually, oktaHookRequest, sharedTestRedis } from '@byot/testkit';
 import { TELEPHONY_HOOK_PATH } from '../src/app.ts';
 import { capturedLogger } from './support/oauth-fixtures.ts';
@@ -188,6 +189,28 @@ describe('POST /v1/okta/telephony/{tenant}', () => {
       return l;
     });
     assert.match(String(ledger.record.phoneMasked), /^\+44/);
+  });
+});
+
+describe('telemetry per tenant', () => {
+  it('labels hook answers and log lines with the tenant id, never with a secret', async () => {
+    const metrics = new ByotMetrics({ service: 'test', processMetrics: false });
+    const { h, captured } = await harness({ extend: () => ({ metrics }) });
+    assert.equal((await post(h, 'acme', hookFor(ACME_ORG), h.secrets.ACME_HOOK_SECRET)).status, 200);
+    assert.equal((await post(h, 'globex', hookFor(GLOBEX_ORG), h.secrets.ACME_HOOK_SECRET)).status, 401);
+    // An unknown tenant mints no label.
+    assert.equal((await post(h, 'initech', hookFor(ACME_ORG), h.secrets.ACME_HOOK_SECRET)).status, 404);
+    const text = await metrics.render();
+    assert.match(text, /byot_hook_answers_total\{[^}]*answer="successful"[^}]*tenant="acme"[^}]*\} 1/);
+    assert.match(text, /byot_hook_answers_total\{[^}]*answer="rejected"[^}]*tenant="globex"[^}]*\} 1/);
+    assert.ok(!text.includes('initech'));
+    const answered = captured.lines().find((l) => l.msg === 'hook answered');
+    assert.equal(answered?.tenant, 'acme');
+    for (const secret of Object.values(h.secrets)) {
+      assert.ok(!text.includes(secret));
+      assert.ok(!captured.text().includes(secret));
+    }
+    await metrics.shutdown();
   });
 });
 

@@ -90,6 +90,8 @@ export class Dispatcher {
               'messaging.system': 'bullmq',
               'messaging.operation.type': 'send',
               'messaging.destination.name': queue.name,
+              // Bounded (the tenants file's ids), never a secret: whose code this is.
+              'byot.tenant': tenant,
             },
           },
           async () =>
