@@ -413,24 +413,32 @@ log.info(
         })()
       : {}),
     ...(config.OKTA_HOOK_OAUTH_ISSUER === undefined ? {} : { externalIssuer: config.OKTA_HOOK_OAUTH_ISSUER }),
-    callbacks: {
-      // Twilio signs the exact public URL it calls: without PUBLIC_BASE_URL its callbacks cannot be verified.
-      twilio: config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined,
-      vonage: !vonageCallbacks
-        ? false
-        : config.VONAGE_SIGNATURE_SECRET !== undefined
-          ? 'signed'
-          : vonageCallbacks.allowUnsigned
-            ? 'UNSIGNED'
-            : false,
-      sendgrid: config.SENDGRID_EVENT_PUBLIC_KEY !== undefined,
-    },
+    // With a tenants file each tenant's callbacks are verified with its own secrets (tenant-callbacks.ts).
+    callbacks: tenantsFromFile
+      ? 'per tenant'
+      : {
+          // Twilio signs the exact public URL it calls: without PUBLIC_BASE_URL its callbacks cannot be verified.
+          twilio: config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined,
+          vonage: !vonageCallbacks
+            ? false
+            : config.VONAGE_SIGNATURE_SECRET !== undefined
+              ? 'signed'
+              : vonageCallbacks.allowUnsigned
+                ? 'UNSIGNED'
+                : false,
+          sendgrid: config.SENDGRID_EVENT_PUBLIC_KEY !== undefined,
+        },
   },
   `hook-ingress listening on :${port}${TELEPHONY_HOOK_PATH}`,
 );
 if (oauth.tokenEndpoint && !config.OKTA_HOOK_AUTH.includes('oauth')) {
   log.warn(
     'byot issues OAuth tokens (OKTA_HOOK_OAUTH_CLIENT_ID) but the hook does not accept them: add oauth to OKTA_HOOK_AUTH',
+  );
+}
+if (tenantsFromFile && config.PUBLIC_BASE_URL === undefined) {
+  log.warn(
+    "PUBLIC_BASE_URL is not set: the tenants' Twilio status callbacks cannot be verified (off) and byot issues no OAuth tokens",
   );
 }
 if (config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL === undefined) {
