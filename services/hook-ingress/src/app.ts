@@ -72,7 +72,12 @@ export interface AppDeps {
   /** GET /v1/usage (billing export); absent: 404. */
   usageExport?: Omit<UsageRouteDeps, 'log'>;
   /** GET /v1/blocks and DELETE /v1/blocks/{id}; absent (no ADMIN_TOKEN): 404. */
-  blocks?: { blocks: FraudBlocks; policies: Pick<FraudPolicies, 'for' | 'tenantIds'>; adminToken: string };
+  blocks?: {
+    blocks: FraudBlocks;
+    policies: Pick<FraudPolicies, 'for' | 'tenantIds'>;
+    /** ADMIN_TOKEN; with a tenants file, the MSP's and each tenant's admin credentials. */
+    adminToken: string | AdminPrincipals;
+  };
 }
 
 export const TELEPHONY_HOOK_PATH = '/v1/okta/telephony';

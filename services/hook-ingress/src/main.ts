@@ -316,13 +316,14 @@ const app = createApp({
           throttle: adminThrottle,
         },
       }),
-  ...(config.ADMIN_TOKEN === undefined
+  // The fraud controls' blocks: ADMIN_TOKEN every tenant's; with a tenants file a tenant's adminToken its own.
+  ...(adminPrincipals === undefined
     ? {}
     : {
         blocks: {
           blocks: new FraudBlocks(producer, (tenantId) => fraudGuard.keys(tenantId)),
           policies,
-          adminToken: config.ADMIN_TOKEN,
+          adminToken: adminPrincipals,
         },
       }),
   isReady: async () => {

@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QUEUES } from '@byot/contracts';
-import { createSendProcessor, DeliveryStore, OutcomeListener } from '@byot/delivery';
+import { createSendProcessor, DeliveryStore, OutcomeListener, type Route } from '@byot/delivery';
+import { fraudPolicyFromEnv } from '@byot/fraud';
 import type { Logger } from '@byot/observability';
 import {
   closeQueue,
@@ -30,6 +31,7 @@ import { DEFAULT_FAILURE_LIMITS, FailureThrottle } from '../../src/auth/failure-
 import { Dispatcher } from '../../src/delivery/dispatcher.ts';
 import { RedisReplayGuard } from '../../src/oauth/replay-guard.ts';
 import { loadSigningKeys, parseSigningKeyConfig } from '../../src/oauth/signing-keys.ts';
+import { tenantPolicySchema } from '../../src/tenants/fraud-policies.ts';
 import { TenantAccess } from '../../src/tenants/tenant-access.ts';
 import { ecKeyPair } from './oauth-fixtures.ts';
 
@@ -125,6 +127,8 @@ export async function startTenantHarness(options: {
   const file = join(folder, 'tenants.yaml');
   writeFileSync(file, options.yaml ? options.yaml(secrets) : tenantsYaml());
   const tenancy = openTenants({
+    // Each tenant's `policy:` checked as the ingress does (over the environment's fraud policy).
+    policySchema: tenantPolicySchema(fraudPolicyFromEnv({})),
     env: { ...secrets, TENANTS_FILE: file },
     environment: {},
     log,
@@ -197,6 +201,17 @@ export async function startTenantHarness(options: {
 
   const sends: Send[] = [];
   let worker: Worker | undefined;
+  const recorder: Route = {
+    provider: 'twilio',
+    send: async (job, secrets) => {
+      sends.push({ eventId: job.eventId, tenant: job.tenant, otpCode: secrets.otpCode });
+      return {
+        provider: 'twilio',
+        providerMessageId: `SM${sends.length}x`,
+        providerStatus: 'queued',
+      };
+    },
+  };
   const startWorker = () => {
     if (worker) return;
     worker = new Worker(
@@ -207,19 +222,9 @@ export async function startTenantHarness(options: {
         log,
         retry: { baseDelayMs: 20, maxDelayMs: 100, minUsefulLifetimeMs: 5_000, maxAttempts: 3 },
         attemptStaleAfterMs: 5_000,
-        routes: [
-          {
-            provider: 'twilio',
-            send: async (job, secrets) => {
-              sends.push({ eventId: job.eventId, tenant: job.tenant, otpCode: secrets.otpCode });
-              return {
-                provider: 'twilio',
-                providerMessageId: `SM${sends.length}x`,
-                providerStatus: 'queued',
-              };
-            },
-          },
-        ],
+        // Every tenant's jobs through one recording route, as a worker serving the tenants file would (with
+        // each tenant's own accounts; the worker side is tested in @byot/delivery).
+        routing: (job) => ({ tenant: job.tenant ?? 'default', routes: [recorder], escalations: [] }),
       }),
       { connection: workerConn, prefix: keyspace.prefix, concurrency: 8 },
     );
