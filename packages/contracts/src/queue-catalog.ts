@@ -173,11 +173,22 @@ export function jobIdFor(eventId: string): string {
  * ids); a part with any other character than [A-Za-z0-9_-] is written as its SHA-256 prefix instead.
  */
 export function statusJobIdFor(
-  event: Pick<StatusEvent, 'provider' | 'channel' | 'providerMessageId' | 'rawStatus' | 'sequence'>,
+  event: Pick<
+    StatusEvent,
+    'provider' | 'channel' | 'providerMessageId' | 'rawStatus' | 'sequence' | 'tenant'
+  >,
 ): string {
   const safe = (s: string) =>
     PROVIDER_ID_PATTERN.test(s) ? s : `h${createHash('sha256').update(s).digest('hex').slice(0, 32)}`;
-  const parts = [event.provider, event.channel, safe(event.providerMessageId), safe(event.rawStatus)];
+  // A tenant's events apart from another's (the `default` tenant's ids are today's).
+  const tenant = event.tenant === undefined || event.tenant === 'default' ? [] : [event.tenant];
+  const parts = [
+    ...tenant,
+    event.provider,
+    event.channel,
+    safe(event.providerMessageId),
+    safe(event.rawStatus),
+  ];
   if (event.sequence !== undefined) parts.push(String(event.sequence));
   return `st.${parts.join('.')}`;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TENANT_ID_PATTERN } from './tenant.ts';
 
 /**
  * Provider status callbacks, verified and normalised by hook-ingress (each provider's folder in @byot/providers
@@ -56,6 +57,11 @@ export const statusEventSchema = z
     receivedAt: z.number().int(),
     /** Twilio's SequenceNumber (call progress events): orders events of one call. */
     sequence: z.number().int().min(0).optional(),
+    /**
+     * Whose callback path it came in on (`/v1/callbacks/{tenant}/…`, verified with that tenant's secrets): the
+     * delivery it reports on is looked up in that tenant only. Absent: the tenant `default` (today's paths).
+     */
+    tenant: z.string().regex(TENANT_ID_PATTERN).optional(),
   })
   .strict();
 export type StatusEvent = z.infer<typeof statusEventSchema>;

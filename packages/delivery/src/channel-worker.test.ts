@@ -11,6 +11,7 @@ import { deliveryIdFor, jobIdFor, type SendJob } from '@byot/contracts';
 import { createLogger } from '@byot/observability';
 import { closeQueue, closeRedis, createKeyspace, createRedisConnection, createSendQueue } from '@byot/redis';
 import { createSealer } from '@byot/sealing';
+import { FairShare } from '@byot/tenancy';
 import { eventually, sharedTestRedis, uniquePrefix } from '@byot/testkit';
 import type { Redis } from 'ioredis';
 import { type ChannelWorker, type ChannelWorkerEnv, startChannelWorker } from './channel-worker.ts';
@@ -106,6 +107,68 @@ describe('startChannelWorker', () => {
       );
       assert.deepEqual(sends, []);
       assert.equal((await store.get(eventId))?.state, 'sending');
+    } finally {
+      await worker?.shutdown();
+      await closeQueue(queue);
+    }
+  });
+
+  it("with fairShare, a job leaves its tenant's fair-share waiting line as it starts", async () => {
+    const keyspace = createKeyspace(uniquePrefix('channel-worker'));
+    const queue = createSendQueue('sms', producer, keyspace);
+    const fair = new FairShare(producer, keyspace);
+    const sent: string[] = [];
+    let worker: ChannelWorker | undefined;
+    try {
+      worker = await startChannelWorker({
+        service: 'sms-worker',
+        channel: 'sms',
+        env: env(keyspace.prefix, 5_000),
+        concurrency: 1,
+        log: createLogger({ service: 'sms-worker', destination: new PassThrough() }),
+        fairShare: true,
+        processor: () => ({
+          routing: (job) => ({
+            tenant: job.tenant ?? 'default',
+            routes: [
+              {
+                provider: 'twilio',
+                send: async (j) => {
+                  sent.push(j.eventId);
+                  return { provider: 'twilio', providerMessageId: 'SM2', providerStatus: 'queued' };
+                },
+              },
+            ],
+            escalations: [],
+          }),
+        }),
+        signals: [],
+        exit: () => {},
+      });
+      const eventId = `acme.evt${randomBytes(6).toString('hex')}`;
+      const job: SendJob = {
+        version: 1,
+        eventId,
+        tenant: 'acme',
+        deliveryId: deliveryIdFor(eventId),
+        channel: 'sms',
+        requestType: 'com.okta.user.telephony.mfa-verification',
+        otpExpiresAt: Date.now() + 300_000,
+        receivedAt: Date.now(),
+        phoneMasked: '+1••••••••23',
+        sealed: createSealer(DATA_KEY).sealJson({ otpCode: '482913', phoneE164: '+14155550123' }, eventId),
+      };
+      // As the ingress does with a tenants file: into the waiting line, added with its rank as priority.
+      const priority = await fair.admit({
+        queue: queue.name,
+        tenant: 'acme',
+        jobId: jobIdFor(eventId),
+        expiresAt: job.otpExpiresAt,
+      });
+      assert.equal(await fair.backlog(queue.name, 'acme'), 1);
+      await queue.add('send', job, { jobId: jobIdFor(eventId), priority });
+      await eventually(() => assert.deepEqual(sent, [eventId]));
+      await eventually(async () => assert.equal(await fair.backlog(queue.name, 'acme'), 0));
     } finally {
       await worker?.shutdown();
       await closeQueue(queue);

@@ -28,7 +28,7 @@ import {
 import { installShutdown, listeningPort, startHealthServer } from '@byot/runtime';
 import { sealerFromConfig } from '@byot/sealing';
 import { type ByotMetrics, currentTracing } from '@byot/telemetry';
-import { UsageCounters } from '@byot/tenancy';
+import { FairShare, UsageCounters } from '@byot/tenancy';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CircuitBreakers } from './breaker.ts';
@@ -101,6 +101,11 @@ export interface ChannelWorkerOptions {
   metrics?: ByotMetrics;
   /** Extra fields for the "started" log line (never secrets). */
   describe?: Record<string, unknown>;
+  /**
+   * With a tenants file the ingress gives each job its rank in its tenant's waiting line as priority (ADR 0020);
+   * the job leaves that line when a worker starts it. Off (single-org): no such call.
+   */
+  fairShare?: boolean;
   /** Signals that start the graceful shutdown; default SIGTERM and SIGINT. Tests pass []. */
   signals?: NodeJS.Signals[];
   /** What ends the process after shutdown; default process.exit. */
@@ -181,9 +186,21 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     ...receiptDeadline(env, statusQueue),
   });
   const common = { connection, keyspace, onError: (err: unknown) => log.error({ err }, 'worker error') };
+  const traced = traceSendJobs(QUEUE_CATALOG[channel].name, processor, options.metrics);
+  const fair = options.fairShare ? new FairShare(connection, keyspace) : undefined;
   const worker = startWorker<SendQueueEntry, ProcessResult>(
     QUEUE_CATALOG[channel],
-    { send: traceSendJobs(QUEUE_CATALOG[channel].name, processor, options.metrics) },
+    {
+      send: fair
+        ? (job, token) => {
+            // Out of the waiting line as the job starts; idempotent, and never on the send's critical path.
+            void fair
+              .leave(job.queueName, job.data.tenant ?? DEFAULT_TENANT, job.id as string)
+              .catch(() => {});
+            return traced(job, token);
+          }
+        : traced,
+    },
     { ...common, concurrency: options.concurrency, settings },
   );
   worker.on('failed', (job, err) => log.error({ jobId: job?.id, err }, 'job failed unexpectedly'));

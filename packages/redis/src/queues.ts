@@ -36,6 +36,8 @@ export interface EnqueueOptions {
   /** The job id, from the entry's conventions (SEND_JOB_IDS, statusJobIdFor): an add whose id exists is ignored. */
   jobId?: string;
   delayMs?: number;
+  /** BullMQ priority (1 first … 2^21-1): the fair share between tenants (@byot/tenancy FairShare, ADR 0020). */
+  priority?: number;
 }
 
 /** Adds one job of kind `job`, named as the catalog says; returns its id. */
@@ -71,6 +73,7 @@ function jobsOptions(options: EnqueueOptions): JobsOptions {
   return {
     ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
     ...(options.delayMs === undefined ? {} : { delay: options.delayMs }),
+    ...(options.priority === undefined ? {} : { priority: options.priority }),
   };
 }
 

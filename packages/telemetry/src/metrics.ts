@@ -148,9 +148,13 @@ export class ByotMetrics {
     if (options.processMetrics !== false) this.#stops.push(observeProcess(meter));
   }
 
-  /** One answer to Okta. `requestType` is the short request-type label ("mfa", …) or "unknown". */
-  hookAnswered(answer: HookAnswerLabel, requestType: string, seconds: number): void {
-    const attributes = { answer, request_type: requestType };
+  /**
+   * One answer to Okta. `requestType` is the short request-type label ("mfa", …) or "unknown". `tenant` (a
+   * tenants file's id, bounded by the file: unknown tenants are answered before anything is counted) is left out
+   * for the single-org setup, whose series stay as they were.
+   */
+  hookAnswered(answer: HookAnswerLabel, requestType: string, seconds: number, tenant?: string): void {
+    const attributes = { answer, request_type: requestType, ...(tenant === undefined ? {} : { tenant }) };
     this.#hookAnswers.add(1, attributes);
     this.#hookDuration.record(seconds, attributes);
   }

@@ -28,6 +28,12 @@ describe('hook-ingress configuration: hook authentication', () => {
     ]);
   });
 
+  it("with a tenants file, hook authentication is the file's (no OKTA_HOOK_AUTH_SECRET needed)", () => {
+    const env = { DATA_ENCRYPTION_KEY: base.DATA_ENCRYPTION_KEY, TENANTS_FILE: '/etc/byot/tenants.yaml' };
+    assert.deepEqual(problems(env), []);
+    assert.equal(parseEnv(ingressEnvSchema, env).TENANTS_FILE, '/etc/byot/tenants.yaml');
+  });
+
   it('byot as the authorization server: client, secret or keys, signing key and public URL', async () => {
     const signing = (await ecKeyPair()).privatePem;
     const hookKey = await rsaKeyPair();

@@ -12,6 +12,7 @@ import {
 import { isSupportedRegion } from '@byot/contracts';
 import { FraudPolicies, type FraudPolicy, FraudPolicyError, fraudPolicyFromEnv } from '@byot/fraud';
 import { isSendGridPublicKey } from '@byot/providers/registry';
+import { tenancyEnv } from '@byot/tenancy';
 import { z } from 'zod';
 import { consoleEnv } from './admin/console/config.ts';
 import { checkHookAuthentication, oauthEnv } from './oauth/env.ts';
@@ -118,8 +119,13 @@ export const ingressEnvSchema = z
       .optional(),
     /** Body cap of Twilio and Vonage callbacks (SendGrid event batches have their own, larger cap). */
     CALLBACK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(262_144).default(16_384),
+    /** Many Okta orgs (issue 13): the tenants file. Unset: the environment describes the one tenant, `default`. */
+    ...tenancyEnv,
   })
-  .superRefine(checkHookAuthentication);
+  // With a tenants file every tenant's hook authentication is in the file (checked when it is loaded).
+  .superRefine((cfg, ctx) =>
+    cfg.TENANTS_FILE === undefined ? checkHookAuthentication(cfg, ctx) : undefined,
+  );
 
 export type IngressConfig = z.infer<typeof ingressEnvSchema>;
 

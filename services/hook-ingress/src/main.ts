@@ -18,9 +18,11 @@ import {
 import { installShutdown, listeningPort as listeningPortOf } from '@byot/runtime';
 import { personIndexerFromConfig, sealerFromConfig } from '@byot/sealing';
 import { ByotMetrics, currentTracing, queuePollIntervalMs } from '@byot/telemetry';
+import { FairShare, openTenantsOrExit, UsageCounters } from '@byot/tenancy';
 import { createAdminApp } from './admin/admin-app.ts';
 import { consoleFromConfig, consoleSettings } from './admin/console/index.ts';
 import { createApp, TELEPHONY_HOOK_PATH } from './app.ts';
+import { singleAdmin, tenantAdmins } from './auth/admin-auth.ts';
 import { BearerTokenAuthenticator } from './auth/bearer-authenticator.ts';
 import { DEFAULT_FAILURE_LIMITS, FailureThrottle } from './auth/failure-throttle.ts';
 import {
@@ -42,6 +44,12 @@ import {
 } from './http/ingress-processes.ts';
 import { jwksUriOf, tokenEndpointOf } from './oauth/authorization-server.ts';
 import { hookOAuthFromConfig } from './oauth/from-config.ts';
+import type { RemoteKeySet } from './oauth/remote-key-set.ts';
+import { RedisReplayGuard } from './oauth/replay-guard.ts';
+import { loadSigningKeys } from './oauth/signing-keys.ts';
+import { TenantFraudPolicies, tenantPolicySchema } from './tenants/fraud-policies.ts';
+import { TenantAccess } from './tenants/tenant-access.ts';
+import { HookUsage } from './usage/hook-usage.ts';
 
 const config = loadConfigOrExit(ingressEnvSchema, 'hook-ingress');
 const consoleConfig = (() => {
@@ -59,6 +67,22 @@ const fraudPolicies = loadFraudPoliciesOrExit();
 const log = createLogger({ service: 'hook-ingress', level: config.LOG_LEVEL });
 const metrics = new ByotMetrics({ service: 'hook-ingress' });
 const keyspace = createKeyspace(config.REDIS_KEY_PREFIX, config.REDIS_CLUSTER_HASH_TAG);
+// The tenants this deployment serves: the tenants file (TENANTS_FILE, reloaded on SIGHUP and on change), or the
+// environment as the one tenant `default`. An invalid file at start lists every problem and exits 78.
+const tenancy = openTenantsOrExit(
+  {
+    environment: config,
+    log,
+    // A removed tenant's work under way (a hook being answered) finishes with the settings it started with.
+    retainRemovedMs: (config.MAX_OTP_LIFETIME_SECONDS + config.DELIVERY_RETENTION_SECONDS) * 1000,
+    policySchema: tenantPolicySchema(fraudPolicies.defaultPolicy),
+    ...(config.ADMIN_TOKEN === undefined
+      ? {}
+      : { reserved: [{ name: 'ADMIN_TOKEN', value: config.ADMIN_TOKEN }] }),
+  },
+  'hook-ingress',
+);
+const tenantsFromFile = tenancy.directory.origin === 'file';
 
 // Producer semantics: fail fast, so Okta can fall back while Redis is away (see @byot/redis connections.ts).
 const producer = createRedisConnection({
@@ -128,14 +152,41 @@ if (vonageConfigured && config.VONAGE_SIGNATURE_SECRET === undefined) {
   }
 }
 
-const oauth = await hookOAuthFromConfig(config, {
-  redis: producer,
-  keyPrefix: keyspace.prefix,
-  hookPath: TELEPHONY_HOOK_PATH,
-  log,
-});
-// OKTA_HOOK_AUTH, in its order: each scheme an authenticator, the first that accepts wins.
-const authenticators: HookAuthenticator[] = config.OKTA_HOOK_AUTH.map((scheme) =>
+const oauth = tenantsFromFile
+  ? { remoteKeySets: [] as RemoteKeySet[] }
+  : await hookOAuthFromConfig(config, {
+      redis: producer,
+      keyPrefix: keyspace.prefix,
+      hookPath: TELEPHONY_HOOK_PATH,
+      log,
+    });
+// With a tenants file: each tenant's own credentials, its own authorization server, its own outside issuer.
+const tenantAccess = tenantsFromFile
+  ? new TenantAccess({
+      directory: tenancy.directory,
+      parse: { defaultRegion: config.DEFAULT_PHONE_REGION, minLifetimeMs: config.MIN_OTP_LIFETIME_MS },
+      ...(config.PUBLIC_BASE_URL === undefined ? {} : { publicBaseUrl: config.PUBLIC_BASE_URL }),
+      ...(config.OAUTH_SIGNING_KEY ? { signingKeys: await loadSigningKeys(config.OAUTH_SIGNING_KEY) } : {}),
+      tokenTtlSeconds: config.OAUTH_TOKEN_TTL_SECONDS,
+      maxOutsideTokenAgeSeconds: config.OKTA_HOOK_OAUTH_MAX_TOKEN_AGE_SECONDS,
+      hookPath: TELEPHONY_HOOK_PATH,
+      log,
+    })
+  : undefined;
+const tenantTokenEndpoint = tenantAccess
+  ? {
+      servers: tenantAccess,
+      replay: new RedisReplayGuard(producer, keyspace.prefix),
+      throttle: new FailureThrottle({
+        redis: producer,
+        keyPrefix: `${keyspace.prefix}:throttle:oauth`,
+        ...DEFAULT_FAILURE_LIMITS,
+      }),
+      log,
+    }
+  : undefined;
+// OKTA_HOOK_AUTH, in its order: each scheme an authenticator, the first that accepts wins (single-org setup).
+const authenticators: HookAuthenticator[] = (tenantsFromFile ? [] : config.OKTA_HOOK_AUTH).map((scheme) =>
   scheme === 'header'
     ? new HeaderSecretAuthenticator(config.OKTA_HOOK_AUTH_HEADER, config.OKTA_HOOK_AUTH_SECRET as string)
     : new BearerTokenAuthenticator(oauth.verifier as NonNullable<typeof oauth.verifier>),
@@ -155,9 +206,13 @@ const fraudGuard = new FraudGuard({
     hkdfSync('sha256', decodeKey(config.DATA_ENCRYPTION_KEY) as Buffer, '', 'byot fraud subject keys v1', 32),
   ),
 });
+// Each tenant's policy: the environment's, with its `policy:` from the tenants file over it.
+const policies = tenantsFromFile
+  ? new TenantFraudPolicies(tenancy.directory, fraudPolicies.defaultPolicy)
+  : fraudPolicies;
 const fraudScreen = new FraudScreen({
   guard: fraudGuard,
-  policies: fraudPolicies,
+  policies,
   log,
   metrics,
   timeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
@@ -173,13 +228,28 @@ if (defaultPolicy.allowedCountries === '*') {
 }
 log.info({ tenant: DEFAULT_TENANT, policy: describePolicy(defaultPolicy) }, 'fraud controls');
 
+const usageCounters = new UsageCounters(producer, keyspace);
+const adminPrincipals = tenantsFromFile
+  ? tenantAdmins(config.ADMIN_TOKEN, () => tenancy.directory.list())
+  : config.ADMIN_TOKEN === undefined
+    ? undefined
+    : singleAdmin(config.ADMIN_TOKEN);
+const statusSink = new QueueStatusSink(statusQueue, {
+  connected: () => producer.status === 'ready',
+  timeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
+});
 let shuttingDown = false;
 const app = createApp({
-  authenticator:
-    authenticators.length === 1
-      ? (authenticators[0] as HookAuthenticator)
-      : new AnyOfAuthenticators(authenticators),
+  ...(tenantAccess
+    ? { tenants: tenantAccess }
+    : {
+        authenticator:
+          authenticators.length === 1
+            ? (authenticators[0] as HookAuthenticator)
+            : new AnyOfAuthenticators(authenticators),
+      }),
   ...(oauth.tokenEndpoint ? { oauth: oauth.tokenEndpoint } : {}),
+  ...(tenantTokenEndpoint ? { oauth: tenantTokenEndpoint } : {}),
   ...(config.TRUST_PROXY === undefined ? {} : { trustProxy: config.TRUST_PROXY }),
   dispatcher: new Dispatcher({
     queues,
@@ -190,6 +260,8 @@ const app = createApp({
     enqueueTimeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
     maxOtpLifetimeMs: config.MAX_OTP_LIFETIME_SECONDS * 1000,
     queueConnected: () => producer.status === 'ready',
+    // Many tenants: a job's priority is its rank in its tenant's waiting line (ADR 0020); single-org: none.
+    ...(tenantsFromFile ? { fairShare: new FairShare(producer, keyspace) } : {}),
   }),
   parse: { defaultRegion: config.DEFAULT_PHONE_REGION, minLifetimeMs: config.MIN_OTP_LIFETIME_MS },
   budgetMs: config.HOOK_RESPONSE_BUDGET_MS,
@@ -197,35 +269,67 @@ const app = createApp({
   log,
   hookLedger: new HookLedger(ledgerIndex, personIndexer, log),
   metrics,
-  callbacks: {
-    sink: new QueueStatusSink(statusQueue, {
-      connected: () => producer.status === 'ready',
-      timeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
-    }),
-    log,
-    maxBodyBytes: config.CALLBACK_MAX_BODY_BYTES,
-    ...(config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined
-      ? { twilio: { authToken: config.TWILIO_AUTH_TOKEN, publicBaseUrl: config.PUBLIC_BASE_URL } }
-      : {}),
-    ...(vonageCallbacks === undefined ? {} : { vonage: vonageCallbacks }),
-    ...(config.SENDGRID_EVENT_PUBLIC_KEY === undefined
-      ? {}
-      : { sendgrid: { publicKey: config.SENDGRID_EVENT_PUBLIC_KEY } }),
-  },
+  ...(tenantsFromFile
+    ? {
+        tenantCallbacks: {
+          directory: tenancy.directory,
+          base: { sink: statusSink, log, maxBodyBytes: config.CALLBACK_MAX_BODY_BYTES },
+          ...(config.PUBLIC_BASE_URL === undefined ? {} : { publicBaseUrl: config.PUBLIC_BASE_URL }),
+          vonageAllowUnsigned: config.VONAGE_CALLBACKS_ALLOW_UNSIGNED,
+        },
+      }
+    : {
+        callbacks: {
+          sink: statusSink,
+          log,
+          maxBodyBytes: config.CALLBACK_MAX_BODY_BYTES,
+          ...(config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined
+            ? { twilio: { authToken: config.TWILIO_AUTH_TOKEN, publicBaseUrl: config.PUBLIC_BASE_URL } }
+            : {}),
+          ...(vonageCallbacks === undefined ? {} : { vonage: vonageCallbacks }),
+          ...(config.SENDGRID_EVENT_PUBLIC_KEY === undefined
+            ? {}
+            : { sendgrid: { publicKey: config.SENDGRID_EVENT_PUBLIC_KEY } }),
+        },
+      }),
   fraud: fraudScreen,
-  ...(config.ADMIN_TOKEN === undefined
+  // Usage for billing: the codes settled here are counted here; GET /v1/usage for the MSP and each tenant.
+  usage: new HookUsage(usageCounters, log),
+  ...(adminPrincipals === undefined
     ? {}
     : {
-        deliveryLookup: { store, adminToken: config.ADMIN_TOKEN, throttle: adminThrottle },
+        usageExport: {
+          counters: usageCounters,
+          principals: adminPrincipals,
+          tenantIds: () => tenancy.directory.ids(),
+          throttle: adminThrottle,
+        },
+      }),
+  // The lookup: ADMIN_TOKEN sees every tenant; with a tenants file a tenant's adminToken sees its own.
+  ...(adminPrincipals === undefined
+    ? {}
+    : {
+        deliveryLookup: {
+          store,
+          adminToken: adminPrincipals,
+          isTenant: (tenant: string) => tenancy.directory.get(tenant) !== undefined,
+          throttle: adminThrottle,
+        },
+      }),
+  // The fraud controls' blocks: ADMIN_TOKEN every tenant's; with a tenants file a tenant's adminToken its own.
+  ...(adminPrincipals === undefined
+    ? {}
+    : {
         blocks: {
           blocks: new FraudBlocks(producer, (tenantId) => fraudGuard.keys(tenantId)),
-          policies: fraudPolicies,
-          adminToken: config.ADMIN_TOKEN,
+          policies,
+          adminToken: adminPrincipals,
         },
       }),
   isReady: async () => {
     if (shuttingDown || subscriber.status !== 'ready') return false;
-    // An external issuer's keys must be held before its tokens can be verified.
+    // An external issuer's keys must be held before its tokens can be verified. With a tenants file one org's
+    // unreachable issuer must not take every org out of service: its hooks are refused (logged) until held.
     if (oauth.remoteKeySets.some((keys) => !keys.ready)) return false;
     return (await producer.ping()) === 'PONG';
   },
@@ -300,7 +404,9 @@ log.info(
       tokenSignIn: config.ADMIN_TOKEN !== undefined,
       oidc: consoleConfig.oidc !== undefined,
     },
-    auth: config.OKTA_HOOK_AUTH,
+    ...(tenancy.file
+      ? { tenantsFile: tenancy.file, tenants: tenancy.directory.ids() }
+      : { auth: config.OKTA_HOOK_AUTH }),
     ...(oauth.tokenEndpoint
       ? (() => {
           const server = oauth.tokenEndpoint.servers.forTenant('default');
@@ -308,24 +414,32 @@ log.info(
         })()
       : {}),
     ...(config.OKTA_HOOK_OAUTH_ISSUER === undefined ? {} : { externalIssuer: config.OKTA_HOOK_OAUTH_ISSUER }),
-    callbacks: {
-      // Twilio signs the exact public URL it calls: without PUBLIC_BASE_URL its callbacks cannot be verified.
-      twilio: config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined,
-      vonage: !vonageCallbacks
-        ? false
-        : config.VONAGE_SIGNATURE_SECRET !== undefined
-          ? 'signed'
-          : vonageCallbacks.allowUnsigned
-            ? 'UNSIGNED'
-            : false,
-      sendgrid: config.SENDGRID_EVENT_PUBLIC_KEY !== undefined,
-    },
+    // With a tenants file each tenant's callbacks are verified with its own secrets (tenant-callbacks.ts).
+    callbacks: tenantsFromFile
+      ? 'per tenant'
+      : {
+          // Twilio signs the exact public URL it calls: without PUBLIC_BASE_URL its callbacks cannot be verified.
+          twilio: config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL !== undefined,
+          vonage: !vonageCallbacks
+            ? false
+            : config.VONAGE_SIGNATURE_SECRET !== undefined
+              ? 'signed'
+              : vonageCallbacks.allowUnsigned
+                ? 'UNSIGNED'
+                : false,
+          sendgrid: config.SENDGRID_EVENT_PUBLIC_KEY !== undefined,
+        },
   },
   `hook-ingress listening on :${port}${TELEPHONY_HOOK_PATH}`,
 );
 if (oauth.tokenEndpoint && !config.OKTA_HOOK_AUTH.includes('oauth')) {
   log.warn(
     'byot issues OAuth tokens (OKTA_HOOK_OAUTH_CLIENT_ID) but the hook does not accept them: add oauth to OKTA_HOOK_AUTH',
+  );
+}
+if (tenantsFromFile && config.PUBLIC_BASE_URL === undefined) {
+  log.warn(
+    "PUBLIC_BASE_URL is not set: the tenants' Twilio status callbacks cannot be verified (off) and byot issues no OAuth tokens",
   );
 }
 if (config.TWILIO_AUTH_TOKEN !== undefined && config.PUBLIC_BASE_URL === undefined) {
@@ -366,6 +480,8 @@ const shutdown = installShutdown(
       run: async () => {
         shuttingDown = true;
         for (const keys of oauth.remoteKeySets) keys.stop();
+        tenantAccess?.stop();
+        tenancy.stop();
         stopJanitor();
         stopQueueMetrics();
         // Stops accepting; in-flight hooks finish (each is bounded by the budget). Keep-alive connections are

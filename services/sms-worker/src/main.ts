@@ -27,6 +27,8 @@ const tenants = openTenantsOrExit(
 
 const worker = await startChannelWorker({
   service: 'sms-worker',
+  // With a tenants file each send job leaves its tenant's fair-share waiting line as it starts (ADR 0020).
+  fairShare: tenants.directory.origin === 'file',
   channel: 'sms',
   env: config,
   concurrency: config.SMS_WORKER_CONCURRENCY,

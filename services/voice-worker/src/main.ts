@@ -25,6 +25,8 @@ const tenants = openTenantsOrExit(
 
 await startChannelWorker({
   service: 'voice-worker',
+  // With a tenants file each send job leaves its tenant's fair-share waiting line as it starts (ADR 0020).
+  fairShare: tenants.directory.origin === 'file',
   channel: 'voice',
   env: config,
   concurrency: config.VOICE_WORKER_CONCURRENCY,

@@ -13,6 +13,7 @@ import {
   writeTwoTenantFile,
 } from '../testing/fixtures.ts';
 import { type LoadOptions, loadTenantsFile, parseTenantsText } from './load.ts';
+import { NO_POLICY_SCHEMA } from './schema.ts';
 
 const base = { baseDir: '/nonexistent' };
 
@@ -293,10 +294,23 @@ tenants:
     assert.equal(tenants.size, 2);
   });
 
-  it('refuses policy: without the fraud schema, and validates it with one', () => {
+  it("validates policy: with the fraud controls' schema by default, refuses it without one, and takes another", () => {
     const secret = randomSecret();
     const text = `tenants:${minimal('acme', secret, '\n    policy: { allowedCountries: [US, CA], limitPerNumber: 3/15m }')}`;
-    assert.deepEqual(problemsOf(text), [
+    // The fraud controls' own schema (the default): their keys and values are accepted, an unknown key refused.
+    assert.ok(tenantsOf(text).get('acme')?.policy);
+    assert.deepEqual(
+      problemsOf(`tenants:${minimal('acme', secret, '\n    policy: { allowedCountrys: US }')}`).map((p) =>
+        p.slice(0, 'tenant "acme", policy'.length),
+      ),
+      ['tenant "acme", policy'],
+    );
+    assert.ok(
+      tenantsOf(`tenants:${minimal('acme', secret, '\n    policy: { allowedCountries: "US,CA" }')}`).get(
+        'acme',
+      ),
+    );
+    assert.deepEqual(problemsOf(text, { policySchema: NO_POLICY_SCHEMA }), [
       'tenant "acme", policy: is not supported by this build (no fraud policy schema)',
     ]);
     const policySchema = z.strictObject({

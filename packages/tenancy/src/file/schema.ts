@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { e164 } from '@byot/config';
+import { fraudPolicyOverrideSchema } from '@byot/fraud';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { SMS_PROVIDERS, TENANT_ID_PATTERN, VOICE_PROVIDERS } from '../tenant.ts';
@@ -238,11 +239,13 @@ const region = z
 
 /**
  * `policy:` carries the fraud controls' per-tenant overrides (camelCase keys of the fraud settings). Its schema
- * belongs to the fraud controls and is passed in; without one, any `policy:` is refused rather than ignored.
+ * belongs to the fraud controls: by default their own (keys and values), so every service and `tenants check`
+ * accept and refuse the same files; the ingress, which applies the policy, passes a stricter one (the policy it
+ * makes over the environment's). NO_POLICY_SCHEMA refuses any `policy:` (for a build without fraud controls).
  */
 export const NO_POLICY_SCHEMA = z.never({ error: 'is not supported by this build (no fraud policy schema)' });
 
-export function tenantSchema(policy: z.ZodType = NO_POLICY_SCHEMA) {
+export function tenantSchema(policy: z.ZodType = fraudPolicyOverrideSchema) {
   return strict({
     oktaOrg: oktaOrg,
     oktaApi: oktaApi.optional(),

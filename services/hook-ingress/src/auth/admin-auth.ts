@@ -20,8 +20,8 @@ const ADMIN_CLIENT = 'admin-token';
  * parsed strictly (one scheme, one credential, nothing after it) and compared in constant time over SHA-256
  * digests. A refusal says only that the credential is missing or wrong; repeated failures are throttled.
  */
-export function adminAuth(token: string, options: AdminAuthOptions = {}): RequestHandler {
-  const expected = digest(token);
+export function adminAuth(token: string | AdminPrincipals, options: AdminAuthOptions = {}): RequestHandler {
+  const principals = typeof token === 'string' ? singleAdmin(token) : token;
   const realm = options.realm ?? 'byot admin';
   const refuse = (res: Parameters<RequestHandler>[1], status: number, error: string) => {
     res.setHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`);
@@ -51,14 +51,65 @@ export function adminAuth(token: string, options: AdminAuthOptions = {}): Reques
       }
       clientFailures = decision.clientFailures;
     }
-    if (presented !== undefined && timingSafeEqual(digest(presented), expected)) {
+    const principal = presented === undefined ? undefined : principals.resolve(presented);
+    if (principal !== undefined) {
       if (options.throttle && clientFailures > 0) await options.throttle.recordSuccess(ADMIN_CLIENT);
+      res.locals.adminPrincipal = principal;
       next();
       return;
     }
     await options.throttle?.recordFailure(source, ADMIN_CLIENT).catch(() => {});
     options.log?.warn({ ip: source, path: req.path }, 'admin request refused: wrong credential');
     refuse(res, 401, 'admin credential refused');
+  };
+}
+
+/**
+ * Who an admin credential is: the MSP's own staff (ADMIN_TOKEN: every tenant) or one tenant's (its `adminToken`
+ * from the tenants file: that tenant only).
+ */
+export type AdminPrincipal = { kind: 'msp' } | { kind: 'tenant'; tenant: string };
+
+export interface AdminPrincipals {
+  /** The principal a presented secret proves, or undefined (compared in constant time). */
+  resolve(presented: string): AdminPrincipal | undefined;
+}
+
+/** Whether a principal may see a tenant's data. */
+export function maySee(principal: AdminPrincipal | undefined, tenant: string): boolean {
+  return principal !== undefined && (principal.kind === 'msp' || principal.tenant === tenant);
+}
+
+/** The single-org setup: ADMIN_TOKEN only. */
+export function singleAdmin(token: string): AdminPrincipals {
+  const expected = digest(token);
+  return {
+    resolve: (presented) => (timingSafeEqual(digest(presented), expected) ? { kind: 'msp' } : undefined),
+  };
+}
+
+/**
+ * ADMIN_TOKEN (optional) and every tenant's `adminToken`. Every candidate is compared (constant time each), so
+ * the time taken does not tell which tenant a credential is close to. The file's isolation checks keep every
+ * admin token distinct and different from ADMIN_TOKEN.
+ */
+export function tenantAdmins(
+  mspToken: string | undefined,
+  tenants: () => ReadonlyArray<{ id: string; adminToken?: string }>,
+): AdminPrincipals {
+  const msp = mspToken === undefined ? undefined : digest(mspToken);
+  return {
+    resolve: (presented) => {
+      const given = digest(presented);
+      let found: AdminPrincipal | undefined;
+      if (msp && timingSafeEqual(given, msp)) found = { kind: 'msp' };
+      for (const tenant of tenants()) {
+        if (tenant.adminToken === undefined) continue;
+        if (timingSafeEqual(given, digest(tenant.adminToken)) && !found)
+          found = { kind: 'tenant', tenant: tenant.id };
+      }
+      return found;
+    },
   };
 }
 

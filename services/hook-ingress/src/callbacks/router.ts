@@ -25,20 +25,24 @@ import {
  * verify (403 and nothing else when it fails), read (400 when malformed), enqueue (503 when the queue cannot take
  * it, so the provider retries), answer 204 fast. A provider that is not configured answers 404.
  */
-export function callbacksRouter(deps: CallbackDeps): Router {
+export function callbacksRouter(deps: CallbackDeps, options: { mountedAt?: string } = {}): Router {
   const router = express.Router();
   const endpoints = callbackEndpoints(deps, { maxSkewMs: deps.maxSkewMs ?? DEFAULT_MAX_SKEW_MS });
+  // Mounted under a prefix (a tenant's `/v1/callbacks/{tenant}`), a route is the provider's path after it.
+  const pathOf = (path: string) =>
+    options.mountedAt && path.startsWith(options.mountedAt) ? path.slice(options.mountedAt.length) : path;
   for (const endpoint of endpoints) {
+    const path = pathOf(endpoint.path);
     if (!endpoint.configured) {
-      router.post(endpoint.path, notConfigured(providerNamed(endpoint.provider).displayName));
+      router.post(path, notConfigured(providerNamed(endpoint.provider).displayName));
       continue;
     }
     router.post(
-      endpoint.path,
+      path,
       ...bodyParsers(endpoint.body, endpoint.maxBodyBytes ?? deps.maxBodyBytes),
       (req: Request, res: Response) => handle(endpoint, req, res, deps),
     );
-    router.use(endpoint.path, callbackErrorHandler(deps.log));
+    router.use(path, callbackErrorHandler(deps.log));
   }
   return router;
 }

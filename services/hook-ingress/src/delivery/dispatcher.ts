@@ -1,23 +1,29 @@
 import {
   type Channel,
+  DEFAULT_TENANT_ID,
   type DeliveryOutcome,
   deliveryIdFor,
   SEND_JOB_IDS,
   type SendJob,
   type SendSecrets,
+  scopedEventId,
 } from '@byot/contracts';
 import type { DeliveryStore, OutcomeListener } from '@byot/delivery/records';
 import type { Logger } from '@byot/observability';
 import { enqueue, type SendQueue } from '@byot/redis';
 import type { Sealer } from '@byot/sealing';
 import { inSpan, SpanKind, traceCarrier } from '@byot/telemetry';
+import type { FairShare } from '@byot/tenancy';
 import type { AcceptedHook } from '../okta/parse-hook.ts';
 
 export type DispatchResult =
   | { kind: 'settled'; outcome: DeliveryOutcome; deliveryId: string }
   | { kind: 'pending'; deliveryId: string }
-  /** We could not take the job: Okta must send it itself, and we must never send it. */
-  | { kind: 'fallback'; reason: string; deliveryId: string };
+  /**
+   * We could not take the job: Okta must send it itself, and we must never send it. `queued: false` when nothing
+   * reached a worker (the ingress settled it; a worker's fallback outcome is counted by the worker).
+   */
+  | { kind: 'fallback'; reason: string; deliveryId: string; queued?: false };
 
 export interface DispatcherDeps {
   queues: Record<Channel, SendQueue>;
@@ -29,6 +35,11 @@ export interface DispatcherDeps {
   maxOtpLifetimeMs: number;
   /** False while the producer connection is down: then we answer "fall back" at once, without trying. */
   queueConnected: () => boolean;
+  /**
+   * Fair share between tenants (a tenants file; ADR 0020): each job joins its tenant's waiting line and is added
+   * with its rank there as its priority. Absent (single-org): no priority, no extra Redis call.
+   */
+  fairShare?: Pick<FairShare, 'admit' | 'leave'>;
 }
 
 /**
@@ -45,18 +56,28 @@ export class Dispatcher {
     this.#deps = deps;
   }
 
-  async dispatch(hook: AcceptedHook, deadline: number, receivedAt: number): Promise<DispatchResult> {
+  async dispatch(
+    hook: AcceptedHook,
+    deadline: number,
+    receivedAt: number,
+    tenant: string = DEFAULT_TENANT_ID,
+  ): Promise<DispatchResult> {
     const { queues, store, outcomes } = this.#deps;
-    const deliveryId = deliveryIdFor(hook.eventId);
+    // Okta's eventIds are unique per org only: inside byot a delivery is known by its scoped id (`acme.<eventId>`,
+    // the bare eventId for `default`), so the job id, the record, the outcome and the sealing context of the same
+    // eventId in two orgs are two deliveries.
+    const eventId = scopedEventId(tenant, hook.eventId);
+    const deliveryId = deliveryIdFor(eventId);
     const otpExpiresAt = Math.min(hook.otpExpiresAt, receivedAt + this.#deps.maxOtpLifetimeMs);
-    const job = this.#buildJob(hook, deliveryId, otpExpiresAt, receivedAt);
+    const job = this.#buildJob(hook, eventId, tenant, deliveryId, otpExpiresAt, receivedAt);
 
     if (!this.#deps.queueConnected()) {
       // Nothing was written, so there is nothing to tombstone: Okta's providers will send it.
-      return { kind: 'fallback', reason: 'queue-unreachable', deliveryId };
+      return { kind: 'fallback', reason: 'queue-unreachable', deliveryId, queued: false };
     }
-    const wait = outcomes.register(hook.eventId);
+    const wait = outcomes.register(eventId);
     const queue = queues[hook.channel];
+    const jobId = SEND_JOB_IDS.firstSend(eventId);
     try {
       await withTimeout(
         // A producer span around the add, whose context the job carries: the worker's span is its child, and the
@@ -69,16 +90,16 @@ export class Dispatcher {
               'messaging.system': 'bullmq',
               'messaging.operation.type': 'send',
               'messaging.destination.name': queue.name,
+              // Bounded (the tenants file's ids), never a secret: whose code this is.
+              'byot.tenant': tenant,
             },
           },
-          () =>
+          async () =>
             enqueue(
               queue,
               'send',
               { ...job, ...withTrace(traceCarrier()) },
-              {
-                jobId: SEND_JOB_IDS.firstSend(hook.eventId),
-              },
+              { jobId, ...(await this.#priority(queue.name, tenant, jobId, otpExpiresAt)) },
             ),
         ),
         this.#deps.enqueueTimeoutMs,
@@ -86,13 +107,15 @@ export class Dispatcher {
       );
     } catch (error) {
       wait.cancel();
-      this.#tombstone(hook.eventId, otpExpiresAt);
-      return { kind: 'fallback', reason: describeRedisFailure(error), deliveryId };
+      // Out of the waiting line again (best effort: a member left behind expires with the code anyway).
+      void this.#deps.fairShare?.leave(queue.name, tenant, jobId).catch(() => {});
+      this.#tombstone(eventId, otpExpiresAt);
+      return { kind: 'fallback', reason: describeRedisFailure(error), deliveryId, queued: false };
     }
 
     try {
       const settledEarlier = await withTimeout(
-        store.getOutcome(hook.eventId),
+        store.getOutcome(eventId),
         this.#deps.enqueueTimeoutMs,
         'read',
       );
@@ -107,7 +130,26 @@ export class Dispatcher {
     return { kind: 'settled', outcome, deliveryId };
   }
 
-  #buildJob(hook: AcceptedHook, deliveryId: string, otpExpiresAt: number, receivedAt: number): SendJob {
+  /** The job's rank in its tenant's waiting line, as its BullMQ priority (none in the single-org setup). */
+  async #priority(
+    queue: string,
+    tenant: string,
+    jobId: string,
+    expiresAt: number,
+  ): Promise<{ priority?: number }> {
+    const fair = this.#deps.fairShare;
+    if (!fair) return {};
+    return { priority: await fair.admit({ queue, tenant, jobId, expiresAt }) };
+  }
+
+  #buildJob(
+    hook: AcceptedHook,
+    eventId: string,
+    tenant: string,
+    deliveryId: string,
+    otpExpiresAt: number,
+    receivedAt: number,
+  ): SendJob {
     const secrets: SendSecrets = {
       otpCode: hook.otpCode,
       phoneE164: hook.phoneE164,
@@ -116,7 +158,9 @@ export class Dispatcher {
     };
     return {
       version: 1,
-      eventId: hook.eventId,
+      eventId,
+      // The single-org job stays as it was (no tenant: `default`), so workers of the previous release take it.
+      ...(tenant === DEFAULT_TENANT_ID ? {} : { tenant }),
       deliveryId,
       channel: hook.channel,
       requestType: hook.requestType,
@@ -126,7 +170,7 @@ export class Dispatcher {
       receivedAt,
       phoneMasked: hook.phoneMasked,
       ...(hook.phoneCountry ? { phoneCountry: hook.phoneCountry } : {}),
-      sealed: this.#deps.sealer.sealJson(secrets, hook.eventId),
+      sealed: this.#deps.sealer.sealJson(secrets, eventId),
       // The trace context is added at the add, inside the producer span: the worker's spans (and a resend's)
       // join this trace.
     };

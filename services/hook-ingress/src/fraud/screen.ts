@@ -1,4 +1,4 @@
-import { deliveryIdFor, REQUEST_TYPE_LABEL } from '@byot/contracts';
+import { deliveryIdFor, REQUEST_TYPE_LABEL, scopedEventId } from '@byot/contracts';
 import type { DeliveryStore } from '@byot/delivery/records';
 import type { FraudGuard, FraudPolicies, FraudVerdict, HoldStarted } from '@byot/fraud';
 import type { Logger } from '@byot/observability';
@@ -7,7 +7,8 @@ import type { AcceptedHook } from '../okta/parse-hook.ts';
 
 export interface FraudScreenDeps {
   guard: FraudGuard;
-  policies: FraudPolicies;
+  /** Each tenant's policy (the environment's, merged with its `policy:`); replaced whole on a reload. */
+  policies: Pick<FraudPolicies, 'for'>;
   log: Logger;
   metrics?: { blocked(rule: string, tenant: string): void; holdStarted(scope: string, tenant: string): void };
   /** A hung Redis must not hold Okta past its window: give up after this and let Okta send the code. */
@@ -69,11 +70,13 @@ export class FraudScreen {
 
     this.#deps.metrics?.blocked(verdict.rule, tenantId);
     if (verdict.holdStarted) this.#alert(verdict.holdStarted, hook);
+    // The ledger knows deliveries by their scoped id, as the dispatcher writes them (`acme.<eventId>`).
+    const scoped = scopedEventId(tenantId, hook.eventId);
     this.#deps.ledger
       ?.recordBlock(
         {
-          eventId: hook.eventId,
-          deliveryId: deliveryIdFor(hook.eventId),
+          eventId: scoped,
+          deliveryId: deliveryIdFor(scoped),
           channel: hook.channel,
           requestType: hook.requestType,
           phoneMasked: hook.phoneMasked,
@@ -85,11 +88,11 @@ export class FraudScreen {
       )
       .catch((error: unknown) =>
         this.#deps.log.warn(
-          { eventId: hook.eventId, err: error },
+          { tenant: tenantId, eventId: hook.eventId, err: error },
           'could not record the block in the ledger',
         ),
       );
-    return { pass: false, answer: answerForBlock(hook.eventId, verdict.rule, verdict.description) };
+    return { pass: false, answer: answerForBlock(scoped, verdict.rule, verdict.description) };
   }
 
   /** An anomaly hold started: the operators' alert (error level, once per hold) and its count. */

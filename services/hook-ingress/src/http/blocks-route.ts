@@ -1,19 +1,20 @@
 import { type FraudBlocks, type FraudPolicies, parseBlockId } from '@byot/fraud';
 import type { Logger } from '@byot/observability';
 import { Router } from 'express';
-import { adminAuth } from '../auth/admin-auth.ts';
+import { type AdminPrincipal, type AdminPrincipals, adminAuth, maySee } from '../auth/admin-auth.ts';
 
 export const BLOCKS_PATH = '/v1/blocks';
 
 /**
  * The operators' view of the fraud controls: GET /v1/blocks lists the active holds and the limited keys that
  * refused the most codes lately (labels masked), per tenant; DELETE /v1/blocks/{id} lifts a hold or resets a
- * limited key. Behind ADMIN_TOKEN (which sees every tenant; a tenant's own token will see its own).
+ * limited key. Behind ADMIN_TOKEN, which sees every tenant; with a tenants file a tenant's adminToken sees and lifts
+ * its own only (another tenant's, or one that does not exist: 404).
  */
 export function blocksRouter(deps: {
   blocks: FraudBlocks;
-  policies: FraudPolicies;
-  adminToken: string;
+  policies: Pick<FraudPolicies, 'for' | 'tenantIds'>;
+  adminToken: string | AdminPrincipals;
   log: Logger;
 }): Router {
   const router = Router();
@@ -21,9 +22,11 @@ export function blocksRouter(deps: {
 
   router.get(BLOCKS_PATH, auth, async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    const wanted = typeof req.query.tenant === 'string' ? req.query.tenant : undefined;
+    const principal = res.locals.adminPrincipal as AdminPrincipal;
+    const own = principal.kind === 'tenant' ? principal.tenant : undefined;
+    const wanted = typeof req.query.tenant === 'string' ? req.query.tenant : own;
     const tenants = wanted === undefined ? deps.policies.tenantIds() : [wanted];
-    if (wanted !== undefined && !deps.policies.for(wanted)) {
+    if (wanted !== undefined && (!deps.policies.for(wanted) || !maySee(principal, wanted))) {
       res.status(404).json({ error: 'no such tenant here' });
       return;
     }
@@ -44,6 +47,11 @@ export function blocksRouter(deps: {
     const id = typeof req.params.id === 'string' ? req.params.id : '';
     const parsed = parseBlockId(id);
     const policy = parsed ? deps.policies.for(parsed.tenantId) : undefined;
+    if (parsed && policy && !maySee(res.locals.adminPrincipal as AdminPrincipal, parsed.tenantId)) {
+      // Another tenant's block: as if there were nothing to lift.
+      res.status(404).json({ error: 'nothing to lift: the hold has ended or the key holds no count' });
+      return;
+    }
     if (!parsed || !policy) {
       res.status(400).json({
         error:
@@ -56,7 +64,15 @@ export function blocksRouter(deps: {
       res.status(404).json({ error: 'nothing to lift: the hold has ended or the key holds no count' });
       return;
     }
-    deps.log.warn({ blockId: id, tenant: parsed.tenantId, kind: parsed.kind }, 'block lifted by an operator');
+    deps.log.warn(
+      {
+        blockId: id,
+        tenant: parsed.tenantId,
+        kind: parsed.kind,
+        by: (res.locals.adminPrincipal as AdminPrincipal).kind,
+      },
+      'block lifted by an operator',
+    );
     res.json({ lifted: id });
   });
   return router;
