@@ -76,6 +76,18 @@ async function startIngress(redisUrl: string, options: IngressOptions = {}): Pro
   producer.on('error', () => {});
   const queue = createStatusQueue(producer, keyspace);
   queue.on('error', () => {});
+  // The test's own housekeeping (obliterate between tests, reading the jobs back) goes through a connection of its
+  // own with a patient timeout: the 300 ms of the producer is the ingress's, and a busy CI machine can exceed it
+  // on an obliterate, which would fail every later test of the file for a reason none of them is about.
+  const housekeeping = createRedisConnection({
+    url: redisUrl,
+    role: 'producer',
+    name: 'test-housekeeping',
+    commandTimeoutMs: 10_000,
+  });
+  housekeeping.on('error', () => {});
+  const inspect = createStatusQueue(housekeeping, keyspace);
+  inspect.on('error', () => {});
   // Like main.ts: start once Redis is there (an unreachable one is the 503 test's business).
   if (!options.redisDown) await waitUntilReady(producer, 2_000);
   // Listen first: Twilio signs the public URL, which needs the port.
@@ -111,9 +123,9 @@ async function startIngress(redisUrl: string, options: IngressOptions = {}): Pro
   server.on('request', app);
   return {
     url,
-    queue,
+    queue: inspect,
     jobs: async () => {
-      const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized', 'active']);
+      const jobs = await inspect.getJobs(['waiting', 'delayed', 'prioritized', 'active']);
       return jobs
         .map((j) => j.data as StatusEvent)
         .sort((a, b) => a.receivedAt - b.receivedAt || (a.sequence ?? 0) - (b.sequence ?? 0));
@@ -124,7 +136,9 @@ async function startIngress(redisUrl: string, options: IngressOptions = {}): Pro
         server.closeAllConnections();
       });
       await closeQueue(queue, 500);
+      await closeQueue(inspect, 500);
       await closeRedis(producer);
+      await closeRedis(housekeeping);
     },
   };
 }
