@@ -1,5 +1,6 @@
 import type { DeliveryStore, LedgerIndex } from '@byot/delivery/records';
 import { ProviderStatsReader } from '@byot/delivery/stats';
+import type { FraudBlocks } from '@byot/fraud';
 import type { Logger } from '@byot/observability';
 import { describeProviderCode } from '@byot/providers/registry';
 import type { Keyspace } from '@byot/redis';
@@ -9,6 +10,8 @@ import type { Redis } from 'ioredis';
 import type { ConsoleSettings } from './config.ts';
 import { type ConsoleFeature, createConsole } from './console-app.ts';
 import { ledgerSource } from './deliveries/ledger-source.ts';
+import { blocksFeature } from './features/blocks.ts';
+import { fraudBlocksSource, type TenantPolicies } from './features/fraud-blocks.ts';
 import { OidcSignIn } from './oidc.ts';
 import { type ConsoleTenants, DEFAULT_TENANT, fixedTenants } from './principal.ts';
 import { providerHealthFromRedis } from './provider-health.ts';
@@ -31,6 +34,8 @@ export interface ConsoleAssembly {
   log: Logger;
   /** Until tenancy (issue 13): the one tenant `default`, without a token of its own. */
   tenants?: ConsoleTenants;
+  /** The fraud controls' blocks (the same FraudBlocks as /v1/blocks): the blocks page and its "lift". */
+  blocks?: { blocks: FraudBlocks; policies: TenantPolicies };
   features?: ConsoleFeature[];
 }
 
@@ -56,6 +61,11 @@ export function consoleFromConfig(assembly: ConsoleAssembly): Router | undefined
     }),
     describeCode: describeProviderCode,
     log: assembly.log,
-    ...(assembly.features ? { features: assembly.features } : {}),
+    features: [
+      ...(assembly.blocks
+        ? [blocksFeature(fraudBlocksSource(assembly.blocks.blocks, assembly.blocks.policies), assembly.log)]
+        : []),
+      ...(assembly.features ?? []),
+    ],
   });
 }
