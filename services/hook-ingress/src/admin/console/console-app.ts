@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@byot/observability';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { FailureThrottle } from '../../auth/failure-throttle.ts';
 import type { DeliverySource } from './deliveries/model.ts';
 import { deliveriesRoutes } from './deliveries/routes.ts';
 import type { CodeMeaning } from './deliveries/story.ts';
@@ -62,6 +63,8 @@ export interface ConsoleFeature {
 
 export interface ConsoleDeps {
   sessions: SessionStore;
+  /** Wrong tokens per client address (the admin API's FailureThrottle); absent: not throttled (unit tests). */
+  signInThrottle?: Pick<FailureThrottle, 'check' | 'recordFailure'>;
   /** ADMIN_TOKEN: the token sign-in as an MSP operator. */
   adminToken: string | undefined;
   tenants: ConsoleTenants;
@@ -235,13 +238,22 @@ function signInRoutes(
       deps.log.warn({ origin: req.get('origin') }, 'console sign-in refused: cross-site request');
       return void views.send(res, 403, views.signIn('cross-site', next));
     }
+    // Throttled per client address before the token is even looked at: a blocked address learns nothing.
+    const source = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const throttle = await deps.signInThrottle?.check(source, undefined);
+    if (throttle?.blocked) {
+      deps.log.warn({ ip: source }, 'console sign-in refused: too many wrong tokens from this address');
+      res.setHeader('Retry-After', String(throttle.retryAfterSeconds));
+      return void views.send(res, 429, views.signIn('throttled', next));
+    }
     const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
     const principal =
       token.length > 0 && token.length <= 512
         ? principalForToken(token, deps.adminToken, deps.tenants)
         : undefined;
     if (!principal) {
-      deps.log.warn({ ip: req.ip }, 'console sign-in refused: wrong token');
+      await deps.signInThrottle?.recordFailure(source, undefined);
+      deps.log.warn({ ip: source }, 'console sign-in refused: wrong token');
       return void views.send(res, 401, views.signIn('wrong-token', next));
     }
     await startSession(req, res, principal);

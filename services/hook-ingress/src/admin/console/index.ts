@@ -7,6 +7,7 @@ import type { Keyspace } from '@byot/redis';
 import type { PersonIndexer } from '@byot/sealing';
 import type { Router } from 'express';
 import type { Redis } from 'ioredis';
+import { FailureThrottle, type ThrottleLimit } from '../../auth/failure-throttle.ts';
 import type { ConsoleSettings } from './config.ts';
 import { type ConsoleFeature, createConsole } from './console-app.ts';
 import { ledgerSource } from './deliveries/ledger-source.ts';
@@ -39,6 +40,9 @@ export interface ConsoleAssembly {
   features?: ConsoleFeature[];
 }
 
+/** Ten wrong tokens from one address in 15 minutes, then 15 minutes of 429 (CONSOLE_SIGN_IN_*). */
+const SIGN_IN_LIMIT: ThrottleLimit = { failures: 10, windowSeconds: 900, blockSeconds: 900 };
+
 /** The console as hook-ingress runs it, or undefined when no sign-in is configured (it is then off). */
 export function consoleFromConfig(assembly: ConsoleAssembly): Router | undefined {
   const tenants = assembly.tenants ?? fixedTenants({ [DEFAULT_TENANT]: undefined });
@@ -47,6 +51,14 @@ export function consoleFromConfig(assembly: ConsoleAssembly): Router | undefined
     return undefined;
   return createConsole({
     sessions: new SessionStore(redis, keyspace, settings.sessions),
+    // The same throttle as the admin token on the API (rate-limiter-flexible in Redis, shared by replicas).
+    signInThrottle: new FailureThrottle({
+      redis,
+      keyPrefix: `${keyspace.prefix}:throttle:console`,
+      perSource: settings.signInThrottle ?? SIGN_IN_LIMIT,
+      // Only per source: a sign-in names no account, so there is no client to count apart from the address.
+      perClient: settings.signInThrottle ?? SIGN_IN_LIMIT,
+    }),
     adminToken: assembly.adminToken,
     tenants,
     cookies: { publicUrl: settings.publicUrl },
