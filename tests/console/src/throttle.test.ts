@@ -4,8 +4,8 @@
  * once the window has passed the right token signs in.
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { getFreePort, type RunningSystem, startSystem } from '@byot/testkit';
 
 const WINDOW_SECONDS = 2;

@@ -106,6 +106,7 @@ export function createConsole(deps: ConsoleDeps): Router {
 
   // Every console request: the session, if its cookie names a live one (the idle timer is renewed).
   router.use(CONSOLE_PATH, async (req, res, next) => {
+    res.locals.startedAt = performance.now();
     const id = readCookie(req, deps.cookies, COOKIE.session);
     res.locals.sessionId = id;
     res.locals.session = await deps.sessions.touch(id);
@@ -200,11 +201,13 @@ function consoleHelpers(features: ConsoleFeature[], views: ConsoleViews): Consol
     context: (res) => res.locals.console as ConsoleRequestContext,
     render(res, frame, status = 200) {
       const { principal, session } = helpers.context(res);
-      views.send(
-        res,
-        status,
-        page({ ...frame, session: { principal, csrf: session.csrf, nav: navFor(principal) } }),
-      );
+      const markup = page({ ...frame, session: { principal, csrf: session.csrf, nav: navFor(principal) } });
+      // How long the server took for this page (session, Redis reads, rendering): visible in the browser's
+      // network panel, and what the 500-row measurement reads. A duration only, nothing about the content.
+      const started = res.locals.startedAt as number | undefined;
+      if (started !== undefined)
+        res.setHeader('Server-Timing', `page;dur=${(performance.now() - started).toFixed(1)}`);
+      views.send(res, status, markup);
     },
     requireOperator(_req, res, next) {
       if (canAct(helpers.context(res).principal)) return next();

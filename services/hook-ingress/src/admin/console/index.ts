@@ -5,6 +5,7 @@ import type { Logger } from '@byot/observability';
 import { describeProviderCode } from '@byot/providers/registry';
 import type { Keyspace } from '@byot/redis';
 import type { PersonIndexer } from '@byot/sealing';
+import { UsageCounters } from '@byot/tenancy';
 import type { Router } from 'express';
 import type { Redis } from 'ioredis';
 import { FailureThrottle, type ThrottleLimit } from '../../auth/failure-throttle.ts';
@@ -13,6 +14,7 @@ import { type ConsoleFeature, createConsole } from './console-app.ts';
 import { ledgerSource } from './deliveries/ledger-source.ts';
 import { blocksFeature } from './features/blocks.ts';
 import { fraudBlocksSource, type TenantPolicies } from './features/fraud-blocks.ts';
+import { usageFeature } from './features/usage.ts';
 import { OidcSignIn } from './oidc.ts';
 import { type ConsoleTenants, DEFAULT_TENANT, fixedTenants } from './principal.ts';
 import { providerHealthFromRedis } from './provider-health.ts';
@@ -77,6 +79,8 @@ export function consoleFromConfig(assembly: ConsoleAssembly): Router | undefined
       ...(assembly.blocks
         ? [blocksFeature(fraudBlocksSource(assembly.blocks.blocks, assembly.blocks.policies), assembly.log)]
         : []),
+      // The usage counters of @byot/tenancy, read on the console's connection.
+      usageFeature(new UsageCounters(redis, keyspace)),
       ...(assembly.features ?? []),
     ],
   });
