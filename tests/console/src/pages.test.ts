@@ -243,6 +243,6 @@ describe('every console page, after real sends', () => {
     t.diagnostic(
       `console feed of ${LOAD} deliveries: server ${timings[Math.floor(timings.length / 2)]?.toFixed(1)} ms median of ${timings.length} (min ${timings[0]?.toFixed(1)}, max ${timings.at(-1)?.toFixed(1)}), ${(bytes / 1024).toFixed(0)} KB of HTML`,
     );
-    await browser.screenshot('deliveries-500');
+    await browser.screenshot('deliveries-500', { readme: false });
   });
 });
