@@ -3,7 +3,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
-import type { LaunchOptions, SandboxCredentials } from '@byot/testkit';
+import {
+  type LaunchOptions,
+  type SandboxConsoleOidc,
+  type SandboxCredentials,
+  sandboxConsoleOidc,
+} from '@byot/testkit';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Local state of `npm start` (Redis AOF, generated dev secrets); BYOT_DATA_DIR moves it (tests do). */
@@ -144,6 +149,7 @@ export function devSystemOptions(env: Record<string, string>): LaunchOptions {
   const ports = devPorts(env);
   const given = (keys: string[]) => pick(env, keys);
   const providers = given(['SMS_PROVIDERS', 'VOICE_PROVIDERS']);
+  const consoleOidc = devConsoleOidc(env);
   return {
     profile: 'dev',
     env,
@@ -169,9 +175,23 @@ export function devSystemOptions(env: Record<string, string>): LaunchOptions {
       OKTA_HOOK_OAUTH_CLIENT_ID: env.OKTA_HOOK_OAUTH_CLIENT_ID ?? SANDBOX_OAUTH_CLIENT_ID,
       // The fraud controls as a deployment should run them: an explicit country list, not `*`.
       ALLOWED_COUNTRIES: env.ALLOWED_COUNTRIES ?? SANDBOX_COUNTRIES,
+      ...consoleOidc?.ingressEnv,
     },
-    oktaSim: { apiToken: env.OKTA_SIM_API_TOKEN ?? '' },
+    oktaSim: {
+      apiToken: env.OKTA_SIM_API_TOKEN ?? '',
+      ...(consoleOidc ? { env: consoleOidc.oktaSimEnv } : {}),
+    },
   };
+}
+
+/**
+ * The support console's "Sign in with Okta" against okta-sim (its client and people, and CONSOLE_OIDC_* for the
+ * ingress), unless the environment names a real Okta (CONSOLE_OIDC_ISSUER): then that is used as it is.
+ */
+export function devConsoleOidc(env: Record<string, string>): SandboxConsoleOidc | undefined {
+  if (env.CONSOLE_OIDC_ISSUER) return undefined;
+  const ports = devPorts(env);
+  return sandboxConsoleOidc({ adminPort: ports.admin, oktaUrl: `http://127.0.0.1:${ports.okta}` });
 }
 
 /** The sandbox accounts (the environment may name others) and this checkout's generated secrets. */

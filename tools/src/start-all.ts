@@ -11,7 +11,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { handOverSignals, type LaunchedSystem, launchSystem } from '@byot/testkit';
+import { handOverSignals, type LaunchedSystem, launchSystem, SANDBOX_CONSOLE_PEOPLE } from '@byot/testkit';
 import {
   DATA_DIR,
   devPorts,
@@ -101,8 +101,13 @@ try {
       `  By voice:     npm run preview -- --phone +14155550123 --channel voice --locale fr-FR`,
       `  Delivery:     curl -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:${ports.ingress}/v1/deliveries/<eventId>`,
       `                (ADMIN_TOKEN in ${secretsFile}; the ledger: attempts, receipts, delivery latency)`,
-      `  Console:      http://127.0.0.1:${Number(env.ADMIN_PORT ?? 9100)}/console   (support console: deliveries, providers)`,
-      `                (sign in with the value of ADMIN_TOKEN in ${secretsFile}, without the quotes)`,
+      `  Console:      http://127.0.0.1:${ports.admin}/console   (support console: deliveries, search, providers, blocks, usage)`,
+      ...(env.CONSOLE_OIDC_ISSUER
+        ? []
+        : [
+            `                Sign in with Okta (okta-sim): ${SANDBOX_CONSOLE_PEOPLE.map((p) => `${p.login} (${p.role})`).join(', ')}`,
+          ]),
+      `                or with the token: the value of ADMIN_TOKEN in ${secretsFile}, without the quotes`,
       `  Fraud:        npm run preview -- --phone +448712345678   (premium rate: FAILED, nothing sent; countries ${env.ALLOWED_COUNTRIES ?? SANDBOX_COUNTRIES})`,
       `                curl -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:${ports.ingress}/v1/blocks   (holds, limited numbers)`,
       `  Okta org:     ${oktaUrl}  (okta-sim: the customer's org; its token in ${relative(REPO_ROOT, SANDBOX_OKTA_FILE)})`,

@@ -1,4 +1,5 @@
 export * from './balancer.ts';
+export * from './console-oidc.ts';
 export * from './http.ts';
 export { handOverSignals } from './lifecycle.ts';
 export * from './module-probe.ts';

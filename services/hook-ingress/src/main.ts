@@ -210,6 +210,8 @@ const fraudGuard = new FraudGuard({
 const policies = tenantsFromFile
   ? new TenantFraudPolicies(tenancy.directory, fraudPolicies.defaultPolicy)
   : fraudPolicies;
+// What the fraud controls refuse now, and lifting it: the same object behind /v1/blocks and the console's blocks page.
+const fraudBlocks = new FraudBlocks(producer, (tenantId) => fraudGuard.keys(tenantId));
 const fraudScreen = new FraudScreen({
   guard: fraudGuard,
   policies,
@@ -321,7 +323,7 @@ const app = createApp({
     ? {}
     : {
         blocks: {
-          blocks: new FraudBlocks(producer, (tenantId) => fraudGuard.keys(tenantId)),
+          blocks: fraudBlocks,
           policies,
           adminToken: adminPrincipals,
         },
@@ -354,6 +356,7 @@ const adminServer = createBoundedServer(
       index: ledgerIndex,
       indexer: personIndexer,
       log,
+      blocks: { blocks: fraudBlocks, policies },
     }),
   }),
   { maxConnections: 256 },

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,14 @@ const FLAGS = [
   '--disable-sync',
 ];
 
-/** Where the screenshots of every page land (the README shows them). */
-export const SCREENSHOT_DIR = fileURLToPath(new URL('../screenshots/', import.meta.url));
+/** Where every run's screenshots land: git-ignored, so `npm test` leaves the working tree clean. */
+export const SCREENSHOT_DIR = fileURLToPath(new URL('../output/', import.meta.url));
+/**
+ * The README's images (committed). Refreshed only when asked — CONSOLE_SCREENSHOTS_UPDATE=1 npm test -w
+ * @byot/console-tests — after a change to how a page looks.
+ */
+export const README_SCREENSHOT_DIR = fileURLToPath(new URL('../screenshots/', import.meta.url));
+const updateReadmeImages = process.env.CONSOLE_SCREENSHOTS_UPDATE === '1';
 
 export interface ConsoleBrowser {
   context: BrowserContext;
@@ -33,7 +39,8 @@ export interface ConsoleBrowser {
    * refresh) seen so far: a page must cause none.
    */
   problems: string[];
-  screenshot(name: string): Promise<string>;
+  /** A full-page screenshot into output/; `readme: false` keeps it out of the README's images (too large). */
+  screenshot(name: string, options?: { readme?: boolean }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -71,9 +78,13 @@ export async function launchBrowser(): Promise<ConsoleBrowser> {
     context,
     page,
     problems,
-    async screenshot(name) {
+    async screenshot(name, options = {}) {
       const path = join(SCREENSHOT_DIR, `${name}.png`);
       await page.screenshot({ path, fullPage: true });
+      if (updateReadmeImages && options.readme !== false) {
+        await mkdir(README_SCREENSHOT_DIR, { recursive: true });
+        await copyFile(path, join(README_SCREENSHOT_DIR, `${name}.png`));
+      }
       return path;
     },
     async close() {

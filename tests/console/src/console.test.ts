@@ -1,7 +1,7 @@
 /**
  * The support console in a real browser (Debian's chromium through Playwright) against the real system: Redis,
  * the provider simulator, hook-ingress (whose admin port serves the console) and an sms-worker, as processes.
- * Each page is screenshotted into tests/console/screenshots/ (the README shows them).
+ * Each page is screenshotted into tests/console/output/ (CONSOLE_SCREENSHOTS_UPDATE=1: also the README's images).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -6,24 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { decodeKey } from '@byot/config';
-import { DeliveryStore, LedgerIndex } from '@byot/delivery/records';
-import { consoleFromConfig, fixedTenants } from '@byot/hook-ingress/console';
-import { createLogger } from '@byot/observability';
-import { closeRedis, createKeyspace, createRedisConnection } from '@byot/redis';
-import { personIndexerFromConfig } from '@byot/sealing';
 import { eventually, oktaHookRequest, type RunningSystem, startSystem } from '@byot/testkit';
-import express from 'express';
-import type { Redis } from 'ioredis';
 import { type ConsoleBrowser, launchBrowser } from './browser.ts';
+import { type LocalConsole, startLocalConsole } from './local-console.ts';
 
 const ACME_TOKEN = randomBytes(24).toString('base64url');
 let system: RunningSystem;
-let redis: Redis;
-let server: Server;
+let local: LocalConsole;
 let browser: ConsoleBrowser;
 let consoleUrl: string;
 const login = 'msp.customer@example.com';
@@ -34,39 +24,13 @@ before(async () => {
   const hook = oktaHookRequest({ login, phoneNumber: '+12025550191' });
   eventId = hook.eventId;
   assert.equal((await system.sendHook(hook)).status, 200);
-
-  redis = createRedisConnection({
-    url: system.redis.url,
-    role: 'producer',
-    name: 'test:console',
-    commandTimeoutMs: 5_000,
-  });
-  const keyspace = createKeyspace('byot');
-  const router = consoleFromConfig({
-    settings: { sessions: { idleMs: 600_000, maxMs: 3_600_000 }, publicUrl: undefined, oidc: undefined },
-    adminToken: system.adminToken,
-    redis,
-    keyspace,
-    store: new DeliveryStore(redis, keyspace, 86_400_000),
-    index: new LedgerIndex(redis, keyspace, { retentionMs: 86_400_000, maxOtpLifetimeMs: 1_800_000 }),
-    indexer: personIndexerFromConfig(system.env as { DATA_ENCRYPTION_KEY: string }, decodeKey),
-    log: createLogger({ service: 'console-test', level: 'silent' }),
-    tenants: fixedTenants({ default: undefined, acme: ACME_TOKEN }),
-  });
-  assert.ok(router);
-  const app = express();
-  app.use(router);
-  server = createServer(app).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  consoleUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/console`;
+  local = await startLocalConsole(system, { default: undefined, acme: ACME_TOKEN });
+  consoleUrl = local.url;
   browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();
-  server?.close();
-  server?.closeAllConnections();
-  if (redis) await closeRedis(redis);
+  await local?.stop();
   await system?.stop();
 });
 

@@ -1,5 +1,6 @@
 import { ConfigError, httpUrl } from '@byot/config';
 import { z } from 'zod';
+import type { ThrottleLimit } from '../../auth/failure-throttle.ts';
 import type { OidcSettings } from './oidc.ts';
 import type { SessionSettings } from './sessions.ts';
 
@@ -33,6 +34,12 @@ export const consoleEnv = {
   CONSOLE_SESSION_IDLE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(1_800),
   /** …and this long after signing in, whatever happens. */
   CONSOLE_SESSION_MAX_SECONDS: z.coerce.number().int().min(300).max(604_800).default(28_800),
+  /**
+   * The token sign-in is throttled per client address: after this many wrong tokens within the window, that
+   * address is refused (429) until the window has passed — generous for a person mistyping, hopeless for guessing.
+   */
+  CONSOLE_SIGN_IN_MAX_FAILURES: z.coerce.number().int().min(2).max(1_000).default(10),
+  CONSOLE_SIGN_IN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
 };
 
 const consoleEnvSchema = z.object(consoleEnv);
@@ -42,6 +49,8 @@ export interface ConsoleSettings {
   sessions: SessionSettings;
   publicUrl: URL | undefined;
   oidc: OidcSettings | undefined;
+  /** Wrong tokens per client address (undefined: the defaults above). */
+  signInThrottle?: ThrottleLimit;
 }
 
 /** The console's settings; throws ConfigError naming what is missing when OIDC is half configured. */
@@ -70,6 +79,11 @@ export function consoleSettings(env: ConsoleEnv): ConsoleSettings {
       maxMs: env.CONSOLE_SESSION_MAX_SECONDS * 1000,
     },
     publicUrl: env.CONSOLE_PUBLIC_URL ? new URL(env.CONSOLE_PUBLIC_URL) : undefined,
+    signInThrottle: {
+      failures: env.CONSOLE_SIGN_IN_MAX_FAILURES,
+      windowSeconds: env.CONSOLE_SIGN_IN_WINDOW_SECONDS,
+      blockSeconds: env.CONSOLE_SIGN_IN_WINDOW_SECONDS,
+    },
     oidc:
       missing.length === 0
         ? {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@byot/observability';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { FailureThrottle } from '../../auth/failure-throttle.ts';
 import type { DeliverySource } from './deliveries/model.ts';
 import { deliveriesRoutes } from './deliveries/routes.ts';
 import type { CodeMeaning } from './deliveries/story.ts';
@@ -62,6 +63,8 @@ export interface ConsoleFeature {
 
 export interface ConsoleDeps {
   sessions: SessionStore;
+  /** Wrong tokens per client address (the admin API's FailureThrottle); absent: not throttled (unit tests). */
+  signInThrottle?: Pick<FailureThrottle, 'check' | 'recordFailure'>;
   /** ADMIN_TOKEN: the token sign-in as an MSP operator. */
   adminToken: string | undefined;
   tenants: ConsoleTenants;
@@ -103,6 +106,7 @@ export function createConsole(deps: ConsoleDeps): Router {
 
   // Every console request: the session, if its cookie names a live one (the idle timer is renewed).
   router.use(CONSOLE_PATH, async (req, res, next) => {
+    res.locals.startedAt = performance.now();
     const id = readCookie(req, deps.cookies, COOKIE.session);
     res.locals.sessionId = id;
     res.locals.session = await deps.sessions.touch(id);
@@ -197,11 +201,13 @@ function consoleHelpers(features: ConsoleFeature[], views: ConsoleViews): Consol
     context: (res) => res.locals.console as ConsoleRequestContext,
     render(res, frame, status = 200) {
       const { principal, session } = helpers.context(res);
-      views.send(
-        res,
-        status,
-        page({ ...frame, session: { principal, csrf: session.csrf, nav: navFor(principal) } }),
-      );
+      const markup = page({ ...frame, session: { principal, csrf: session.csrf, nav: navFor(principal) } });
+      // How long the server took for this page (session, Redis reads, rendering): visible in the browser's
+      // network panel, and what the 500-row measurement reads. A duration only, nothing about the content.
+      const started = res.locals.startedAt as number | undefined;
+      if (started !== undefined)
+        res.setHeader('Server-Timing', `page;dur=${(performance.now() - started).toFixed(1)}`);
+      views.send(res, status, markup);
     },
     requireOperator(_req, res, next) {
       if (canAct(helpers.context(res).principal)) return next();
@@ -235,13 +241,22 @@ function signInRoutes(
       deps.log.warn({ origin: req.get('origin') }, 'console sign-in refused: cross-site request');
       return void views.send(res, 403, views.signIn('cross-site', next));
     }
+    // Throttled per client address before the token is even looked at: a blocked address learns nothing.
+    const source = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const throttle = await deps.signInThrottle?.check(source, undefined);
+    if (throttle?.blocked) {
+      deps.log.warn({ ip: source }, 'console sign-in refused: too many wrong tokens from this address');
+      res.setHeader('Retry-After', String(throttle.retryAfterSeconds));
+      return void views.send(res, 429, views.signIn('throttled', next));
+    }
     const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
     const principal =
       token.length > 0 && token.length <= 512
         ? principalForToken(token, deps.adminToken, deps.tenants)
         : undefined;
     if (!principal) {
-      deps.log.warn({ ip: req.ip }, 'console sign-in refused: wrong token');
+      await deps.signInThrottle?.recordFailure(source, undefined);
+      deps.log.warn({ ip: source }, 'console sign-in refused: wrong token');
       return void views.send(res, 401, views.signIn('wrong-token', next));
     }
     await startSession(req, res, principal);

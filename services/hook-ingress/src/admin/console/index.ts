@@ -1,14 +1,20 @@
 import type { DeliveryStore, LedgerIndex } from '@byot/delivery/records';
 import { ProviderStatsReader } from '@byot/delivery/stats';
+import type { FraudBlocks } from '@byot/fraud';
 import type { Logger } from '@byot/observability';
 import { describeProviderCode } from '@byot/providers/registry';
 import type { Keyspace } from '@byot/redis';
 import type { PersonIndexer } from '@byot/sealing';
+import { UsageCounters } from '@byot/tenancy';
 import type { Router } from 'express';
 import type { Redis } from 'ioredis';
+import { FailureThrottle, type ThrottleLimit } from '../../auth/failure-throttle.ts';
 import type { ConsoleSettings } from './config.ts';
 import { type ConsoleFeature, createConsole } from './console-app.ts';
 import { ledgerSource } from './deliveries/ledger-source.ts';
+import { blocksFeature } from './features/blocks.ts';
+import { fraudBlocksSource, type TenantPolicies } from './features/fraud-blocks.ts';
+import { usageFeature } from './features/usage.ts';
 import { OidcSignIn } from './oidc.ts';
 import { type ConsoleTenants, DEFAULT_TENANT, fixedTenants } from './principal.ts';
 import { providerHealthFromRedis } from './provider-health.ts';
@@ -31,8 +37,13 @@ export interface ConsoleAssembly {
   log: Logger;
   /** Until tenancy (issue 13): the one tenant `default`, without a token of its own. */
   tenants?: ConsoleTenants;
+  /** The fraud controls' blocks (the same FraudBlocks as /v1/blocks): the blocks page and its "lift". */
+  blocks?: { blocks: FraudBlocks; policies: TenantPolicies };
   features?: ConsoleFeature[];
 }
+
+/** Ten wrong tokens from one address in 15 minutes, then 15 minutes of 429 (CONSOLE_SIGN_IN_*). */
+const SIGN_IN_LIMIT: ThrottleLimit = { failures: 10, windowSeconds: 900, blockSeconds: 900 };
 
 /** The console as hook-ingress runs it, or undefined when no sign-in is configured (it is then off). */
 export function consoleFromConfig(assembly: ConsoleAssembly): Router | undefined {
@@ -42,6 +53,14 @@ export function consoleFromConfig(assembly: ConsoleAssembly): Router | undefined
     return undefined;
   return createConsole({
     sessions: new SessionStore(redis, keyspace, settings.sessions),
+    // The same throttle as the admin token on the API (rate-limiter-flexible in Redis, shared by replicas).
+    signInThrottle: new FailureThrottle({
+      redis,
+      keyPrefix: `${keyspace.prefix}:throttle:console`,
+      perSource: settings.signInThrottle ?? SIGN_IN_LIMIT,
+      // Only per source: a sign-in names no account, so there is no client to count apart from the address.
+      perClient: settings.signInThrottle ?? SIGN_IN_LIMIT,
+    }),
     adminToken: assembly.adminToken,
     tenants,
     cookies: { publicUrl: settings.publicUrl },
@@ -56,6 +75,13 @@ export function consoleFromConfig(assembly: ConsoleAssembly): Router | undefined
     }),
     describeCode: describeProviderCode,
     log: assembly.log,
-    ...(assembly.features ? { features: assembly.features } : {}),
+    features: [
+      ...(assembly.blocks
+        ? [blocksFeature(fraudBlocksSource(assembly.blocks.blocks, assembly.blocks.policies), assembly.log)]
+        : []),
+      // The usage counters of @byot/tenancy, read on the console's connection.
+      usageFeature(new UsageCounters(redis, keyspace)),
+      ...(assembly.features ?? []),
+    ],
   });
 }

@@ -65,6 +65,8 @@ describe('console settings', () => {
     CONSOLE_OIDC_VIEWER_GROUP_PREFIX: 'byot-viewers-',
     CONSOLE_SESSION_IDLE_SECONDS: 1_800,
     CONSOLE_SESSION_MAX_SECONDS: 28_800,
+    CONSOLE_SIGN_IN_MAX_FAILURES: 10,
+    CONSOLE_SIGN_IN_WINDOW_SECONDS: 900,
   };
 
   it('names what is missing when Sign in with Okta is half configured', () => {

@@ -6,6 +6,10 @@ export const SIGN_IN_MESSAGES = {
   'signed-out': { kind: 'ok', text: 'You are signed out.' },
   expired: { kind: 'info', text: 'Your session ended. Sign in again.' },
   'wrong-token': { kind: 'error', text: 'That token is not valid here.' },
+  throttled: {
+    kind: 'error',
+    text: 'Too many wrong tokens from your address. Wait a few minutes, then try again.',
+  },
   'cross-site': {
     kind: 'error',
     text: 'The sign-in came from another site and was refused. Try again from this page.',
