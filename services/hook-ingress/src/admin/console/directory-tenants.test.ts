@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { loadTenantsFile, TenantDirectory } from '@byot/tenancy';
 import { demoTenants, demoTenantsFile } from '@byot/testkit';
 import { directoryTenants } from './directory-tenants.ts';
+import { principalFromClaims } from './oidc.ts';
 import { principalForToken } from './principal.ts';
 
 /** A real tenants file of these demo tenants, loaded as the ingress loads it. */
@@ -20,7 +21,7 @@ function loaded(ids: string[]) {
 }
 
 describe('the console over the tenant directory', () => {
-  it("lists every tenant, signs each adminToken in as its tenant's viewer, and follows reloads", () => {
+  it("lists every tenant, signs each adminToken (and byot-viewers-{tenant}) in as its tenant's viewer, and follows reloads", () => {
     const first = loaded(['acme', 'globex']);
     const directory = new TenantDirectory(first.config, { retainRemovedMs: 60_000 });
     const tenants = directoryTenants(directory);
@@ -52,6 +53,25 @@ describe('the console over the tenant directory', () => {
       name: 'initech admin token',
       via: 'token',
     });
+    // Sign in with Okta: byot-viewers-{tenant} for the tenants of the file as it is now.
+    const groups = {
+      rolesClaim: 'groups',
+      operatorGroup: 'byot-operators',
+      viewerGroupPrefix: 'byot-viewers-',
+    };
+    assert.deepEqual(
+      principalFromClaims({ sub: '00u1', groups: ['byot-viewers-initech'] }, groups, tenants),
+      {
+        role: 'viewer',
+        tenant: 'initech',
+        name: '00u1',
+        via: 'oidc',
+      },
+    );
+    assert.equal(
+      principalFromClaims({ sub: '00u2', groups: ['byot-viewers-globex'] }, groups, tenants),
+      undefined,
+    );
     // The reloaded acme has a fresh token (demoTenants makes new secrets): the old one is refused.
     assert.equal(principalForToken(acme.adminToken, undefined, tenants), undefined);
   });
