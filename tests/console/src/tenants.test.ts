@@ -139,15 +139,27 @@ describe('the console with a tenants file', () => {
     }
     await browser.screenshot('tenants-delivery', { readme: false });
 
-    // Providers per tenant and account: each tenant's own Twilio subaccount.
+    // Providers per tenant and account: each tenant's own Twilio subaccount (the workers flush their figures every
+    // few seconds, so the page is reloaded until both have reported).
     await page.goto(`${world.consoleUrl}/providers`);
-    const routes = (await tenantRows(page, 'table.providers tbody tr[data-provider="twilio"]')).map((r) => ({
-      tenant: r.tenant,
-      account: r.row.getAttribute('data-credential-set'),
-    }));
-    const accountOf = (tenant: string) => routes.find((r) => r.tenant === tenant)?.account;
+    const accountOf = await eventually(
+      async () => {
+        await page.reload();
+        const routes = (await tenantRows(page, 'table.providers tbody tr[data-provider="twilio"]')).map(
+          (r) => ({
+            tenant: r.tenant,
+            account: r.row.getAttribute('data-credential-set'),
+          }),
+        );
+        const of = (tenant: string) => routes.find((r) => r.tenant === tenant)?.account;
+        for (const tenant of ['acme', 'globex']) {
+          assert.match(of(tenant) ?? '', /./, `${tenant}'s Twilio route: ${JSON.stringify(routes)}`);
+        }
+        return of;
+      },
+      { timeoutMs: 15_000, intervalMs: 500 },
+    );
     for (const tenant of ['acme', 'globex']) {
-      assert.match(accountOf(tenant) ?? '', /./, `${tenant}'s Twilio route: ${JSON.stringify(routes)}`);
       assert.notEqual(accountOf(tenant), 'default', `${tenant} has its own account`);
     }
     assert.notEqual(accountOf('acme'), accountOf('globex'));
