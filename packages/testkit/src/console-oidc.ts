@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 /**
  * "Sign in with Okta" in the sandbox: the Okta simulator (okta-sim) as the support console's OpenID provider. One
  * place describes both sides — the client okta-sim registers and the CONSOLE_OIDC_* hook-ingress signs in with —
- * so `npm start` and the console's browser test wire it the same way. The people are okta-sim users whose groups
- * map to the console's roles (ADR 0016): `byot-operators` → MSP operator, `byot-viewers-default` → a read-only
- * viewer of the tenant `default`.
+ * so `npm start` and the console's browser test wire it the same way. The people are okta-sim's own default users
+ * (its DEFAULT_SEED_USERS), whose groups map to the console's roles (ADR 0016): `byot-operators` → MSP operator,
+ * `byot-viewers-default` → a read-only viewer of the tenant `default`. Listed here for what start-all prints; the
+ * console's OIDC browser test signs both in, so the two lists cannot drift apart unnoticed.
  */
 export const SANDBOX_CONSOLE_CLIENT_ID = 'byot-console';
 
@@ -27,7 +28,7 @@ export const SANDBOX_CONSOLE_PEOPLE = [
 ] as const;
 
 export interface SandboxConsoleOidc {
-  /** For okta-sim: the console's client and the people above. */
+  /** For okta-sim: the console's client (its default people are those above). */
   oktaSimEnv: Record<string, string>;
   /** For hook-ingress: the console's OIDC settings. */
   ingressEnv: Record<string, string>;
@@ -54,7 +55,6 @@ export function sandboxConsoleOidc(options: {
       OKTA_SIM_OIDC_CLIENT_ID: SANDBOX_CONSOLE_CLIENT_ID,
       OKTA_SIM_OIDC_CLIENT_SECRET: clientSecret,
       OKTA_SIM_OIDC_REDIRECT_URIS: redirectUris.join(','),
-      OKTA_SIM_USERS: JSON.stringify(SANDBOX_CONSOLE_PEOPLE.map(({ role: _role, ...user }) => user)),
     },
     ingressEnv: {
       CONSOLE_OIDC_ISSUER: issuer,

@@ -20,7 +20,7 @@ import { personIndexerFromConfig, sealerFromConfig } from '@byot/sealing';
 import { ByotMetrics, currentTracing, queuePollIntervalMs } from '@byot/telemetry';
 import { FairShare, openTenantsOrExit, UsageCounters } from '@byot/tenancy';
 import { createAdminApp } from './admin/admin-app.ts';
-import { consoleFromConfig, consoleSettings } from './admin/console/index.ts';
+import { consoleFromConfig, consoleSettings, directoryTenants } from './admin/console/index.ts';
 import { createApp, TELEPHONY_HOOK_PATH } from './app.ts';
 import { singleAdmin, tenantAdmins } from './auth/admin-auth.ts';
 import { BearerTokenAuthenticator } from './auth/bearer-authenticator.ts';
@@ -357,6 +357,8 @@ const adminServer = createBoundedServer(
       indexer: personIndexer,
       log,
       blocks: { blocks: fraudBlocks, policies },
+      // With a tenants file: every tenant (reloads included), each tenant's adminToken its viewer's sign-in.
+      ...(tenantsFromFile ? { tenants: directoryTenants(tenancy.directory) } : {}),
     }),
   }),
   { maxConnections: 256 },

@@ -13,8 +13,9 @@ import express from 'express';
 
 /**
  * The console as hook-ingress mounts it (consoleFromConfig, the same code), served in this process over the real
- * system's Redis, with tenants the running ingress does not have yet (tenancy, issue 13): a second tenant and the
- * tenants' own admin tokens (viewer sign-in). Everything it reads was written by the real processes.
+ * system's Redis, with fixed tenants beside the single-org system (a second tenant, and admin tokens for `default`'s
+ * viewer, which a single-org ingress has none of). Everything it reads was written by the real processes. A tenants
+ * file on the running ingress itself: tenants-system.ts.
  */
 export interface LocalConsole {
   url: string;

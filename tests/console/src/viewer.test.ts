@@ -1,8 +1,9 @@
 /**
  * A tenant viewer in a real browser: signed in with its tenant's admin token, it sees none of another tenant's
  * deliveries or providers — not in the feed, not by searching the person, not by typing a delivery's address.
- * Tenancy (issue 13) will bring tenants to the running ingress; until then the console is served here in this
- * process — the same code hook-ingress mounts — over the real system's Redis, with a second tenant `acme`.
+ * Here the console is served in this process — the same code hook-ingress mounts — over the real system's Redis,
+ * with fixed tenants (`default` and a second tenant `acme`); tenants.test.ts does the same through a tenants file
+ * on the running ingress itself.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

@@ -24,9 +24,14 @@ export interface SeedUser {
   phone?: string;
 }
 
+/**
+ * The support console's default groups (hook-ingress CONSOLE_OIDC_OPERATOR_GROUP / _VIEWER_GROUP_PREFIX):
+ * `byot-operators` is an MSP operator, `byot-viewers-default` a read-only viewer of the tenant `default` (the
+ * sandbox's single org). These are the people testkit's sandboxConsoleOidc describes.
+ */
 export const DEFAULT_SEED_USERS: readonly SeedUser[] = [
   { login: 'operator@example.com', firstName: 'Olivia', lastName: 'Operator', groups: ['byot-operators'] },
-  { login: 'viewer@example.com', firstName: 'Victor', lastName: 'Viewer', groups: ['byot-viewers'] },
+  { login: 'viewer@example.com', firstName: 'Victor', lastName: 'Viewer', groups: ['byot-viewers-default'] },
 ];
 
 /**

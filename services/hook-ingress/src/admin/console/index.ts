@@ -1,3 +1,4 @@
+import { scopedEventId } from '@byot/contracts';
 import type { DeliveryStore, LedgerIndex } from '@byot/delivery/records';
 import { ProviderStatsReader } from '@byot/delivery/stats';
 import type { FraudBlocks } from '@byot/fraud';
@@ -22,6 +23,7 @@ import { SessionStore } from './sessions.ts';
 
 export { consoleEnv, consoleSettings } from './config.ts';
 export { type ConsoleFeature, type ConsoleHelpers, createConsole } from './console-app.ts';
+export { directoryTenants, type TenantList } from './directory-tenants.ts';
 export { type ConsoleTenants, fixedTenants } from './principal.ts';
 
 export interface ConsoleAssembly {
@@ -35,7 +37,10 @@ export interface ConsoleAssembly {
   index: LedgerIndex;
   indexer: PersonIndexer;
   log: Logger;
-  /** Until tenancy (issue 13): the one tenant `default`, without a token of its own. */
+  /**
+   * The tenants: with a tenants file `directoryTenants(tenancy.directory)` (every tenant, reloads included, each
+   * tenant's adminToken its viewer's sign-in); absent, the single-org setup's one tenant `default`.
+   */
   tenants?: ConsoleTenants;
   /** The fraud controls' blocks (the same FraudBlocks as /v1/blocks): the blocks page and its "lift". */
   blocks?: { blocks: FraudBlocks; policies: TenantPolicies };
@@ -49,7 +54,13 @@ const SIGN_IN_LIMIT: ThrottleLimit = { failures: 10, windowSeconds: 900, blockSe
 export function consoleFromConfig(assembly: ConsoleAssembly): Router | undefined {
   const tenants = assembly.tenants ?? fixedTenants({ [DEFAULT_TENANT]: undefined });
   const { settings, redis, keyspace } = assembly;
-  if (assembly.adminToken === undefined && settings.oidc === undefined && !tenants.hasViewerTokens())
+  // Off when nobody could ever sign in; a reloadable tenants file may bring the first adminToken later.
+  if (
+    assembly.adminToken === undefined &&
+    settings.oidc === undefined &&
+    !tenants.hasViewerTokens() &&
+    !tenants.reloadable
+  )
     return undefined;
   return createConsole({
     sessions: new SessionStore(redis, keyspace, settings.sessions),
@@ -69,9 +80,9 @@ export function consoleFromConfig(assembly: ConsoleAssembly): Router | undefined
     deliveries: ledgerSource({
       index: assembly.index,
       indexer: assembly.indexer,
-      // Until tenancy (issue 13) only `default` has records, under today's keys.
-      ledger: async (tenant, eventId) =>
-        tenant === DEFAULT_TENANT ? assembly.store.getLedger(eventId) : undefined,
+      // The ledger is keyed by the scoped id (bare for `default`, `{tenant}.{eventId}` otherwise): the same Okta
+      // eventId from two orgs is two deliveries, each read only in its own tenant.
+      ledger: (tenant, eventId) => assembly.store.getLedger(scopedEventId(tenant, eventId)),
     }),
     describeCode: describeProviderCode,
     log: assembly.log,

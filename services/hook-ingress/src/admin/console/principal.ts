@@ -42,16 +42,20 @@ export function describeRole(principal: Principal): string {
 }
 
 /**
- * The tenants the console knows, and the tenants' own admin tokens (each signs in as that tenant's viewer). Until
- * tenancy (issue 13) there is one tenant, `default`, described by the environment, with no token of its own
- * (ADMIN_TOKEN is the MSP's operator credential); the tenants file will supply a richer implementation.
+ * The tenants the console knows, and the tenants' own admin tokens (each signs in as that tenant's viewer). The
+ * single-org setup has one tenant, `default`, described by the environment, with no token of its own (ADMIN_TOKEN
+ * is the MSP's operator credential): `fixedTenants`. With a tenants file: `directoryTenants` over the ingress's
+ * tenant directory, reloads included.
  */
 export interface ConsoleTenants {
+  /** The tenants that exist now, sorted. */
   ids(): string[];
   /** The tenant whose adminToken this is, if any (compared in constant time). */
   viewerTokenOwner(token: string): string | undefined;
-  /** Whether any tenant has an adminToken (the token sign-in is offered even without ADMIN_TOKEN). */
+  /** Whether any tenant has an adminToken now (the token sign-in is offered even without ADMIN_TOKEN). */
   hasViewerTokens(): boolean;
+  /** The tenants can change while running (a reload may bring the first adminToken): keep the console mounted. */
+  reloadable?: boolean;
 }
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();

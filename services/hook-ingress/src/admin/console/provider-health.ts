@@ -1,6 +1,7 @@
 import {
   type BreakerSnapshot,
   CircuitBreakers,
+  DEFAULT_CREDENTIAL_SET,
   type ProviderStatsReader,
   type RouteHealth,
 } from '@byot/delivery/stats';
@@ -19,7 +20,8 @@ export interface ProviderHealthSource {
 
 /**
  * What the workers measured (per-minute figures in Redis) beside the breakers they share (also in Redis): the
- * console asks no worker. Breakers are per provider and channel today; per credential set with tenancy.
+ * console asks no worker. Breakers are per provider, channel and credential set (a tenant's own Twilio subaccount
+ * has its own); the `default` credential set is the single-org setup's breaker, under its unchanged key.
  */
 export function providerHealthFromRedis(
   redis: Redis,
@@ -31,7 +33,13 @@ export function providerHealthFromRedis(
     async read(tenants) {
       const routes = await stats.read(tenants ? { tenants } : {});
       const snapshots = await breakers.snapshot(
-        routes.map((r) => ({ provider: r.route.provider, channel: r.route.channel })),
+        routes.map((r) => ({
+          provider: r.route.provider,
+          channel: r.route.channel,
+          ...(r.route.credentialSet === DEFAULT_CREDENTIAL_SET
+            ? {}
+            : { credentialSet: r.route.credentialSet }),
+        })),
       );
       return routes.map((route, i) => {
         const snapshot = snapshots[i];

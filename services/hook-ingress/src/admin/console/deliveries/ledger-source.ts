@@ -1,4 +1,4 @@
-import { deliveryIdFor } from '@byot/contracts';
+import { deliveryIdFor, scopedEventId } from '@byot/contracts';
 import type { HookEntry, LedgerIndex } from '@byot/delivery/records';
 import { type AttemptEntry, type DeliveryRecord, type LedgerView, ledgerView } from '@byot/delivery/records';
 import type { PersonIndexer } from '@byot/sealing';
@@ -146,13 +146,17 @@ function toDetail(
   now: number,
 ): DeliveryDetail | undefined {
   if (!hook && !stored) return undefined;
-  const view = stored ? ledgerView(stored.record, stored.attempts, now) : undefined;
+  // The record holds the scoped id (`acme.{eventId}`); the console names a delivery by its tenant and Okta's
+  // eventId, as its address and the hook index do. The transaction id (deliveryId) stays the scoped one Okta got.
+  const view = stored
+    ? { ...ledgerView(stored.record, stored.attempts, now), eventId: ref.eventId }
+    : undefined;
   const receivedAt =
     hook?.receivedAt ?? stored?.record.hookReceivedAt ?? stored?.record.createdAt ?? ref.receivedAt;
   const ledger: LedgerView = view ?? {
     // A hook no worker saw: its row from what the ingress knew.
     eventId: ref.eventId,
-    deliveryId: deliveryIdFor(ref.eventId),
+    deliveryId: deliveryIdFor(scopedEventId(tenant, ref.eventId)),
     channel: (hook?.channel ?? 'sms') as LedgerView['channel'],
     requestType: hook?.requestType ?? '',
     phoneMasked: hook?.phoneMasked ?? '',

@@ -1,4 +1,4 @@
-import { CHANNELS } from '@byot/contracts';
+import { CHANNELS, EVENT_ID_PATTERN } from '@byot/contracts';
 import { PROVIDERS } from '@byot/providers/registry';
 import type { Request, Response, Router } from 'express';
 import type { ConsoleHelpers } from '../console-app.ts';
@@ -12,7 +12,11 @@ import type { CodeMeaning } from './story.ts';
 
 /** A page of the feed: enough for a busy hour, still fast to render (ADR 0016). */
 export const FEED_LIMIT = 500;
-const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/**
+ * Okta's eventId alphabet, without the `.` that separates a scoped id's tenant: `default/acme.{eventId}` must not
+ * read acme's ledger record (scopedEventId leaves `default`'s ids bare).
+ */
+const EVENT_ID = EVENT_ID_PATTERN;
 
 export interface DeliveriesRouteDeps {
   deliveries: DeliverySource;
@@ -103,12 +107,16 @@ export function deliveriesRoutes(router: Router, helpers: ConsoleHelpers, deps: 
   router.get('/console/deliveries', list);
 
   router.get('/console/deliveries/:tenant/:eventId', async (req, res) => {
-    const { principal } = helpers.context(res);
+    const { principal, tenants } = helpers.context(res);
     const tenant = String(req.params.tenant);
     const eventId = String(req.params.eventId);
-    // Another tenant's delivery reads exactly like one that does not exist: nothing says it is there.
+    // Another tenant's delivery reads exactly like one that does not exist: nothing says it is there. A tenant a
+    // reload removed is no longer among `tenants`, so its deliveries are gone from here too.
     const detail =
-      TENANT_ID.test(tenant) && EVENT_ID.test(eventId) && canSeeTenant(principal, tenant)
+      TENANT_ID.test(tenant) &&
+      EVENT_ID.test(eventId) &&
+      canSeeTenant(principal, tenant) &&
+      tenants.includes(tenant)
         ? await deps.deliveries.detail(tenant, eventId)
         : undefined;
     if (!detail) {
