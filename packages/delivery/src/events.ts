@@ -18,6 +18,10 @@ export interface DeliveryEvents {
     channel: Channel | 'email';
     status: NormalisedStatus;
     applied: boolean;
+    /** Whose delivery (the scoped event id's tenant; `default` when bare): a bounded label. */
+    tenant?: string;
+    /** The provider account that sent the attempt (its credential set); absent for the default tenant's. */
+    credentialSet?: string;
   }): void;
   /** The first confirmed delivery of a code: from Okta's hook to the provider's delivered/answered report. */
   delivered?(event: { provider: string; channel: Channel | 'email'; latencyMs: number }): void;

@@ -95,15 +95,18 @@ async function onReceipt(
   const attempt = { provider: event.provider, channel: event.channel };
   const applied = await deps.store.applyReceipt(ref, event, attempt);
   if (applied.outcome === 'missing') return { result: 'unknown-message' };
+  // The delivery's scoped id names its tenant (bare: `default`); the attempt's entry names the account that sent
+  // it (none: the default tenant's, or an entry written before entries named it). Both label the route's figures.
+  const { tenant } = splitScopedEventId(ref.eventId);
   deps.events?.receipt?.({
     provider: event.provider,
     channel: event.channel,
     status: event.status,
     applied: applied.outcome === 'applied',
+    tenant,
+    ...(applied.credentialSet === undefined ? {} : { credentialSet: applied.credentialSet }),
   });
   if (applied.outcome === 'applied' && receiptVerdict(event.status) !== 'progress') {
-    // The delivery's scoped id names its tenant (bare: `default`).
-    const { tenant } = splitScopedEventId(ref.eventId);
     countUsage(deps, { tenant, eventId: ref.eventId }, [
       { kind: 'receipt', channel: event.channel, provider: event.provider, status: event.status },
     ]);

@@ -17,6 +17,11 @@ import type { DeliveryRecord } from './delivery-record.ts';
 export interface AttemptEntry {
   provider: string;
   channel: Channel | 'email';
+  /**
+   * Which of the provider's accounts sent it (Route.credentialSet, a digest, never a secret), so that its receipt
+   * is counted for that account. Absent: the default tenant's account, and every entry written before this field.
+   */
+  credentialSet?: string;
   startedAt: number;
   finishedAt: number;
   result: 'accepted' | 'error';

@@ -280,7 +280,8 @@ export class DeliveryStore {
         maxHistory: MAX_HISTORY,
       },
     );
-    const [outcome, attemptVerdict, first, state, currentId, hookReceivedAt, deliveredAt] = reply;
+    const [outcome, attemptVerdict, first, state, currentId, hookReceivedAt, deliveredAt, credentialSet] =
+      reply;
     if (outcome === 'missing') return { outcome: 'missing' };
     return {
       outcome: outcome as 'applied' | 'stale' | 'duplicate',
@@ -290,6 +291,7 @@ export class DeliveryStore {
       currentProviderMessageId: currentId ?? '',
       ...(hookReceivedAt ? { hookReceivedAt: Number(hookReceivedAt) } : {}),
       ...(deliveredAt ? { deliveredAt: Number(deliveredAt) } : {}),
+      ...(credentialSet ? { credentialSet } : {}),
     };
   }
 
@@ -405,6 +407,8 @@ export type ReceiptApplication =
       currentProviderMessageId: string;
       hookReceivedAt?: number;
       deliveredAt?: number;
+      /** The account that sent the attempt (AttemptEntry.credentialSet); absent for the default tenant's. */
+      credentialSet?: string;
     };
 
 /** The hook's traceparent when well-formed (W3C: [0-9a-f-]), safe as the index value's last field. */

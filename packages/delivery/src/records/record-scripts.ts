@@ -132,7 +132,7 @@ return index
  * 'no-receipt'), records every report in its history (duplicates are recognised and not recorded twice), and on
  * the OTP's first delivery stamps the record and drops the resend payload (nothing will be resent).
  * Returns {'missing'} or {outcome ('applied'|'stale'|'duplicate'), verdict, firstDelivery (0|1), state,
- *   current providerMessageId, hookReceivedAt, deliveredAt}.
+ *   current providerMessageId, hookReceivedAt, deliveredAt, the attempt's credentialSet ('' when it has none)}.
  */
 export const APPLY_RECEIPT = `
 ${UNPACK_ARGS}
@@ -145,7 +145,7 @@ local seq = args.seq and tostring(args.seq) or ''
 local function tail(outcome, first)
   return {outcome, a.verdict or '', first, redis.call('HGET', KEYS[1], 'state') or '',
     redis.call('HGET', KEYS[1], 'providerMessageId') or '', redis.call('HGET', KEYS[1], 'hookReceivedAt') or '',
-    redis.call('HGET', KEYS[1], 'deliveredAt') or ''}
+    redis.call('HGET', KEYS[1], 'deliveredAt') or '', a.credentialSet or ''}
 end
 for _, h in ipairs(a.history) do
   if h.raw == args.raw and tostring(h.code or '') == code and tostring(h.seq or '') == seq then

@@ -142,6 +142,7 @@ function reportFailure(
     .logAttempt(job.eventId, job.otpExpiresAt, {
       provider: route.provider,
       channel: job.channel,
+      ...(route.credentialSet === undefined ? {} : { credentialSet: route.credentialSet }),
       startedAt: timing.startedAt,
       finishedAt: timing.startedAt + timing.providerMs,
       result: 'error',

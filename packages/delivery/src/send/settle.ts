@@ -17,6 +17,7 @@ export async function settleAccepted(
 ): Promise<ProcessResult> {
   const { job } = run;
   const { sent } = acceptance;
+  const route = run.routes.find((r) => r.provider === sent.provider);
   const outcome = {
     kind: 'accepted' as const,
     eventId: job.eventId,
@@ -31,6 +32,7 @@ export async function settleAccepted(
     {
       provider: sent.provider,
       channel,
+      ...(route?.credentialSet === undefined ? {} : { credentialSet: route.credentialSet }),
       startedAt: acceptance.startedAt,
       finishedAt: outcome.at,
       result: 'accepted',
@@ -55,10 +57,7 @@ export async function settleAccepted(
     outcome: 'accepted',
     durationMs: acceptance.providerMs,
     failover: acceptance.failover,
-    ...attemptLabels(
-      run,
-      run.routes.find((r) => r.provider === sent.provider),
-    ),
+    ...attemptLabels(run, route),
   });
   deps.log.info(
     {
