@@ -242,6 +242,28 @@ describe('receipts of many tenants', () => {
     h.stop();
   });
 
+  it("ignores a receipt on one tenant's callback path that names another tenant's message", async () => {
+    const h = harness();
+    const globex = await h.send('globex', `evt${randomBytes(6).toString('hex')}`);
+    const plain = await h.send('default', `evt${randomBytes(6).toString('hex')}`);
+    const before = JSON.stringify(await h.store.getLedger(globex.eventId));
+    // acme's path (verified with acme's secrets) speaking of globex's and of the default tenant's messages.
+    assert.equal((await h.receipt('acme', globex.providerMessageId, 'failed')).result, 'other-tenant');
+    assert.equal((await h.receipt('acme', plain.providerMessageId, 'delivered')).result, 'other-tenant');
+    // Today's unprefixed path is the default tenant's: it cannot speak of globex's message either.
+    assert.equal((await h.receipt('default', globex.providerMessageId, 'delivered')).result, 'other-tenant');
+    assert.equal(
+      JSON.stringify(await h.store.getLedger(globex.eventId)),
+      before,
+      "globex's record is untouched",
+    );
+    assert.equal((await h.store.getLedger(plain.eventId))?.record.deliveredVia, undefined);
+    // Its own path still works.
+    assert.equal((await h.receipt('globex', globex.providerMessageId, 'delivered')).result, 'recorded');
+    assert.equal((await h.store.getLedger(globex.eventId))?.record.deliveredVia, 'twilio');
+    h.stop();
+  });
+
   it('settles a ledger entry written before entries named their account, on the routes it was counted on then', async () => {
     const h = harness();
     // The default tenant: today's keys, no credential set on its route or its entries.

@@ -1,5 +1,6 @@
 import {
   type Channel,
+  DEFAULT_TENANT_ID,
   RECEIPT_DEADLINE_JOB,
   type ReceiptDeadline,
   receiptDeadlineSchema,
@@ -36,6 +37,8 @@ export interface ReceiptProcessorDeps {
 
 export type ReceiptResult =
   | { result: 'unknown-message' }
+  /** The message is a delivery of another tenant than the callback path's: ignored, that tenant's record untouched. */
+  | { result: 'other-tenant' }
   | { result: 'recorded'; outcome: string; verdict?: string }
   | { result: 'rerouted'; to: Channel; jobId: string }
   | { result: 'not-rerouted'; why: string };
@@ -77,6 +80,18 @@ export function createReceiptHandlers(deps: ReceiptProcessorDeps) {
           'receipt for a message this deployment does not know (or whose record expired); ignored',
         );
         return { result: 'unknown-message' };
+      }
+      // A callback is verified with the secrets of the tenant whose path it came in on: it may speak only of that
+      // tenant's deliveries. Provider message ids are unguessable, but one customer's credentials must never be able
+      // to move another customer's record, so a receipt naming another tenant's message is dropped, not applied.
+      const pathTenant = event.tenant ?? DEFAULT_TENANT_ID;
+      const deliveryTenant = splitScopedEventId(ref.eventId).tenant;
+      if (pathTenant !== deliveryTenant) {
+        deps.log.warn(
+          { provider: event.provider, channel: event.channel, tenant: pathTenant, deliveryTenant },
+          "receipt on one tenant's callback path names another tenant's message; ignored",
+        );
+        return { result: 'other-tenant' };
       }
       const traced = deps.traceReceipt ?? ((_ref, _name, fn) => fn());
       return traced(ref, `receipt ${event.provider} ${event.channel}`, () => onReceipt(deps, ref, event));

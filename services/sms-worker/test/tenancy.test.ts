@@ -164,6 +164,8 @@ describe('sms-worker with a tenants file', () => {
       const now = Date.now();
       await enqueue(statusQueue, 'receipt', {
         version: 1,
+        // It came in on globex's callback path: a receipt speaks only of its own tenant's deliveries.
+        tenant: 'globex',
         provider: 'twilio',
         channel: 'sms',
         providerMessageId: outcome.kind === 'accepted' ? outcome.providerMessageId : '',
