@@ -16,7 +16,9 @@ import { answerLatency } from './benchmarks/latency.ts';
 import { memorySection } from './benchmarks/memory.ts';
 import { oauthCost } from './benchmarks/oauth.ts';
 import { ingressOverhead } from './benchmarks/overhead.ts';
+import { ingressProcesses } from './benchmarks/processes.ts';
 import type { BenchmarkResult } from './benchmarks/types.ts';
+import { voiceWorker } from './benchmarks/voice.ts';
 import { versusSync } from './benchmarks/vs-sync.ts';
 import { workerThroughput } from './benchmarks/workers.ts';
 import { BenchContext } from './harness.ts';
@@ -88,6 +90,8 @@ const BENCHMARKS: Record<BenchmarkId, { label: string; run: () => Promise<Benchm
   growth: { label: '6. cost growth', run: () => costGrowth(ctx) },
   oauth: { label: '7. OAuth 2.0', run: () => oauthCost(ctx) },
   fraud: { label: '8. fraud controls', run: () => fraudControls(ctx) },
+  voice: { label: '9. voice-worker', run: () => voiceWorker(ctx) },
+  processes: { label: '10. ingress processes', run: () => ingressProcesses(ctx) },
 };
 
 const startedAt = new Date();

@@ -50,6 +50,12 @@ export function fmtRate(n: number | undefined, unit = '/s'): string {
   return `${n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1)}${unit}`;
 }
 
+/** CPU time per unit of work (ms, from /proc): µs below 1 ms, where most per-request costs are. */
+export function fmtCpu(ms: number | undefined): string {
+  if (missing(ms)) return '—';
+  return ms < 1 ? `${Math.round(ms * 1000)} µs` : `${ms.toFixed(2)} ms`;
+}
+
 export function fmtPct(share: number | undefined): string {
   return missing(share) ? '—' : `${(share * 100).toFixed(share >= 0.995 || share === 0 ? 0 : 1)}%`;
 }
