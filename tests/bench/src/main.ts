@@ -21,6 +21,7 @@ import type { BenchmarkResult } from './benchmarks/types.ts';
 import { voiceWorker } from './benchmarks/voice.ts';
 import { versusSync } from './benchmarks/vs-sync.ts';
 import { workerThroughput } from './benchmarks/workers.ts';
+import { latencyChartSvg, svgToPng } from './chart.ts';
 import { BenchContext } from './harness.ts';
 import { type CpuProfile, topSelfTime } from './profile.ts';
 import { type Report, renderMarkdown, renderText, type Section } from './report.ts';
@@ -146,13 +147,28 @@ const report: Report = {
 
 mkdirSync(outDir, { recursive: true });
 const stamp = report.startedAt.replace(/[:.]/g, '-');
-const markdown = renderMarkdown(report);
 const json = `${JSON.stringify(report, null, 2)}\n`;
+const distributions = results
+  .flatMap((r) => r.distributions ?? [])
+  .sort((a, b) => order(a.title) - order(b.title));
+let png: Buffer | undefined;
+try {
+  png =
+    distributions.length > 0
+      ? svgToPng(latencyChartSvg(distributions, `byot latency distributions — ${report.startedAt}`))
+      : undefined;
+} catch (error) {
+  // The figures are in the tables either way: a chart that cannot be drawn must not lose the run.
+  console.error(`bench: no chart: ${error instanceof Error ? error.message : String(error)}`);
+}
 for (const name of [`bench-${stamp}`, 'latest']) {
-  writeFileSync(join(outDir, `${name}.md`), markdown);
+  if (png) writeFileSync(join(outDir, `${name}.png`), png);
+  writeFileSync(join(outDir, `${name}.md`), renderMarkdown(report, png ? `${name}.png` : undefined));
   writeFileSync(join(outDir, `${name}.json`), json);
 }
-out(`\n${renderText(report)}\nresults: ${join(outDir, `bench-${stamp}.{md,json}`)} (and latest.*)\n`);
+out(
+  `\n${renderText(report)}\nresults: ${join(outDir, `bench-${stamp}.{md,json${png ? ',png' : ''}}`)} (and latest.*)\n`,
+);
 if (failures.length > 0) {
   console.error(`bench: ${failures.length} benchmark(s) failed:\n${failures.join('\n')}`);
   process.exit(1);

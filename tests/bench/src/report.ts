@@ -126,7 +126,8 @@ export function renderText(report: Report): string {
   return `${parts.join('\n')}\n`;
 }
 
-export function renderMarkdown(report: Report): string {
+/** `chart`: the PNG of the latency distributions, beside the Markdown file (linked under the headline table). */
+export function renderMarkdown(report: Report, chart?: string): string {
   const parts = [
     `# byot benchmarks`,
     '',
@@ -135,6 +136,7 @@ export function renderMarkdown(report: Report): string {
     '',
     renderMarkdownTable(headlineTable(report.headlines)),
   ];
+  if (chart) parts.push('', `![Latency distributions, percentile by percentile](${chart})`);
   for (const section of report.sections) {
     parts.push('', `## ${section.title}`, '', section.setup, '', renderMarkdownTable(section.table));
     if (section.notes.length > 0) parts.push('', ...section.notes.map((note) => `- ${note}`));

@@ -87,6 +87,15 @@ export async function ingressOverhead(ctx: BenchContext): Promise<BenchmarkResul
           verdict: non200 > 0 ? 'not judged' : judge(share, { atLeast: OVERHEAD_TARGET }),
         },
       ],
+      distributions: [
+        {
+          title: `1. ingress overhead, closed loop ${connections} connections (budget 0)`,
+          series: [
+            { label: 'bare node:http', latenciesMs: bareRun.latenciesMs },
+            { label: 'hook-ingress', latenciesMs: ingressRun.latenciesMs },
+          ],
+        },
+      ],
       raw: { connections, duration, warmup, bare: strip(bareRun), ingress: strip(ingressRun), share },
     };
   } finally {

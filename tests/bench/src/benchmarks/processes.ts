@@ -146,6 +146,15 @@ export async function ingressProcesses(ctx: BenchContext): Promise<BenchmarkResu
           verdict: 'not judged',
         },
       ],
+      distributions: [
+        {
+          title: `10. INGRESS_PROCESSES: paced ${pacedRate / 2} hooks/s each (interleaved, budget 0)`,
+          series: [
+            { label: '1 process', latenciesMs: pacedOne.latenciesMs },
+            { label: '2 processes', latenciesMs: pacedTwo.latenciesMs },
+          ],
+        },
+      ],
       raw: {
         connections,
         duration,

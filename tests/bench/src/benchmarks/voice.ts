@@ -168,6 +168,15 @@ export async function voiceWorker(ctx: BenchContext, requestedRate?: number): Pr
           verdict: 'not judged',
         },
       ],
+      distributions: [
+        {
+          title: `9. voice answer latency at ${rate / 2} hooks/s (simulator at ${SIM_LATENCY_MS} ms, interleaved)`,
+          series: [
+            { label: 'simulator Calls API directly', latenciesMs: directRun.latenciesMs },
+            { label: 'Okta voice hook answer (byot)', latenciesMs: hookRun.latenciesMs },
+          ],
+        },
+      ],
       raw: {
         round,
         rate: rate / 2,
