@@ -19,7 +19,7 @@ describe('latency chart', () => {
     assert.equal(svg.match(/<path /g)?.length, 2);
     assert.match(svg, /2\. answer latency/);
     assert.doesNotMatch(svg, />empty</, 'a panel without samples is left out');
-    assert.match(svg, /baseline \(p99 60 ms, max 140 ms\)/);
+    assert.match(svg, />baseline<\/text>\n.*>p50 55 ms, p99 60 ms, max 140 ms</);
     assert.match(svg, />p99</);
   });
 

@@ -21,7 +21,7 @@ const TICKS = [0, 0.5, 0.9, 0.99, 0.999];
 const COLOURS = ['#4c72b0', '#dd8452', '#55a868', '#c44e52', '#8172b3', '#937860'];
 const WIDTH = 900;
 const PANEL_HEIGHT = 260;
-const MARGIN = { left: 70, right: 290, top: 34, bottom: 40 };
+const MARGIN = { left: 70, right: 250, top: 34, bottom: 40 };
 
 /** x position of a percentile on a "nines" scale: −log10(1 − q), p100 drawn just past p99.9. */
 export function ninesOf(q: number): number {
@@ -41,7 +41,7 @@ const escapeXml = (text: string) =>
 
 /**
  * The latency distributions as an SVG: one panel per benchmark, latency (ms) against percentile on a nines scale
- * (p0 … p99.9, max), the way tails are compared; the legend gives each series' p99 and max in figures. Pure, so it can be tested; the PNG is its rasterisation.
+ * (p0 … p99.9, max), the way tails are compared; the legend gives each series' p50, p99 and max in figures. Pure, so it can be tested; the PNG is its rasterisation.
  */
 export function latencyChartSvg(distributions: readonly Distribution[], heading: string): string {
   const panels = distributions.filter((d) => d.series.some((s) => s.latenciesMs.length > 0));
@@ -99,13 +99,14 @@ export function latencyChartSvg(distributions: readonly Distribution[], heading:
       const d = curve.points
         .map(([q, v], k) => `${k === 0 ? 'M' : 'L'}${x(q).toFixed(1)},${y(v).toFixed(1)}`)
         .join(' ');
-      const ly = top + MARGIN.top + 14 + i * 18;
+      const ly = top + MARGIN.top + 14 + i * 34;
       const samples = panel.series.find((s) => s.label === curve.label)?.latenciesMs ?? [];
-      const legend = `${curve.label} (p99 ${fmtAxisMs(quantile(samples, 0.99))}, max ${fmtAxisMs(quantile(samples, 1))})`;
+      const figures = `p50 ${fmtAxisMs(quantile(samples, 0.5))}, p99 ${fmtAxisMs(quantile(samples, 0.99))}, max ${fmtAxisMs(quantile(samples, 1))}`;
       parts.push(
         `<path d="${d}" fill="none" stroke="${colour}" stroke-width="2"/>`,
         `<line x1="${WIDTH - MARGIN.right + 12}" x2="${WIDTH - MARGIN.right + 30}" y1="${ly - 4}" y2="${ly - 4}" stroke="${colour}" stroke-width="3"/>`,
-        `<text x="${WIDTH - MARGIN.right + 36}" y="${ly}" font-size="11">${escapeXml(legend)}</text>`,
+        `<text x="${WIDTH - MARGIN.right + 36}" y="${ly}" font-size="11">${escapeXml(curve.label)}</text>`,
+        `<text x="${WIDTH - MARGIN.right + 36}" y="${ly + 14}" font-size="10" fill="#555">${escapeXml(figures)}</text>`,
       );
     });
   });
