@@ -4,6 +4,7 @@ import { type BenchSystem, HOOK_PATH, simAccepted, sleep } from '../harness.ts';
 import { benchPhone, hookBodies } from '../hook-bodies.ts';
 import { runLoad } from '../load.ts';
 import { type CountSample, idealThroughput, ratio, steadyRate } from '../stats.ts';
+import { commandStats, redisCostPerHook } from './fraud.ts';
 
 export type Channel = 'sms' | 'voice';
 
@@ -20,6 +21,8 @@ export interface DrainRound {
   workerCpuPerMessageMs: number;
   /** redis-server's CPU over the same span ÷ messages delivered, ms. */
   redisCpuPerMessageMs: number;
+  /** Redis per message over the same span (INFO commandstats): scripts (one round trip each) and commands. */
+  redis: { scripts: number; commands: number; scriptUsec: number };
 }
 
 /**
@@ -62,6 +65,7 @@ export async function drainRound(
   );
   const workerCpu = new CpuMeter(workers.map((w) => w.pid));
   const redisCpu = new CpuMeter([system.redis.pid]);
+  const statsBefore = await commandStats(system.redis.url);
   const samples: CountSample[] = [];
   const started = performance.now();
   const limitMs = Math.max(30_000, (queued / 50) * 1000);
@@ -74,6 +78,7 @@ export async function drainRound(
   const drainSec = (performance.now() - started) / 1000;
   const workerCpuMs = workerCpu.elapsedMs();
   const redisCpuMs = redisCpu.elapsedMs();
+  const statsAfter = await commandStats(system.redis.url);
   await Promise.all(workers.map((worker) => system.stopWorker(worker)));
   const rate = steadyRate(samples, queued);
   const ideal = idealThroughput(spec.concurrency, spec.latencyMs, spec.processes);
@@ -88,5 +93,6 @@ export async function drainRound(
     drainSec,
     workerCpuPerMessageMs: cpuPer(workerCpuMs, delivered),
     redisCpuPerMessageMs: cpuPer(redisCpuMs, delivered),
+    redis: redisCostPerHook(statsBefore, statsAfter, delivered),
   };
 }
