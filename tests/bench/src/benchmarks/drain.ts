@@ -21,8 +21,11 @@ export interface DrainRound {
   workerCpuPerMessageMs: number;
   /** redis-server's CPU over the same span ÷ messages delivered, ms. */
   redisCpuPerMessageMs: number;
-  /** Redis per message over the same span (INFO commandstats): scripts (one round trip each) and commands. */
-  redis: { scripts: number; commands: number; scriptUsec: number };
+  /**
+   * Redis per message over the same span (INFO commandstats): scripts, commands (those run inside scripts
+   * included) and round trips = scripts + MULTI/EXEC transactions (each one round trip, pipelined).
+   */
+  redis: { scripts: number; commands: number; scriptUsec: number; roundTrips: number };
 }
 
 /**
@@ -93,6 +96,15 @@ export async function drainRound(
     drainSec,
     workerCpuPerMessageMs: cpuPer(workerCpuMs, delivered),
     redisCpuPerMessageMs: cpuPer(redisCpuMs, delivered),
-    redis: redisCostPerHook(statsBefore, statsAfter, delivered),
+    redis: redisCost(statsBefore, statsAfter, delivered),
   };
+}
+
+type CommandStats = Awaited<ReturnType<typeof commandStats>>;
+
+/** redisCostPerHook plus round trips: a worker sends scripts and MULTI/EXEC transactions, little else. */
+export function redisCost(before: CommandStats, after: CommandStats, messages: number): DrainRound['redis'] {
+  const cost = redisCostPerHook(before, after, messages);
+  const execs = (after.get('exec')?.calls ?? 0) - (before.get('exec')?.calls ?? 0);
+  return { ...cost, roundTrips: cost.scripts + (messages > 0 ? execs / messages : 0) };
 }

@@ -148,7 +148,7 @@ export async function voiceWorker(ctx: BenchContext, requestedRate?: number): Pr
         notes: [
           `Drain: ${round.delivered} of ${round.jobs} calls in ${round.drainSec.toFixed(1)} s, ideal ` +
             `${fmtRate(round.ideal, ' calls/s')}; Redis ${fmtCpu(round.redisCpuPerMessageMs)} CPU, ` +
-            `${round.redis.scripts.toFixed(2)} scripts and ${round.redis.commands.toFixed(1)} commands per call.`,
+            `${round.redis.roundTrips.toFixed(2)} round trips and ${round.redis.commands.toFixed(1)} commands per call.`,
           ...(non200 > 0 ? [`${non200} voice hook answers were not 200.`] : []),
           CPU_NOTE,
         ],

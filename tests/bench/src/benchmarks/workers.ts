@@ -77,9 +77,10 @@ export async function workerThroughput(ctx: BenchContext): Promise<BenchmarkResu
 
 export const CPU_NOTE =
   'CPU/msg: utime + stime (/proc/<pid>/stat) of all the round’s worker processes, and of redis-server, from the ' +
-  'workers being ready to the last message accepted, ÷ messages delivered. Redis scripts/msg: EVAL/EVALSHA calls ' +
-  '(one round trip each: BullMQ moving jobs, the delivery record, the breaker) and commands/msg (every other ' +
-  'command, those run inside scripts included) from INFO commandstats over the same span, ÷ messages.';
+  'workers being ready to the last message accepted, ÷ messages delivered. Redis round trips/msg: EVAL/EVALSHA ' +
+  'calls (BullMQ moving jobs, the delivery record, the breaker) plus MULTI/EXEC transactions (usage counters), ' +
+  'and commands/msg (every other command, those run inside scripts included), from INFO commandstats over the ' +
+  'same span, ÷ messages.';
 
 /** The drain rounds' table (sms and voice alike). */
 export function drainTable(rounds: readonly DrainRound[], one: DrainRound | undefined) {
@@ -95,7 +96,7 @@ export function drainTable(rounds: readonly DrainRound[], one: DrainRound | unde
       'drain time',
       'worker CPU/msg',
       'Redis CPU/msg',
-      'Redis scripts/msg',
+      'Redis round trips/msg',
       'Redis commands/msg',
     ],
     rows: rounds.map((r) => [
@@ -109,7 +110,7 @@ export function drainTable(rounds: readonly DrainRound[], one: DrainRound | unde
       `${r.drainSec.toFixed(1)} s`,
       fmtCpu(r.workerCpuPerMessageMs),
       fmtCpu(r.redisCpuPerMessageMs),
-      r.redis.scripts.toFixed(2),
+      r.redis.roundTrips.toFixed(2),
       r.redis.commands.toFixed(1),
     ]),
   };
