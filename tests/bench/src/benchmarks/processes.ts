@@ -4,7 +4,7 @@ import { CpuMeter, cpuPer, processTree } from '../cpu.ts';
 import { type BenchContext, type BenchSystem, HOOK_PATH, sleep } from '../harness.ts';
 import { hookBodies } from '../hook-bodies.ts';
 import { type LoadResult, type PacedTarget, runLoad, runPacedInterleaved } from '../load.ts';
-import { fmtCpu, fmtMs, fmtRate, fmtRatio } from '../report.ts';
+import { fmtCpu, fmtMs, fmtPct, fmtRate, fmtRatio } from '../report.ts';
 import { quantileDifference, ratio } from '../stats.ts';
 import { strip } from './overhead.ts';
 import type { BenchmarkResult } from './types.ts';
@@ -81,6 +81,9 @@ export async function ingressProcesses(ctx: BenchContext): Promise<BenchmarkResu
     const pacedCpuOne = cpuPer(cpuOne.elapsedMs(), pacedOne.answered);
     const pacedCpuTwo = cpuPer(cpuTwo.elapsedMs(), pacedTwo.answered);
     const p99 = quantileDifference(pacedOne.latenciesMs, pacedTwo.latenciesMs, 0.99);
+    // How the kernel spread the connections: each process's own count of hooks answered, over the whole run.
+    const spread = await Promise.all([twoAdmin, twoAdmin + 1].map((port) => hooksAnsweredBy(port)));
+    const spreadTotal = spread.reduce((a, b) => a + b, 0);
 
     const mean = (xs: readonly Measured[], f: (m: Measured) => number) =>
       xs.reduce((sum, m) => sum + f(m), 0) / Math.max(1, xs.length);
@@ -135,6 +138,8 @@ export async function ingressProcesses(ctx: BenchContext): Promise<BenchmarkResu
             'process can only add the CPU the others leave, so the scaling is a lower bound of what a box with ' +
             'more cores than processes would show.',
           'CPU per hook: utime + stime of every ingress process of the system over the run ÷ hooks answered.',
+          `SO_REUSEPORT spread over the two processes (their own byot_hook_answers_total, whole run): ` +
+            `${spread.map((n) => fmtPct(ratio(n, spreadTotal))).join(' / ')} of ${spreadTotal} hooks.`,
         ],
       },
       headlines: [
@@ -162,6 +167,7 @@ export async function ingressProcesses(ctx: BenchContext): Promise<BenchmarkResu
         one: ones.map((m) => ({ ...strip(m.run), cpuPerHookMs: m.cpuPerHookMs })),
         two: twos.map((m) => ({ ...strip(m.run), cpuPerHookMs: m.cpuPerHookMs })),
         scaling,
+        spread,
         paced: {
           rate: pacedRate,
           duration: pacedDuration,
@@ -204,4 +210,12 @@ async function waitForAdmin(port: number): Promise<void> {
     await sleep(200);
   }
   throw new Error(`the second ingress process never served its admin port ${port}`);
+}
+
+/** Hooks one ingress process answered, from its own /metrics (byot_hook_answers_total, all labels summed). */
+async function hooksAnsweredBy(adminPort: number): Promise<number> {
+  const text = await (await fetch(`http://${HOST}:${adminPort}/metrics`)).text();
+  let total = 0;
+  for (const [, value] of text.matchAll(/^byot_hook_answers_total\{[^}]*\} (\d+)/gm)) total += Number(value);
+  return total;
 }
