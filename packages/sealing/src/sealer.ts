@@ -21,8 +21,8 @@ const TAG_BYTES = 16;
 
 /**
  * Random IVs drawn from a pool filled 4 KiB at a time: one CSPRNG call per 341 seals instead of one per seal
- * (≈ 2 µs of CPU per seal, a third of it), as Node's own randomUUID does with its cache. Every IV is still 96 bits of the
- * CSPRNG, each used once; forked services are separate processes, so no two share a pool.
+ * (≈ 2 µs of CPU per seal, a third of it), as Node's own randomUUID does with its cache. Every IV is still 96
+ * bits of the CSPRNG, each used once; forked services are separate processes, so no two share a pool.
  */
 const IV_POOL_BYTES = 4_096 - (4_096 % IV_BYTES);
 let ivPool = Buffer.alloc(0);
