@@ -16,6 +16,18 @@ import type { Redis } from 'ioredis';
 export type BreakerState = 'closed' | 'open' | 'half-open';
 export type BreakerDecision = 'allow' | 'probe' | 'skip';
 
+/**
+ * What one attempt's gate saw. `clean`: the breaker was closed with no failure counted, so a success right after
+ * has nothing to reset and is not written (one Redis round trip less per send on the healthy path).
+ */
+export interface BreakerGate {
+  decision: BreakerDecision;
+  clean: boolean;
+}
+
+/** The gate of an attempt made without asking the breaker (every route open, tried anyway): its success is written. */
+export const UNGATED: BreakerGate = { decision: 'allow', clean: false };
+
 export interface BreakerSettings {
   /** Failures within `windowMs` that open the breaker. */
   failureThreshold: number;
@@ -42,17 +54,17 @@ export interface BreakerSnapshot {
   openUntil: number | undefined;
 }
 
-/** KEYS[1] breaker hash. args: now, probeTimeoutMs. Returns {decision, state}. */
+/** KEYS[1] breaker hash. args: now, probeTimeoutMs. Returns {decision, state, failures}. */
 const ALLOW = `
 ${UNPACK_ARGS}
 local key = KEYS[1]
 local state = redis.call('HGET', key, 'state') or 'closed'
-if state == 'closed' then return {'allow', state} end
+if state == 'closed' then return {'allow', state, tonumber(redis.call('HGET', key, 'failures') or '0')} end
 local openUntil = tonumber(redis.call('HGET', key, 'openUntil') or '0')
 local probeUntil = tonumber(redis.call('HGET', key, 'probeUntil') or '0')
 if args.now < openUntil or args.now < probeUntil then return {'skip', state} end
 redis.call('HSET', key, 'state', 'half-open', 'probeUntil', args.now + args.probeTimeoutMs)
-return {'probe', 'half-open'}
+return {'probe', 'half-open', -1}
 `;
 
 /** KEYS[1]. args: now. Returns the previous state. */
@@ -64,7 +76,12 @@ redis.call('HSET', key, 'state', 'closed', 'failures', 0, 'windowStart', args.no
 return state
 `;
 
-/** KEYS[1]. args: now, threshold, windowMs, cooldownMs. Returns {previousState, newState, failures}. */
+/**
+ * KEYS[1]. args: now, threshold, windowMs, cooldownMs. Returns {previousState, newState, failures}. The failure
+ * window begins with the first failure after a reset (failures = 0), so the state a success leaves behind on a
+ * closed breaker with no failures (its windowStart) makes no difference: that is what lets such a success go
+ * unwritten (BreakerGate.clean).
+ */
 const FAILURE = `
 ${UNPACK_ARGS}
 local key = KEYS[1]
@@ -72,7 +89,7 @@ local now = args.now
 local state = redis.call('HGET', key, 'state') or 'closed'
 local failures = tonumber(redis.call('HGET', key, 'failures') or '0')
 local windowStart = tonumber(redis.call('HGET', key, 'windowStart') or '0')
-if now - windowStart > args.windowMs then
+if failures == 0 or now - windowStart > args.windowMs then
   failures = 0
   windowStart = now
 end
@@ -101,7 +118,7 @@ export class CircuitBreakers {
   readonly #keyspace: Keyspace;
   readonly #settings: BreakerSettings;
   readonly #run: {
-    allow: LuaScript<{ now: number; probeTimeoutMs: number }, [BreakerDecision, BreakerState]>;
+    allow: LuaScript<{ now: number; probeTimeoutMs: number }, [BreakerDecision, BreakerState, number]>;
     success: LuaScript<{ now: number }, BreakerState>;
     failure: LuaScript<
       { now: number; threshold: number; windowMs: number; cooldownMs: number },
@@ -133,23 +150,40 @@ export class CircuitBreakers {
     now = Date.now(),
     credentialSet?: string,
   ): Promise<BreakerDecision> {
+    return (await this.gate(provider, channel, now, credentialSet)).decision;
+  }
+
+  /** decide(), plus whether the breaker was clean (closed, no failures): hand it to recordSuccess. */
+  async gate(
+    provider: string,
+    channel: string,
+    now = Date.now(),
+    credentialSet?: string,
+  ): Promise<BreakerGate> {
     const key = this.#keyspace.breaker(provider, channel, credentialSet);
-    const [decision, state] = await this.#run.allow([key], {
+    const [decision, state, failures] = await this.#run.allow([key], {
       now,
       probeTimeoutMs: this.#settings.probeTimeoutMs,
     });
     if (decision === 'probe' && state === 'half-open') {
       this.#onTransition({ provider, channel, ...account(credentialSet), from: 'open', to: 'half-open' });
     }
-    return decision;
+    return { decision, clean: state === 'closed' && failures === 0 };
   }
 
+  /**
+   * A provider call succeeded (or a probe got an answer): close the breaker and clear its count. With the gate of
+   * that call and the gate clean, there is nothing to clear and nothing is written. A failure another worker
+   * counted in between then stands, as it would had its write come after ours.
+   */
   async recordSuccess(
     provider: string,
     channel: string,
     now = Date.now(),
     credentialSet?: string,
+    gate?: BreakerGate,
   ): Promise<void> {
+    if (gate?.clean) return;
     const key = this.#keyspace.breaker(provider, channel, credentialSet);
     const previous = await this.#run.success([key], { now });
     if (previous !== 'closed') {

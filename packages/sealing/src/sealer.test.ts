@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { createSealer, SealError, sealerFromConfig } from './sealer.ts';
+import { createSealer, freshIv, SealError, sealerFromConfig } from './sealer.ts';
 
 describe('createSealer', () => {
   const key = randomBytes(32);
@@ -20,6 +20,17 @@ describe('createSealer', () => {
 
   it('uses a fresh IV each time', () => {
     assert.notEqual(sealer.seal('same', 'c'), sealer.seal('same', 'c'));
+  });
+
+  it('never repeats an IV across refills of the pool it draws them from, nor hands out a shared buffer', () => {
+    const ivs = Array.from({ length: 2_000 }, () => freshIv()); // about six pools of 341
+    assert.ok(ivs.every((iv) => iv.length === 12));
+    assert.equal(new Set(ivs.map((iv) => iv.toString('hex'))).size, ivs.length);
+    const [first, second] = ivs as [Buffer, Buffer];
+    first.fill(0);
+    assert.notEqual(second.toString('hex'), '000000000000000000000000');
+    const sealedIvs = new Set(Array.from({ length: 800 }, () => sealer.seal('same', 'c').split('.')[2]));
+    assert.equal(sealedIvs.size, 800);
   });
 
   it('refuses another context, tampering and unknown keys with one vague error', () => {

@@ -8,6 +8,8 @@ export const BENCHMARK_IDS = [
   'growth',
   'oauth',
   'fraud',
+  'voice',
+  'processes',
 ] as const;
 export type BenchmarkId = (typeof BENCHMARK_IDS)[number];
 

@@ -79,6 +79,11 @@ export class BenchContext {
         this.sampler.track(serviceKind(worker.name), worker.pid);
         return worker;
       },
+      startTrackedVoiceWorker: async (env?: Record<string, string>) => {
+        const worker = await system.startVoiceWorker(env);
+        this.sampler.track(serviceKind(worker.name), worker.pid);
+        return worker;
+      },
       stopWorker: async (worker: ManagedProcess) => {
         await this.sampler.untrack(worker.pid);
         await worker.stop('SIGTERM', 15_000);
@@ -135,6 +140,7 @@ export class BenchContext {
 
 export type BenchSystem = RunningSystem & {
   startTrackedWorker(env?: Record<string, string>): Promise<ManagedProcess>;
+  startTrackedVoiceWorker(env?: Record<string, string>): Promise<ManagedProcess>;
   stopWorker(worker: ManagedProcess): Promise<void>;
   shutdown(): Promise<void>;
 };

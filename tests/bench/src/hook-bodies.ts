@@ -22,6 +22,8 @@ export function hookBodies(
      */
     people?: boolean;
     requestType?: OktaRequestType;
+    /** Okta's deliveryChannel (default SMS; "Voice Call" for the voice-worker). */
+    deliveryChannel?: string;
   } = {},
 ): { next(): string; count(): number } {
   const template = JSON.stringify(
@@ -30,6 +32,7 @@ export function hookBodies(
       ...(options.people ? { phoneNumber: PHONE, userId: USER_ID } : {}),
       ...(options.phoneNumber && !options.people ? { phoneNumber: options.phoneNumber } : {}),
       ...(options.requestType ? { requestType: options.requestType } : {}),
+      ...(options.deliveryChannel ? { deliveryChannel: options.deliveryChannel } : {}),
     }),
   );
   // Letters first: BullMQ refuses all-digit job ids, and ids must be unique across runs sharing one Redis.

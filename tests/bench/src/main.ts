@@ -16,9 +16,12 @@ import { answerLatency } from './benchmarks/latency.ts';
 import { memorySection } from './benchmarks/memory.ts';
 import { oauthCost } from './benchmarks/oauth.ts';
 import { ingressOverhead } from './benchmarks/overhead.ts';
+import { ingressProcesses } from './benchmarks/processes.ts';
 import type { BenchmarkResult } from './benchmarks/types.ts';
+import { voiceWorker } from './benchmarks/voice.ts';
 import { versusSync } from './benchmarks/vs-sync.ts';
 import { workerThroughput } from './benchmarks/workers.ts';
+import { latencyChartSvg, svgToPng } from './chart.ts';
 import { BenchContext } from './harness.ts';
 import { type CpuProfile, topSelfTime } from './profile.ts';
 import { type Report, renderMarkdown, renderText, type Section } from './report.ts';
@@ -88,6 +91,8 @@ const BENCHMARKS: Record<BenchmarkId, { label: string; run: () => Promise<Benchm
   growth: { label: '6. cost growth', run: () => costGrowth(ctx) },
   oauth: { label: '7. OAuth 2.0', run: () => oauthCost(ctx) },
   fraud: { label: '8. fraud controls', run: () => fraudControls(ctx) },
+  voice: { label: '9. voice-worker', run: () => voiceWorker(ctx) },
+  processes: { label: '10. ingress processes', run: () => ingressProcesses(ctx) },
 };
 
 const startedAt = new Date();
@@ -142,13 +147,28 @@ const report: Report = {
 
 mkdirSync(outDir, { recursive: true });
 const stamp = report.startedAt.replace(/[:.]/g, '-');
-const markdown = renderMarkdown(report);
 const json = `${JSON.stringify(report, null, 2)}\n`;
+const distributions = results
+  .flatMap((r) => r.distributions ?? [])
+  .sort((a, b) => order(a.title) - order(b.title));
+let png: Buffer | undefined;
+try {
+  png =
+    distributions.length > 0
+      ? svgToPng(latencyChartSvg(distributions, `byot latency distributions — ${report.startedAt}`))
+      : undefined;
+} catch (error) {
+  // The figures are in the tables either way: a chart that cannot be drawn must not lose the run.
+  console.error(`bench: no chart: ${error instanceof Error ? error.message : String(error)}`);
+}
 for (const name of [`bench-${stamp}`, 'latest']) {
-  writeFileSync(join(outDir, `${name}.md`), markdown);
+  if (png) writeFileSync(join(outDir, `${name}.png`), png);
+  writeFileSync(join(outDir, `${name}.md`), renderMarkdown(report, png ? `${name}.png` : undefined));
   writeFileSync(join(outDir, `${name}.json`), json);
 }
-out(`\n${renderText(report)}\nresults: ${join(outDir, `bench-${stamp}.{md,json}`)} (and latest.*)\n`);
+out(
+  `\n${renderText(report)}\nresults: ${join(outDir, `bench-${stamp}.{md,json${png ? ',png' : ''}}`)} (and latest.*)\n`,
+);
 if (failures.length > 0) {
   console.error(`bench: ${failures.length} benchmark(s) failed:\n${failures.join('\n')}`);
   process.exit(1);

@@ -50,6 +50,12 @@ export function fmtRate(n: number | undefined, unit = '/s'): string {
   return `${n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1)}${unit}`;
 }
 
+/** CPU time per unit of work (ms, from /proc): µs below 1 ms, where most per-request costs are. */
+export function fmtCpu(ms: number | undefined): string {
+  if (missing(ms)) return '—';
+  return ms < 1 ? `${Math.round(ms * 1000)} µs` : `${ms.toFixed(2)} ms`;
+}
+
 export function fmtPct(share: number | undefined): string {
   return missing(share) ? '—' : `${(share * 100).toFixed(share >= 0.995 || share === 0 ? 0 : 1)}%`;
 }
@@ -120,7 +126,8 @@ export function renderText(report: Report): string {
   return `${parts.join('\n')}\n`;
 }
 
-export function renderMarkdown(report: Report): string {
+/** `chart`: the PNG of the latency distributions, beside the Markdown file (linked under the headline table). */
+export function renderMarkdown(report: Report, chart?: string): string {
   const parts = [
     `# byot benchmarks`,
     '',
@@ -129,6 +136,7 @@ export function renderMarkdown(report: Report): string {
     '',
     renderMarkdownTable(headlineTable(report.headlines)),
   ];
+  if (chart) parts.push('', `![Latency distributions, percentile by percentile](${chart})`);
   for (const section of report.sections) {
     parts.push('', `## ${section.title}`, '', section.setup, '', renderMarkdownTable(section.table));
     if (section.notes.length > 0) parts.push('', ...section.notes.map((note) => `- ${note}`));

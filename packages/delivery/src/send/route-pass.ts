@@ -1,5 +1,5 @@
 import { ProviderError, type SendResult } from '@byot/providers';
-import type { BreakerDecision } from '../breaker.ts';
+import { type BreakerGate, UNGATED } from '../breaker.ts';
 import { type SendProcessorDeps, type SendRun, toProviderError } from './run.ts';
 import type { Route } from './shapes.ts';
 
@@ -43,9 +43,9 @@ export async function routePass(deps: SendProcessorDeps, run: SendRun): Promise<
       if (run.tooLate()) break;
       const gate =
         deps.breakers && !ignoreBreakers
-          ? await deps.breakers.decide(route.provider, run.job.channel, Date.now(), route.credentialSet)
-          : 'allow';
-      if (gate === 'skip') {
+          ? await deps.breakers.gate(route.provider, run.job.channel, Date.now(), route.credentialSet)
+          : UNGATED;
+      if (gate.decision === 'skip') {
         skipped(deps, run, route, tried > 0);
         previous = route.provider;
         continue;
@@ -93,7 +93,7 @@ async function attempt(
   deps: SendProcessorDeps,
   run: SendRun,
   route: Route,
-  gate: BreakerDecision,
+  gate: BreakerGate,
   failover: boolean,
   from: string | undefined,
 ): Promise<Attempted> {
@@ -113,12 +113,12 @@ async function attempt(
     });
     if (error.kind === 'unavailable')
       await deps.breakers?.recordFailure(route.provider, channel, Date.now(), account);
-    else if (gate === 'probe')
+    else if (gate.decision === 'probe')
       await deps.breakers?.recordSuccess(route.provider, channel, Date.now(), account); // it answered
     return { ok: false, error };
   }
   const providerMs = Math.round(performance.now() - started);
-  await deps.breakers?.recordSuccess(route.provider, channel, Date.now(), account);
+  await deps.breakers?.recordSuccess(route.provider, channel, Date.now(), account, gate);
   const acceptance: Acceptance = {
     sent,
     failover,

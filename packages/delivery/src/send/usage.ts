@@ -9,7 +9,8 @@ import { tenantOf } from './routing.ts';
  * failovers. `@byot/tenancy`'s UsageCounters is the real one (Redis hashes); the loop only needs `record`.
  */
 export interface UsageRecorder {
-  record(tenant: string, event: UsageEventLike): Promise<void>;
+  /** The events of one outcome together: one write (UsageCounters: one MULTI), not one per event. */
+  record(tenant: string, events: readonly UsageEventLike[]): Promise<void>;
 }
 
 /** The events of @byot/tenancy's UsageEvent the send loop and the receipts produce. */
@@ -37,11 +38,9 @@ export function countUsage(
 ): void {
   if (!deps.usage || events.length === 0) return;
   const tenant = tenantOf(job);
-  for (const event of events) {
-    deps.usage.record(tenant, event).catch((err: unknown) => {
-      deps.log.warn({ tenant, usage: event.kind, err }, 'could not count usage');
-    });
-  }
+  deps.usage.record(tenant, events).catch((err: unknown) => {
+    deps.log.warn({ tenant, usage: events.map((e) => e.kind).join(','), err }, 'could not count usage');
+  });
 }
 
 /** A code's settled outcome (`sent`, `failed`, `expired`), counted once per code. */

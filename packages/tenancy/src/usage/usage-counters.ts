@@ -150,12 +150,17 @@ export class UsageCounters {
     this.#retentionDays = Math.max(options.retentionDays ?? USAGE_RETENTION_DAYS, USAGE_RETENTION_DAYS);
   }
 
-  /** Adds one event to its tenant's day. One round trip (a MULTI on one key); the index write at most once. */
-  async record(tenant: string, event: UsageEvent, at = Date.now()): Promise<void> {
+  /**
+   * Adds one event, or the several events of one outcome (a send's message and its code), to the tenant's day.
+   * One round trip however many (a MULTI on one key); the index write at most once.
+   */
+  async record(tenant: string, events: UsageEvent | readonly UsageEvent[], at = Date.now()): Promise<void> {
+    const list = Array.isArray(events) ? (events as readonly UsageEvent[]) : [events as UsageEvent];
+    if (list.length === 0) return;
     const day = utcDay(at);
     const key = this.#keys.usageDay(tenant, day);
     const multi = this.#redis.multi();
-    for (const [field, by] of incrementsFor(event)) multi.hincrby(key, field, by);
+    for (const event of list) for (const [field, by] of incrementsFor(event)) multi.hincrby(key, field, by);
     multi.expireat(key, usageExpiry(day, this.#retentionDays));
     const writes: Array<Promise<unknown>> = [multi.exec()];
     if (!this.#indexed.has(tenant)) {

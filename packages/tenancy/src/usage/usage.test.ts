@@ -134,6 +134,44 @@ describe('usage counters', () => {
     assert.equal(csv.length, 1 + 8 + 1);
   });
 
+  it('counts the events of one outcome in one round trip, the same as one by one', async () => {
+    const message = {
+      kind: 'message',
+      channel: 'sms',
+      country: 'GB',
+      provider: 'twilio',
+      segments: 2,
+    } as const;
+    const code = {
+      kind: 'code',
+      channel: 'sms',
+      requestType: 'mfa',
+      country: 'GB',
+      provider: 'twilio',
+      outcome: 'sent',
+    } as const;
+    const together = keysFor(uniquePrefix('usage'));
+    const apart = keysFor(uniquePrefix('usage'));
+    const execs = async () =>
+      Number(/^cmdstat_exec:calls=(\d+)/m.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    await new UsageCounters(redis, together).record('acme', [], DAY1); // nothing to count: no write
+    const before = await execs();
+    await new UsageCounters(redis, together).record('acme', [message, code], DAY1);
+    assert.equal((await execs()) - before, 1);
+    const one = new UsageCounters(redis, apart);
+    await one.record('acme', message, DAY1);
+    await one.record('acme', code, DAY1);
+    const day = '2026-03-01';
+    assert.deepEqual(
+      await redis.hgetall(together.usageDay('acme', day)),
+      await redis.hgetall(apart.usageDay('acme', day)),
+    );
+    assert.equal(
+      await redis.expiretime(together.usageDay('acme', day)),
+      await redis.expiretime(apart.usageDay('acme', day)),
+    );
+  });
+
   it('keeps hostile dimension values out of the field structure and the CSV', () => {
     const field = usageField('blocked', {
       channel: 'sms|x',

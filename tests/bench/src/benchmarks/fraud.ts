@@ -179,6 +179,15 @@ export async function fraudControls(ctx: BenchContext): Promise<BenchmarkResult>
               : judge(p99Delta, { atMost: FRAUD_P99_TARGET_MS }),
         },
       ],
+      distributions: [
+        {
+          title: `8. fraud controls: hook answer at ${fmtRate(onRun.rps)}, off vs on (interleaved)`,
+          series: [
+            { label: 'controls off', latenciesMs: runs.off.flatMap((r) => r.latenciesMs) },
+            { label: 'controls on', latenciesMs: runs.on.flatMap((r) => r.latenciesMs) },
+          ],
+        },
+      ],
       raw: {
         rate,
         slices,

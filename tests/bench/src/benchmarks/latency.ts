@@ -104,6 +104,15 @@ export async function answerLatency(ctx: BenchContext, requestedRate?: number): 
           verdict: judge(overhead.p99, { atMost: OVERHEAD_P99_TARGET_MS }),
         },
       ],
+      distributions: [
+        {
+          title: `2. answer latency at ${rate} hooks/s (sms, simulator at ${SIM_LATENCY_MS} ms)`,
+          series: [
+            { label: 'simulator directly', latenciesMs: direct.latenciesMs },
+            { label: 'Okta hook answer (byot)', latenciesMs: ours.latenciesMs },
+          ],
+        },
+      ],
       raw: { rate, duration, held, direct: strip(direct), ours: strip(ours), overhead },
     };
   } finally {

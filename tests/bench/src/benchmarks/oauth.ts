@@ -185,6 +185,15 @@ export async function oauthCost(ctx: BenchContext): Promise<BenchmarkResult> {
           verdict: hookFailures > 0 ? 'not judged' : judge(diffP99, { atMost: BEARER_P99_DIFF_TARGET_MS }),
         },
       ],
+      distributions: [
+        {
+          title: `7. OAuth 2.0: hook answer at ${rate}/s, header secret vs bearer token (interleaved)`,
+          series: [
+            { label: 'header secret', latenciesMs: headerRuns.flatMap((r) => r.latenciesMs) },
+            { label: 'bearer token', latenciesMs: bearerRuns.flatMap((r) => r.latenciesMs) },
+          ],
+        },
+      ],
       raw: {
         connections,
         duration,
