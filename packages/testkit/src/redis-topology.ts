@@ -282,6 +282,23 @@ export class ClusterTopology {
     return found;
   }
 
+  /** How many keys matching `pattern` each master holds now (SCAN on each): where the data went. */
+  async keysPerMaster(pattern: string): Promise<number[]> {
+    const counts: number[] = [];
+    for (const { node } of await this.masters()) {
+      let count = 0;
+      let cursor = '0';
+      do {
+        const reply = await ask(node.port, (r) => r.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000));
+        if (reply === undefined) break;
+        cursor = reply[0];
+        count += reply[1].length;
+      } while (cursor !== '0');
+      counts.push(count);
+    }
+    return counts;
+  }
+
   /** Until every running node says cluster_state:ok and each master of a slot range has a live replica link. */
   async waitUntilHealthy(timeoutMs = 30_000): Promise<void> {
     await until('cluster state ok', timeoutMs, async () => {
