@@ -282,6 +282,22 @@ export class ClusterTopology {
     return found;
   }
 
+  /** The running master that serves `key`'s slot now (CLUSTER KEYSLOT, then CLUSTER SLOTS). */
+  async masterForKey(key: string): Promise<RedisServerProcess> {
+    for (const node of this.nodes.filter((n) => n.running)) {
+      const slot = await ask(node.port, (r) => r.call('CLUSTER', 'KEYSLOT', key) as Promise<number>);
+      const ranges = await ask(
+        node.port,
+        (r) => r.call('CLUSTER', 'SLOTS') as Promise<[number, number, [string, number]][]>,
+      );
+      if (slot === undefined || ranges === undefined) continue;
+      const port = Number(ranges.find(([from, to]) => slot >= from && slot <= to)?.[2]?.[1]);
+      const master = this.nodes.find((n) => n.port === port && n.running);
+      if (master !== undefined) return master;
+    }
+    throw new Error(`no running master serves ${key}`);
+  }
+
   /** How many keys matching `pattern` each master holds now (SCAN on each): where the data went. */
   async keysPerMaster(pattern: string): Promise<number[]> {
     const counts: number[] = [];
