@@ -204,66 +204,6 @@ export const SCENARIOS: readonly Scenario[] = [
     },
     clear: (system) => system.redis.restart(),
   },
-  (() => {
-    let killed: RedisServerProcess | undefined;
-    return {
-      name: 'redis-failover',
-      number: '17a',
-      title: 'Redis Sentinel: the master killed (SIGKILL), its replica promoted',
-      what: 'On a master + replica + 3 sentinels, the master is killed mid-load. Until the sentinels promote the replica (down-after 1 s, then the election) hooks are answered at once with a non-200 so Okta sends the code itself; then every service, reconnected through the sentinels without a restart, writes to the new master. The old master comes back as a replica.',
-      reroute: 'any',
-      redisTopology: 'sentinel',
-      timing: (mode: Mode) =>
-        standardTiming(mode, {
-          faultMs: mode.quick ? 6_000 : 15_000,
-          recoveryMs: mode.quick ? 4_000 : 15_000,
-        }),
-      thresholds: () => ({
-        ...BASE_THRESHOLDS,
-        maxFallbackPct: 100,
-        maxFallbackWindowMs: FAILOVER_FALLBACK_WINDOW_MS,
-        maxDuplicates: 'in-flight',
-        maxRerouteMs: FAILOVER_FALLBACK_WINDOW_MS + 1_000,
-      }),
-      inject: async (system: RunningSystem) => {
-        killed = await sentinelOf(system).masterNode();
-        await killed.kill('SIGKILL');
-      },
-      clear: async () => {
-        await killed?.restart();
-      },
-    } satisfies Scenario;
-  })(),
-  (() => {
-    let killed: RedisServerProcess | undefined;
-    return {
-      name: 'cluster-node-kill',
-      number: '17b',
-      title: 'Redis Cluster: the master of the SMS queue’s shard killed (SIGKILL), its replica promoted',
-      what: 'On a 3-master Cluster with a replica each, the master serving the sms-send queue’s slot is killed mid-load. The other shards keep serving; hooks whose queue or record is on the dead shard are answered at once with a non-200 until its replica takes over (cluster-node-timeout 1 s, then the election); then every service follows the new slot map without a restart.',
-      reroute: 'any',
-      redisTopology: 'cluster',
-      timing: (mode: Mode) =>
-        standardTiming(mode, {
-          faultMs: mode.quick ? 6_000 : 15_000,
-          recoveryMs: mode.quick ? 4_000 : 15_000,
-        }),
-      thresholds: () => ({
-        ...BASE_THRESHOLDS,
-        maxFallbackPct: 100,
-        maxFallbackWindowMs: FAILOVER_FALLBACK_WINDOW_MS,
-        maxDuplicates: 'in-flight',
-        maxRerouteMs: FAILOVER_FALLBACK_WINDOW_MS + 1_000,
-      }),
-      inject: async (system: RunningSystem) => {
-        killed = await clusterOf(system).masterForKey('{byot:sms-send}:sms-send:wait');
-        await killed.kill('SIGKILL');
-      },
-      clear: async () => {
-        await killed?.restart();
-      },
-    } satisfies Scenario;
-  })(),
   {
     name: 'ingress-restart',
     number: '7',
@@ -326,6 +266,66 @@ export const SCENARIOS: readonly Scenario[] = [
       attackRateFactor: 4,
     },
   },
+  (() => {
+    let killed: RedisServerProcess | undefined;
+    return {
+      name: 'redis-failover',
+      number: '17a',
+      title: 'Redis Sentinel: the master killed (SIGKILL), its replica promoted',
+      what: 'On a master + replica + 3 sentinels, the master is killed mid-load. Until the sentinels promote the replica (down-after 1 s, then the election) hooks are answered at once with a non-200 so Okta sends the code itself; then every service, reconnected through the sentinels without a restart, writes to the new master. The old master comes back as a replica.',
+      reroute: 'any',
+      redisTopology: 'sentinel',
+      timing: (mode: Mode) =>
+        standardTiming(mode, {
+          faultMs: mode.quick ? 6_000 : 15_000,
+          recoveryMs: mode.quick ? 4_000 : 15_000,
+        }),
+      thresholds: () => ({
+        ...BASE_THRESHOLDS,
+        maxFallbackPct: 100,
+        maxFallbackWindowMs: FAILOVER_FALLBACK_WINDOW_MS,
+        maxDuplicates: 'in-flight',
+        maxRerouteMs: FAILOVER_FALLBACK_WINDOW_MS + 1_000,
+      }),
+      inject: async (system: RunningSystem) => {
+        killed = await sentinelOf(system).masterNode();
+        await killed.kill('SIGKILL');
+      },
+      clear: async () => {
+        await killed?.restart();
+      },
+    } satisfies Scenario;
+  })(),
+  (() => {
+    let killed: RedisServerProcess | undefined;
+    return {
+      name: 'cluster-node-kill',
+      number: '17b',
+      title: 'Redis Cluster: the master of the SMS queue’s shard killed (SIGKILL), its replica promoted',
+      what: 'On a 3-master Cluster with a replica each, the master serving the sms-send queue’s slot is killed mid-load. The other shards keep serving; hooks whose queue or record is on the dead shard are answered at once with a non-200 until its replica takes over (cluster-node-timeout 1 s, then the election); then every service follows the new slot map without a restart.',
+      reroute: 'any',
+      redisTopology: 'cluster',
+      timing: (mode: Mode) =>
+        standardTiming(mode, {
+          faultMs: mode.quick ? 6_000 : 15_000,
+          recoveryMs: mode.quick ? 4_000 : 15_000,
+        }),
+      thresholds: () => ({
+        ...BASE_THRESHOLDS,
+        maxFallbackPct: 100,
+        maxFallbackWindowMs: FAILOVER_FALLBACK_WINDOW_MS,
+        maxDuplicates: 'in-flight',
+        maxRerouteMs: FAILOVER_FALLBACK_WINDOW_MS + 1_000,
+      }),
+      inject: async (system: RunningSystem) => {
+        killed = await clusterOf(system).masterForKey('{byot:sms-send}:sms-send:wait');
+        await killed.kill('SIGKILL');
+      },
+      clear: async () => {
+        await killed?.restart();
+      },
+    } satisfies Scenario;
+  })(),
 ];
 
 export const SCENARIO_NAMES: readonly string[] = SCENARIOS.map((s) => s.name);
