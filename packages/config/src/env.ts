@@ -177,6 +177,9 @@ export function checkRedisEnv(cfg: RedisEnvValues, ctx: z.RefinementCtx): void {
     );
 }
 
+/** redisEnv with its cross-variable rules: for tools and checks that read only the Redis settings. */
+export const redisEnvSchema = z.object(redisEnv).superRefine(checkRedisEnv);
+
 function isReadableFile(path: string): boolean {
   try {
     accessSync(path, constants.R_OK);
