@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { QUEUE_CATALOG, statusJobIdFor } from '@byot/contracts';
 import { eventually, sharedTestRedis, uniquePrefix } from '@byot/testkit';
+import { Queue } from 'bullmq';
 import { closeRedis, createRedisConnection, waitUntilReady } from './connections.ts';
 import { createKeyspace, keySlot, keyspaceFromConfig } from './keyspace.ts';
 import {
@@ -114,6 +115,37 @@ describe('connections and queues against a real Redis', () => {
     await assert.rejects(producer.ping());
     assert.ok(performance.now() - started < 200);
     await closeRedis(producer);
+  });
+
+  it('a rolling upgrade on one Redis loses nothing: jobs queued the old way are consumed under the default layout', async () => {
+    const conn = createRedisConnection({ url, role: 'producer', name: 't' });
+    const workerConn = createRedisConnection({ url, role: 'worker', name: 't' });
+    await Promise.all([waitUntilReady(conn), waitUntilReady(workerConn)]);
+    const prefix = uniquePrefix('upgrade');
+    // Exactly what the release before ADR 0017 did: BullMQ's prefix = REDIS_KEY_PREFIX, queue named by the catalog.
+    const before = new Queue(QUEUE_CATALOG.sms.name, { connection: conn, prefix });
+    await before.add('send', { sealed: 'queued-before-the-upgrade' }, { jobId: 'evt-old-release' });
+    await conn.hset(`${prefix}:delivery:evt-old-release`, 'state', 'pending');
+    // The new release, configured as before (no REDIS_KEY_LAYOUT, no cluster nodes).
+    const keyspace = keyspaceFromConfig({ REDIS_KEY_PREFIX: prefix, REDIS_CLUSTER_HASH_TAG: false });
+    assert.equal(await conn.hget(keyspace.delivery('evt-old-release'), 'state'), 'pending');
+    const seen: string[] = [];
+    const worker = startWorker(
+      QUEUE_CATALOG.sms,
+      { send: async (job) => void seen.push(job.id as string) as never },
+      {
+        connection: workerConn,
+        keyspace,
+        concurrency: 1,
+        settings: QUEUE_CATALOG.sms.worker({ providerTimeoutMs: 1_000 }),
+        onError: () => {},
+      },
+    );
+    void worker.run();
+    await eventually(() => assert.deepEqual(seen, ['evt-old-release']), { timeoutMs: 5_000 });
+    await worker.close();
+    await closeQueue(before);
+    await Promise.all([closeRedis(conn), closeRedis(workerConn)]);
   });
 
   it('send queues drop finished jobs so no sealed payload lingers', async () => {
