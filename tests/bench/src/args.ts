@@ -8,6 +8,7 @@ export const BENCHMARK_IDS = [
   'growth',
   'oauth',
   'fraud',
+  'redis',
 ] as const;
 export type BenchmarkId = (typeof BENCHMARK_IDS)[number];
 

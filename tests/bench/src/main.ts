@@ -16,6 +16,7 @@ import { answerLatency } from './benchmarks/latency.ts';
 import { memorySection } from './benchmarks/memory.ts';
 import { oauthCost } from './benchmarks/oauth.ts';
 import { ingressOverhead } from './benchmarks/overhead.ts';
+import { redisTopologies } from './benchmarks/redis-topologies.ts';
 import type { BenchmarkResult } from './benchmarks/types.ts';
 import { versusSync } from './benchmarks/vs-sync.ts';
 import { workerThroughput } from './benchmarks/workers.ts';
@@ -88,6 +89,7 @@ const BENCHMARKS: Record<BenchmarkId, { label: string; run: () => Promise<Benchm
   growth: { label: '6. cost growth', run: () => costGrowth(ctx) },
   oauth: { label: '7. OAuth 2.0', run: () => oauthCost(ctx) },
   fraud: { label: '8. fraud controls', run: () => fraudControls(ctx) },
+  redis: { label: '9. one Redis vs a Redis Cluster', run: () => redisTopologies(ctx) },
 };
 
 const startedAt = new Date();
