@@ -58,6 +58,11 @@ export interface SentinelTopologyOptions {
   masterName?: string;
   /** How long the sentinels wait before they call a silent master down. Default 1000 ms. */
   downAfterMs?: number;
+  /**
+   * Sentinel's failover-timeout. Besides bounding a failover, it paces a retry: when the sentinels' election splits
+   * (several vote for themselves at once) the next attempt waits 2 × this. Default 1000 ms (loopback).
+   */
+  failoverTimeoutMs?: number;
   /** Extra redis-server arguments of both data nodes. */
   extraArgs?: string[];
 }
@@ -108,8 +113,7 @@ export class SentinelTopology {
           [
             `sentinel monitor ${masterName} ${HOST} ${master.port} 2`,
             `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1_000}`,
-            // A failover that stalls is retried after this long (and a second one may not start sooner).
-            `sentinel failover-timeout ${masterName} 5000`,
+            `sentinel failover-timeout ${masterName} ${options.failoverTimeoutMs ?? 1_000}`,
             `sentinel parallel-syncs ${masterName} 1`,
             '',
           ].join('\n'),
