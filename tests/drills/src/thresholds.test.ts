@@ -31,6 +31,15 @@ describe('evaluate', () => {
     assert.deepEqual(failed(cleanMetrics()), []);
   });
 
+  it('judges a Redis failover by the span of traffic handed back to Okta, not its share', () => {
+    const thresholds = { ...BASE_THRESHOLDS, maxFallbackPct: 100, maxFallbackWindowMs: 3_500 };
+    const answers = { SUCCESSFUL: 50, PENDING: 0, FAILED: 0, fallback: 12 };
+    assert.deepEqual(failed(cleanMetrics({ answers, fallbackWindowMs: 2_200 }), thresholds), []);
+    assert.deepEqual(failed(cleanMetrics({ answers, fallbackWindowMs: 9_600 }), thresholds), [
+      'Okta fallback window',
+    ]);
+  });
+
   it('fails on any lost code, late delivery, wrong code, duplicate or FAILED answer', () => {
     assert.deepEqual(failed(cleanMetrics({ lost: 1 })), ['lost']);
     assert.deepEqual(failed(cleanMetrics({ deliveredAfterExpiry: 1 })), ['delivered after expiry']);
