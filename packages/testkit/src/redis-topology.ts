@@ -18,11 +18,13 @@ const HOST = '127.0.0.1';
 async function ask<T>(
   port: number,
   run: (redis: Redis) => Promise<T>,
+  password?: string,
   timeoutMs = 1_000,
 ): Promise<T | undefined> {
   const redis = new Redis({
     host: HOST,
     port,
+    ...(password === undefined ? {} : { password }),
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -65,6 +67,10 @@ export interface SentinelTopologyOptions {
   failoverTimeoutMs?: number;
   /** Extra redis-server arguments of both data nodes. */
   extraArgs?: string[];
+  /** requirepass (and masterauth) of the data nodes; the sentinels get it as auth-pass. */
+  password?: string;
+  /** requirepass of the sentinels themselves. */
+  sentinelPassword?: string;
 }
 
 /** A master, its replica and three sentinels (quorum 2), as an operator runs Sentinel. */
@@ -74,22 +80,31 @@ export class SentinelTopology {
   readonly nodes: RedisServerProcess[];
   readonly sentinels: RedisServerProcess[];
   readonly #dirs: string[];
+  readonly #password: string | undefined;
+  readonly #sentinelPassword: string | undefined;
 
   private constructor(
     masterName: string,
     nodes: RedisServerProcess[],
     sentinels: RedisServerProcess[],
     dirs: string[],
+    options: SentinelTopologyOptions,
   ) {
     this.masterName = masterName;
     this.nodes = nodes;
     this.sentinels = sentinels;
     this.#dirs = dirs;
+    this.#password = options.password;
+    this.#sentinelPassword = options.sentinelPassword;
   }
 
   static async start(options: SentinelTopologyOptions = {}): Promise<SentinelTopology> {
     const masterName = options.masterName ?? 'byot';
-    const extraArgs = options.extraArgs ?? [];
+    const password = options.password;
+    const extraArgs = [
+      ...(password === undefined ? [] : ['--requirepass', password, '--masterauth', password]),
+      ...(options.extraArgs ?? []),
+    ];
     const started: RedisServerProcess[] = [];
     const dirs: string[] = [];
     try {
@@ -100,7 +115,7 @@ export class SentinelTopology {
       });
       started.push(replica);
       await until('replica in sync', 10_000, async () => {
-        const info = await ask(replica.port, (r) => r.info('replication'));
+        const info = await ask(replica.port, (r) => r.info('replication'), password);
         return infoField(info, 'master_link_status') === 'up';
       });
       const sentinels: RedisServerProcess[] = [];
@@ -115,6 +130,14 @@ export class SentinelTopology {
             `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1_000}`,
             `sentinel failover-timeout ${masterName} ${options.failoverTimeoutMs ?? 1_000}`,
             `sentinel parallel-syncs ${masterName} 1`,
+            ...(password === undefined ? [] : [`sentinel auth-pass ${masterName} ${password}`]),
+            // The sentinels' own password, which they also need to talk to each other (votes, hellos).
+            ...(options.sentinelPassword === undefined
+              ? []
+              : [
+                  `requirepass ${options.sentinelPassword}`,
+                  `sentinel sentinel-pass ${options.sentinelPassword}`,
+                ]),
             '',
           ].join('\n'),
         );
@@ -122,13 +145,14 @@ export class SentinelTopology {
         started.push(sentinel);
         sentinels.push(sentinel);
       }
-      const topology = new SentinelTopology(masterName, [master, replica], sentinels, dirs);
+      const topology = new SentinelTopology(masterName, [master, replica], sentinels, dirs, options);
       // A failover needs the sentinels to know each other (hello messages, every 2 s) and the replica.
       await until('sentinels acquainted', 20_000, async () => {
         for (const s of sentinels) {
           const fields = await ask(
             s.port,
             (r) => r.call('SENTINEL', 'MASTER', masterName) as Promise<string[]>,
+            options.sentinelPassword,
           );
           if (fields === undefined) return false;
           const value = (name: string) => fields[fields.indexOf(name) + 1];
@@ -149,6 +173,8 @@ export class SentinelTopology {
     return {
       REDIS_SENTINELS: this.sentinels.map((s) => `${HOST}:${s.port}`).join(','),
       REDIS_SENTINEL_MASTER: this.masterName,
+      ...(this.#password === undefined ? {} : { REDIS_PASSWORD: this.#password }),
+      ...(this.#sentinelPassword === undefined ? {} : { REDIS_SENTINEL_PASSWORD: this.#sentinelPassword }),
     };
   }
 
@@ -159,6 +185,7 @@ export class SentinelTopology {
       const addr = await ask(
         s.port,
         (r) => r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.masterName) as Promise<string[]>,
+        this.#sentinelPassword,
       );
       if (addr?.[1] !== undefined) return Number(addr[1]);
     }
@@ -187,13 +214,14 @@ export class SentinelTopology {
             ask(
               s.port,
               (r) => r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.masterName) as Promise<string[]>,
+              this.#sentinelPassword,
             ),
           ),
       );
       const ports = new Set(views.map((addr) => Number(addr?.[1])));
       const port = [...ports][0];
       if (ports.size !== 1 || port === undefined || Number.isNaN(port) || port === fromPort) return false;
-      const role = await ask(port, (r) => r.call('ROLE') as Promise<unknown[]>);
+      const role = await ask(port, (r) => r.call('ROLE') as Promise<unknown[]>, this.#password);
       promoted = this.nodes.find((n) => n.port === port);
       return role?.[0] === 'master' && promoted !== undefined;
     });
