@@ -4,6 +4,7 @@ import { QUEUE_CATALOG } from '@byot/contracts';
 import {
   ClusterTopology,
   eventually,
+  findRedisServerBinary,
   RedisServerProcess,
   SentinelTopology,
   uniquePrefix,
@@ -17,6 +18,8 @@ import { describeRedisTarget, type RedisTarget, redisTargetFromConfig } from './
 import { startWorker } from './workers.ts';
 
 const SETTINGS = QUEUE_CATALOG.sms.worker({ providerTimeoutMs: 1_000 });
+// Topologies are started from the redis-server binary (a Docker-only machine runs the single-Redis tests only).
+const NO_BINARY = findRedisServerBinary() === undefined && 'no redis-server binary (topologies need it)';
 
 /** Adds until an add succeeds (a producer fails fast while no master exists), returning how long that took. */
 async function addUntilAccepted(add: () => Promise<unknown>, timeoutMs: number): Promise<number> {
@@ -35,7 +38,7 @@ async function addUntilAccepted(add: () => Promise<unknown>, timeoutMs: number):
   }
 }
 
-describe('a password is sent and never shown', () => {
+describe('a password is sent and never shown', { skip: NO_BINARY }, () => {
   it('connects with REDIS_PASSWORD; the description of the target has no secret', async () => {
     const server = await RedisServerProcess.start({ extraArgs: ['--requirepass', 's3cret-pass'] });
     try {
@@ -55,7 +58,9 @@ describe('a password is sent and never shown', () => {
   });
 });
 
-describe('Redis Sentinel (with passwords on the data nodes and the sentinels): every connection follows a failover', () => {
+describe('Redis Sentinel (with passwords on the data nodes and the sentinels): every connection follows a failover', {
+  skip: NO_BINARY,
+}, () => {
   let topology: SentinelTopology;
   let target: RedisTarget;
   before(async () => {
@@ -125,7 +130,9 @@ describe('Redis Sentinel (with passwords on the data nodes and the sentinels): e
   });
 });
 
-describe('Redis Cluster: queues and scripts on one slot each, spread over the shards', () => {
+describe('Redis Cluster: queues and scripts on one slot each, spread over the shards', {
+  skip: NO_BINARY,
+}, () => {
   let cluster: ClusterTopology;
   let target: RedisTarget;
   const connections: Redis[] = [];
