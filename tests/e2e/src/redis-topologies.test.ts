@@ -40,6 +40,17 @@ for (const topology of ['sentinel', 'cluster'] as const) {
             { timeoutMs: 15_000, intervalMs: 200 },
           );
         }
+        // The breakers are read in one pipeline on every scrape of a worker's /metrics.
+        const scraped = await fetch(`${system.workers[0]?.healthUrl}/metrics`);
+        assert.equal(scraped.status, 200);
+        assert.match(await scraped.text(), /byot_breaker_state\{[^}]*provider="twilio"/);
+        // Every script, MULTI and pipeline of the path (fraud, records, ledger index, breakers, stats) kept to one
+        // slot: neither Redis (CROSSSLOT) nor the Cluster client (a pipeline over several slots) refused any.
+        const refused = system
+          .all()
+          .flatMap((service) => service.allLines().map((line) => `${service.name}: ${line}`))
+          .filter((line) => /CROSSSLOT|slots allocation group|same slot/i.test(line));
+        assert.deepEqual(refused.slice(0, 3), []);
         if (topology === 'cluster' && system.cluster !== undefined) {
           // The records spread: more than one master holds delivery records.
           const perMaster = await system.cluster.keysPerMaster('byot:delivery:{*');
