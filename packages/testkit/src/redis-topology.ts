@@ -228,6 +228,21 @@ export class SentinelTopology {
     return promoted as RedisServerProcess;
   }
 
+  /** The sentinels' failover events (+sdown, +odown, +elected-leader, +switch-master, -failover-abort-…), for reports. */
+  failoverEvents(): string[] {
+    return this.sentinels.flatMap((s, i) =>
+      s
+        .output()
+        .split('\n')
+        .filter((line) =>
+          /[+-](sdown|odown|try-failover|elected-leader|failover-abort|switch-master|failover-end)\b/.test(
+            line,
+          ),
+        )
+        .map((line) => `sentinel ${i + 1}: ${line.replace(/^\d+:X /, '')}`),
+    );
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.sentinels, ...this.nodes].map((s) => s.stop()));
     for (const dir of this.#dirs) rmSync(dir, { recursive: true, force: true });

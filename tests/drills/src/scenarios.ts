@@ -291,8 +291,15 @@ export const SCENARIOS: readonly Scenario[] = [
         killed = await sentinelOf(system).masterNode();
         await killed.kill('SIGKILL');
       },
-      clear: async () => {
-        await killed?.restart();
+      // The old master comes back (with its AOF) only once the sentinels have promoted the replica: restarted in
+      // the middle of an election, it would be taken back as master and the drill would measure the restart.
+      clear: async (system: RunningSystem) => {
+        if (killed === undefined) return;
+        const sentinel = sentinelOf(system);
+        await sentinel.waitForNewMaster(killed.port, 30_000).catch((error: unknown) => {
+          throw new Error(`${String(error)}\n${sentinel.failoverEvents().join('\n')}`);
+        });
+        await killed.restart();
       },
     } satisfies Scenario;
   })(),
