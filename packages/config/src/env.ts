@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -51,20 +52,142 @@ export const logLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info');
 
-/** What every service needs to reach Redis and to name itself in logs. */
+/** One node of REDIS_SENTINELS / REDIS_CLUSTER_NODES. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** `host:port,host:port,…` (IPv6 as `[::1]:26379`), each checked, every bad entry named. */
+const hostPortList = z.string().transform((value, ctx): RedisNode[] => {
+  const nodes: RedisNode[] = [];
+  for (const entry of value.split(',').map((e) => e.trim())) {
+    const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[3]);
+    if (match === null || port < 1 || port > 65_535) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port (port 1-65535)` });
+      continue;
+    }
+    nodes.push({ host: (match[1] ?? match[2]) as string, port });
+  }
+  if (nodes.length === 0 && ctx.issues.length === 0)
+    ctx.addIssue({ code: 'custom', message: 'must list at least one host:port' });
+  return nodes;
+});
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/**
+ * What every service needs to reach Redis and to name itself in logs. One of three topologies (checkRedisEnv
+ * refuses a mix): REDIS_URL (one server), REDIS_SENTINELS + REDIS_SENTINEL_MASTER (high availability), or
+ * REDIS_CLUSTER_NODES (scale). Passwords are separate variables so they never sit in an address that gets logged.
+ */
 export const redisEnv = {
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
-    .default('redis://127.0.0.1:6379'),
+    .default(DEFAULT_REDIS_URL),
+  /** Sentinels to ask for the current master: `host:port,host:port,…`. */
+  REDIS_SENTINELS: hostPortList.optional(),
+  /** The master's name as the sentinels know it (`sentinel monitor <name> …`). */
+  REDIS_SENTINEL_MASTER: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -')
+    .optional(),
+  /** Some (or all) nodes of a Redis Cluster: `host:port,…`; the rest are discovered. */
+  REDIS_CLUSTER_NODES: hostPortList.optional(),
+  /** ACL user and password of the data nodes (REDIS_URL's own userinfo also works for one server). */
+  REDIS_USERNAME: z.string().optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  /** The sentinels' own credentials, when they have any (`requirepass` in sentinel.conf). */
+  REDIS_SENTINEL_USERNAME: z.string().optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
+  /** TLS to every node (and to the sentinels). A rediss:// REDIS_URL turns it on as well. */
+  REDIS_TLS: booleanFromEnv.default(false),
+  /** PEM file of the CA that signed the Redis servers' certificates (default: the system's CAs). */
+  REDIS_TLS_CA_FILE: z
+    .string()
+    .refine((path) => isReadableFile(path), 'must be a readable PEM file')
+    .optional(),
   /** Key prefix of every byot key and queue. */
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 characters of A-Z a-z 0-9 _ -')
     .default('byot'),
-  /** Wrap the prefix in a hash tag (`{byot}`) so every key of a queue lands on one Redis Cluster slot. */
+  /**
+   * Key layout (ADR 0017): `single` keeps the key names of one Redis; `cluster` gives each queue, tenant and
+   * delivery its own hash tag so they spread over the shards. Default: `cluster` with REDIS_CLUSTER_NODES, else
+   * `single` (a Sentinel master is one Redis).
+   */
+  REDIS_KEY_LAYOUT: z.enum(['single', 'cluster']).optional(),
+  /**
+   * The old way onto a Cluster: the prefix in one hash tag (`{byot}`), every key on ONE slot. Kept for deployments
+   * that used it (their keys keep their names); REDIS_KEY_LAYOUT=cluster is the one that scales.
+   */
   REDIS_CLUSTER_HASH_TAG: booleanFromEnv.default(false),
 };
+
+interface RedisEnvValues {
+  REDIS_URL: string;
+  REDIS_SENTINELS?: RedisNode[] | undefined;
+  REDIS_SENTINEL_MASTER?: string | undefined;
+  REDIS_CLUSTER_NODES?: RedisNode[] | undefined;
+  REDIS_SENTINEL_USERNAME?: string | undefined;
+  REDIS_SENTINEL_PASSWORD?: string | undefined;
+  REDIS_TLS: boolean;
+  REDIS_TLS_CA_FILE?: string | undefined;
+  REDIS_KEY_LAYOUT?: 'single' | 'cluster' | undefined;
+  REDIS_CLUSTER_HASH_TAG: boolean;
+}
+
+/**
+ * The rules of redisEnv that span several variables; each service's schema ends with `.superRefine(checkRedisEnv)`.
+ */
+export function checkRedisEnv(cfg: RedisEnvValues, ctx: z.RefinementCtx): void {
+  const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  const sentinels = cfg.REDIS_SENTINELS !== undefined;
+  const cluster = cfg.REDIS_CLUSTER_NODES !== undefined;
+  if (sentinels && cluster)
+    problem('REDIS_CLUSTER_NODES', 'set REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both');
+  if ((sentinels || cluster) && cfg.REDIS_URL !== DEFAULT_REDIS_URL)
+    problem(
+      'REDIS_URL',
+      `not used with ${sentinels ? 'REDIS_SENTINELS' : 'REDIS_CLUSTER_NODES'}: unset it (credentials go in REDIS_USERNAME/REDIS_PASSWORD)`,
+    );
+  if (sentinels && cfg.REDIS_SENTINEL_MASTER === undefined)
+    problem(
+      'REDIS_SENTINEL_MASTER',
+      'required with REDIS_SENTINELS (the name in `sentinel monitor <name> …`)',
+    );
+  if (!sentinels && cfg.REDIS_SENTINEL_MASTER !== undefined)
+    problem('REDIS_SENTINEL_MASTER', 'only meaningful with REDIS_SENTINELS');
+  if (!sentinels && (cfg.REDIS_SENTINEL_USERNAME !== undefined || cfg.REDIS_SENTINEL_PASSWORD !== undefined))
+    problem('REDIS_SENTINEL_PASSWORD', 'only meaningful with REDIS_SENTINELS');
+  if (cfg.REDIS_TLS_CA_FILE !== undefined && !cfg.REDIS_TLS && !cfg.REDIS_URL.startsWith('rediss://'))
+    problem('REDIS_TLS_CA_FILE', 'TLS is off: set REDIS_TLS=true (or use a rediss:// REDIS_URL)');
+  if (cfg.REDIS_CLUSTER_HASH_TAG && cfg.REDIS_KEY_LAYOUT === 'cluster')
+    problem(
+      'REDIS_CLUSTER_HASH_TAG',
+      'one tag for every key contradicts REDIS_KEY_LAYOUT=cluster: choose one',
+    );
+  if (cluster && cfg.REDIS_KEY_LAYOUT === 'single' && !cfg.REDIS_CLUSTER_HASH_TAG)
+    problem(
+      'REDIS_KEY_LAYOUT',
+      'single on a Cluster would split queues and scripts across slots (CROSSSLOT): use cluster',
+    );
+}
+
+/** redisEnv with its cross-variable rules: for tools and checks that read only the Redis settings. */
+export const redisEnvSchema = z.object(redisEnv).superRefine(checkRedisEnv);
+
+function isReadableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
 
 export const loggingEnv = {
   LOG_LEVEL: logLevel,

@@ -14,12 +14,16 @@ import type { Logger } from '@byot/observability';
 import {
   closeQueue,
   closeRedis,
-  createKeyspace,
   createRedisConnection,
   createSendQueue,
   createStatusQueue,
+  describeRedisTarget,
   enqueue,
   type Keyspace,
+  type KeyspaceConfig,
+  keyspaceFromConfig,
+  type RedisTargetConfig,
+  redisTargetFromConfig,
   type SendQueue,
   type StatusQueue,
   startWorker,
@@ -45,10 +49,7 @@ import { traceEscalations, traceReceipt, traceRoutes, traceSendJobs } from './tr
  * The parsed environment a channel worker runs on: the `redisEnv`, `sealingEnv`, `deliveryEnv` and `workerEnv`
  * fragments of @byot/config, plus the worker's own HEALTH_PORT.
  */
-export interface ChannelWorkerEnv {
-  REDIS_URL: string;
-  REDIS_KEY_PREFIX: string;
-  REDIS_CLUSTER_HASH_TAG: boolean;
+export interface ChannelWorkerEnv extends KeyspaceConfig, RedisTargetConfig {
   DATA_ENCRYPTION_KEY: string;
   DATA_ENCRYPTION_KEY_PREVIOUS?: string | undefined;
   DELIVERY_RETENTION_SECONDS: number;
@@ -133,10 +134,11 @@ export interface ChannelWorker {
  */
 export async function startChannelWorker(options: ChannelWorkerOptions): Promise<ChannelWorker> {
   const { env, log, channel } = options;
-  const keyspace = createKeyspace(env.REDIS_KEY_PREFIX, env.REDIS_CLUSTER_HASH_TAG);
-  // Worker semantics (maxRetriesPerRequest: null): BullMQ's blocking commands wait out Redis restarts.
+  const keyspace = keyspaceFromConfig(env);
+  const target = redisTargetFromConfig(env);
+  // Worker semantics (maxRetriesPerRequest: null): BullMQ's blocking commands wait out Redis restarts and failovers.
   const connection = createRedisConnection({
-    url: env.REDIS_URL,
+    target,
     role: 'worker',
     name: `byot:${options.service}`,
   });
@@ -230,6 +232,8 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
       queue: QUEUE_CATALOG[channel].name,
       concurrency: options.concurrency,
       healthPort: listeningPort(health),
+      ...describeRedisTarget(target),
+      keyLayout: keyspace.layout,
       ...options.describe,
     },
     `${options.service} started`,

@@ -2,4 +2,5 @@ export * from './connections.ts';
 export * from './keyspace.ts';
 export * from './queues.ts';
 export * from './scripts.ts';
+export * from './target.ts';
 export * from './workers.ts';

@@ -1,10 +1,23 @@
+import type { HostPort } from './target.ts';
+
 /**
- * Where byot's data lives in Redis. One prefix for BullMQ and for our own keys, optionally wrapped in a hash tag
- * (`{byot}`) so that, on Redis Cluster, every key BullMQ's Lua scripts touch shares one slot.
+ * Where byot's data lives in Redis (ADR 0017). Three layouts:
+ * - `single` (one Redis, or a Sentinel master): today's key names, `byot:…`, so a rolling upgrade finds every key
+ *   it left behind.
+ * - `cluster` (REDIS_CLUSTER_NODES): hash tags chosen so that every Lua script, MULTI and pipeline touches ONE slot
+ *   while the data spreads: each BullMQ queue its own tag, each delivery (record, attempts, resend payload) its own,
+ *   each tenant's console index and fraud state its own, the breakers and the console's provider figures one each.
+ *   Single-key families keep their names (a key is its own slot).
+ * - `tagged` (REDIS_CLUSTER_HASH_TAG=true, the old way): the prefix in one tag, `{byot}:…`, every key on one slot.
  */
+export type KeyLayout = 'single' | 'cluster' | 'tagged';
+
 export interface Keyspace {
-  /** The BullMQ `prefix` option. */
+  readonly layout: KeyLayout;
+  /** The prefix of byot's own single-key families (OAuth replay, throttles): `byot`, or `{byot}` when tagged. */
   readonly prefix: string;
+  /** The BullMQ `prefix` option of one queue: its keys share one slot (BullMQ's scripts touch several of them). */
+  queuePrefix(queue: string): string;
   delivery(eventId: string): string;
   /** The delivery ledger's attempt list (JSON entries, no secrets), beside the record and expiring with it. */
   attempts(eventId: string): string;
@@ -47,10 +60,37 @@ export interface Keyspace {
   fraud(tenantId: string): string;
 }
 
-export function createKeyspace(prefix: string, clusterHashTag = false): Keyspace {
-  const base = clusterHashTag ? `{${prefix}}` : prefix;
+export function createKeyspace(prefix: string, layout: KeyLayout | boolean = 'single'): Keyspace {
+  const chosen: KeyLayout = layout === true ? 'tagged' : layout === false ? 'single' : layout;
+  return chosen === 'cluster' ? clusterKeyspace(prefix) : singleKeyspace(prefix, chosen);
+}
+
+/** The parsed REDIS_* variables that choose the layout (see @byot/config redisEnv). */
+export interface KeyspaceConfig {
+  REDIS_KEY_PREFIX: string;
+  REDIS_KEY_LAYOUT?: 'single' | 'cluster' | undefined;
+  REDIS_CLUSTER_HASH_TAG: boolean;
+  REDIS_CLUSTER_NODES?: HostPort[] | undefined;
+}
+
+/** REDIS_KEY_LAYOUT if set; else the old one-tag layout if asked for; else `cluster` on a Cluster, `single` otherwise. */
+export function keyspaceFromConfig(config: KeyspaceConfig): Keyspace {
+  const layout: KeyLayout =
+    config.REDIS_KEY_LAYOUT ??
+    (config.REDIS_CLUSTER_HASH_TAG
+      ? 'tagged'
+      : config.REDIS_CLUSTER_NODES !== undefined
+        ? 'cluster'
+        : 'single');
+  return createKeyspace(config.REDIS_KEY_PREFIX, layout);
+}
+
+function singleKeyspace(prefix: string, layout: 'single' | 'tagged'): Keyspace {
+  const base = layout === 'tagged' ? `{${prefix}}` : prefix;
   return {
+    layout,
     prefix: base,
+    queuePrefix: () => base,
     delivery: (eventId) => `${base}:delivery:${eventId}`,
     attempts: (eventId) => `${base}:attempts:${eventId}`,
     providerMessage: (provider, id) => `${base}:pmsg:${provider}:${id}`,
@@ -70,4 +110,57 @@ export function createKeyspace(prefix: string, clusterHashTag = false): Keyspace
     consoleOidcFlow: (digest) => `${base}:console:oidc:${digest}`,
     fraud: (tenantId) => `${base}:fraud:{${tenantId}}`,
   };
+}
+
+/**
+ * The Cluster layout. Which keys share a slot, and why (ADR 0017):
+ * - one BullMQ queue: `{byot:sms-send}:sms-send:*` (BullMQ's scripts move jobs between its lists and hashes);
+ * - one delivery: `byot:delivery:{eventId}`, `byot:attempts:{eventId}`, `byot:resend:{eventId}` (the record
+ *   scripts settle, log and resend in one step). The provider-message index cannot join it (a callback knows only
+ *   the provider's id), so the store writes it beside the script (DeliveryStore.settleAccepted);
+ * - one tenant's console index: `{byot:console:acme}:feed`, `…:hook:<eventId>`, `…:person:<digest>` (one pipeline
+ *   indexes a hook in all three);
+ * - one tenant's fraud state: `byot:fraud:{acme}:*` (one script per hook reads and writes several counters);
+ * - every breaker: `{byot:breakers}:*` (a handful of keys, read together for the metrics and the console);
+ * - the console's provider figures: `{byot:pstats}:*` (written and read in one pipeline).
+ */
+function clusterKeyspace(base: string): Keyspace {
+  const single = singleKeyspace(base, 'single');
+  const breakers = `{${base}:breakers}`;
+  const stats = `{${base}:pstats}`;
+  const console = (tenant: string) => `{${base}:console:${tenant}}`;
+  return {
+    ...single,
+    layout: 'cluster',
+    queuePrefix: (queue) => `{${base}:${queue}}`,
+    delivery: (eventId) => `${base}:delivery:{${eventId}}`,
+    attempts: (eventId) => `${base}:attempts:{${eventId}}`,
+    resend: (eventId) => `${base}:resend:{${eventId}}`,
+    breaker: (provider, channel, credentialSet) =>
+      `${breakers}:${channel}:${provider}${credentialSet === undefined ? '' : `@${credentialSet}`}`,
+    providerStats: (minute) => `${stats}:${minute}`,
+    providerRoutes: `${stats}:routes`,
+    deliveryFeed: (tenant) => `${console(tenant)}:feed`,
+    hookEntry: (tenant, eventId) => `${console(tenant)}:hook:${eventId}`,
+    personIndex: (tenant, digest) => `${console(tenant)}:person:${digest}`,
+  };
+}
+
+/**
+ * The slot Redis Cluster computes for a key (CRC16/XMODEM of the hash tag, or of the whole key, mod 16384): for
+ * tests that check which keys share a slot, and for drills that pick a key on a given shard.
+ */
+export function keySlot(key: string): number {
+  const open = key.indexOf('{');
+  let hashed = key;
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) hashed = key.slice(open + 1, close);
+  }
+  let crc = 0;
+  for (const byte of Buffer.from(hashed)) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16_384;
 }

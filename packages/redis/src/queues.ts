@@ -26,7 +26,7 @@ export function createQueue<E extends QueueEntry>(
 ): CatalogQueue<E> {
   const queue = new Queue<PayloadOf<E>, unknown, string>(entry.name, {
     connection,
-    prefix: keyspace.prefix,
+    prefix: keyspace.queuePrefix(entry.name),
     defaultJobOptions: { ...entry.jobOptions },
   });
   return Object.assign(queue, { entry });

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { QUEUE_CATALOG, statusJobIdFor } from '@byot/contracts';
 import { eventually, sharedTestRedis, uniquePrefix } from '@byot/testkit';
+import { Queue } from 'bullmq';
 import { closeRedis, createRedisConnection, waitUntilReady } from './connections.ts';
-import { createKeyspace } from './keyspace.ts';
+import { createKeyspace, keySlot, keyspaceFromConfig } from './keyspace.ts';
 import {
   cleanExpiredJobs,
   closeQueue,
@@ -21,6 +22,72 @@ describe('keyspace', () => {
     assert.equal(clustered.prefix, '{byot}');
     assert.equal(clustered.delivery('e1'), '{byot}:delivery:e1');
     assert.equal(clustered.outcomesChannel, '{byot}:outcomes');
+  });
+});
+
+describe('key layouts (ADR 0017)', () => {
+  it('keeps every key name of one Redis by default, so a rolling upgrade finds what it left', () => {
+    const keyspace = keyspaceFromConfig({ REDIS_KEY_PREFIX: 'byot', REDIS_CLUSTER_HASH_TAG: false });
+    assert.equal(keyspace.layout, 'single');
+    assert.equal(keyspace.queuePrefix('sms-send'), 'byot');
+    assert.equal(keyspace.delivery('e1'), 'byot:delivery:e1');
+    assert.equal(keyspace.attempts('e1'), 'byot:attempts:e1');
+    assert.equal(keyspace.resend('e1'), 'byot:resend:e1');
+    assert.equal(keyspace.breaker('twilio', 'sms'), 'byot:breaker:sms:twilio');
+    assert.equal(keyspace.deliveryFeed('default'), 'byot:feed:default');
+    assert.equal(keyspace.hookEntry('default', 'e1'), 'byot:hook:default:e1');
+    assert.equal(keyspace.providerStats(5), 'byot:pstats:5');
+    assert.equal(keyspace.fraud('default'), 'byot:fraud:{default}');
+  });
+
+  it('chooses the cluster layout on a Cluster, and keeps the old one-tag layout for those who set it', () => {
+    const nodes = [{ host: 'a', port: 7000 }];
+    assert.equal(
+      keyspaceFromConfig({
+        REDIS_KEY_PREFIX: 'byot',
+        REDIS_CLUSTER_HASH_TAG: false,
+        REDIS_CLUSTER_NODES: nodes,
+      }).layout,
+      'cluster',
+    );
+    assert.equal(
+      keyspaceFromConfig({
+        REDIS_KEY_PREFIX: 'byot',
+        REDIS_CLUSTER_HASH_TAG: false,
+        REDIS_KEY_LAYOUT: 'cluster',
+      }).layout,
+      'cluster',
+    );
+    const tagged = keyspaceFromConfig({
+      REDIS_KEY_PREFIX: 'byot',
+      REDIS_CLUSTER_HASH_TAG: true,
+      REDIS_CLUSTER_NODES: nodes,
+    });
+    assert.equal(tagged.layout, 'tagged');
+    assert.equal(tagged.queuePrefix('sms-send'), '{byot}');
+  });
+
+  it('cluster layout: what one script, MULTI or pipeline touches shares a slot; the rest spreads', () => {
+    const k = createKeyspace('byot', 'cluster');
+    const same = (...keys: string[]) => new Set(keys.map(keySlot)).size === 1;
+    // BullMQ: one queue's keys together, queues apart.
+    assert.ok(same(`${k.queuePrefix('sms-send')}:sms-send:wait`, `${k.queuePrefix('sms-send')}:sms-send:id`));
+    assert.ok(!same(`${k.queuePrefix('sms-send')}:x`, `${k.queuePrefix('voice-send')}:x`));
+    assert.ok(!same(`${k.queuePrefix('sms-send')}:x`, `${k.queuePrefix('delivery-status')}:x`));
+    // One delivery's record scripts; deliveries and tenants apart.
+    assert.ok(same(k.delivery('acme.e1'), k.attempts('acme.e1'), k.resend('acme.e1')));
+    assert.ok(!same(k.delivery('acme.e1'), k.delivery('acme.e2')));
+    // One tenant's console index (one pipeline per hook), tenants apart.
+    assert.ok(same(k.deliveryFeed('acme'), k.hookEntry('acme', 'e1'), k.personIndex('acme', 'd1')));
+    assert.ok(!same(k.deliveryFeed('acme'), k.deliveryFeed('globex')));
+    // One tenant's fraud keys (the guard appends to this prefix), tenants apart.
+    assert.ok(same(`${k.fraud('acme')}:c:x`, `${k.fraud('acme')}:holds`));
+    assert.ok(!same(k.fraud('acme'), k.fraud('globex')));
+    // Breakers read in one pipeline; the console's provider figures written in one.
+    assert.ok(same(k.breaker('twilio', 'sms'), k.breaker('vonage', 'voice', 'abc')));
+    assert.ok(same(k.providerStats(1), k.providerStats(2), k.providerRoutes));
+    assert.equal(keySlot('{user1000}.following'), keySlot('{user1000}.followers'));
+    assert.equal(keySlot('foo'), 12182); // CLUSTER KEYSLOT foo
   });
 });
 
@@ -48,6 +115,37 @@ describe('connections and queues against a real Redis', () => {
     await assert.rejects(producer.ping());
     assert.ok(performance.now() - started < 200);
     await closeRedis(producer);
+  });
+
+  it('a rolling upgrade on one Redis loses nothing: jobs queued the old way are consumed under the default layout', async () => {
+    const conn = createRedisConnection({ url, role: 'producer', name: 't' });
+    const workerConn = createRedisConnection({ url, role: 'worker', name: 't' });
+    await Promise.all([waitUntilReady(conn), waitUntilReady(workerConn)]);
+    const prefix = uniquePrefix('upgrade');
+    // Exactly what the release before ADR 0017 did: BullMQ's prefix = REDIS_KEY_PREFIX, queue named by the catalog.
+    const before = new Queue(QUEUE_CATALOG.sms.name, { connection: conn, prefix });
+    await before.add('send', { sealed: 'queued-before-the-upgrade' }, { jobId: 'evt-old-release' });
+    await conn.hset(`${prefix}:delivery:evt-old-release`, 'state', 'pending');
+    // The new release, configured as before (no REDIS_KEY_LAYOUT, no cluster nodes).
+    const keyspace = keyspaceFromConfig({ REDIS_KEY_PREFIX: prefix, REDIS_CLUSTER_HASH_TAG: false });
+    assert.equal(await conn.hget(keyspace.delivery('evt-old-release'), 'state'), 'pending');
+    const seen: string[] = [];
+    const worker = startWorker(
+      QUEUE_CATALOG.sms,
+      { send: async (job) => void seen.push(job.id as string) as never },
+      {
+        connection: workerConn,
+        keyspace,
+        concurrency: 1,
+        settings: QUEUE_CATALOG.sms.worker({ providerTimeoutMs: 1_000 }),
+        onError: () => {},
+      },
+    );
+    void worker.run();
+    await eventually(() => assert.deepEqual(seen, ['evt-old-release']), { timeoutMs: 5_000 });
+    await worker.close();
+    await closeQueue(before);
+    await Promise.all([closeRedis(conn), closeRedis(workerConn)]);
   });
 
   it('send queues drop finished jobs so no sealed payload lingers', async () => {

@@ -45,7 +45,7 @@ export function startWorker<E extends QueueEntry, R>(
     },
     {
       connection: options.connection,
-      prefix: options.keyspace.prefix,
+      prefix: options.keyspace.queuePrefix(entry.name),
       concurrency: options.concurrency,
       // A job whose worker died is handed out again once its lock lapses; the delivery record keeps it from being
       // sent twice when the first attempt is known to have finished.

@@ -9,6 +9,7 @@ export * from './phones.ts';
 export * from './ports.ts';
 export * from './processes.ts';
 export * from './redis.ts';
+export * from './redis-topology.ts';
 export * from './service.ts';
 export * from './system.ts';
 export * from './system-client.ts';

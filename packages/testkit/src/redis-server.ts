@@ -20,6 +20,13 @@ export interface RedisServerOptions {
   extraArgs?: string[];
   /** How long to wait for the first PONG. Default 10 s. */
   startTimeoutMs?: number;
+  /**
+   * A config file to load first (redis-server reads it before the command-line options). Sentinels need one: they
+   * rewrite it with what they learn (replicas, other sentinels, the current master).
+   */
+  configFile?: string;
+  /** Run as a sentinel (`redis-server <conf> --sentinel`: no redis-sentinel binary needed). Needs configFile. */
+  sentinel?: boolean;
 }
 
 const HOST = '127.0.0.1';
@@ -55,6 +62,8 @@ export class RedisServerProcess {
     this.#ownsDir = ownsDir;
     this.#startTimeoutMs = options.startTimeoutMs ?? 10_000;
     this.#args = [
+      ...(options.configFile === undefined ? [] : [options.configFile]),
+      ...(options.sentinel ? ['--sentinel'] : []),
       '--port',
       String(port),
       '--bind',
@@ -223,7 +232,9 @@ export class RedisServerProcess {
         throw new Error(`redis-server exited before answering PING on ${this.url}.\n${this.output()}`);
       }
       // After an AOF restart redis answers -LOADING until the file is replayed: only PONG means ready.
-      if ((await pingRedis(this.host, this.port, 500)) === 'PONG') return;
+      // A server with a password answers NOAUTH: it is up, only not ours to talk to without AUTH.
+      const reply = await pingRedis(this.host, this.port, 500);
+      if (reply === 'PONG' || reply?.startsWith('NOAUTH')) return;
       await delay(20);
     }
     throw new Error(

@@ -19,6 +19,7 @@ import { type LoadBalancer, startLoadBalancer } from './balancer.ts';
 import { getFreePort } from './ports.ts';
 import { compiledServiceArgs, nodeServiceArgs, repoRoot, SERVICE_NODE_FLAGS } from './processes.ts';
 import { RedisServerProcess } from './redis-server.ts';
+import { ClusterTopology, SentinelTopology } from './redis-topology.ts';
 import { ServiceProcess } from './service.ts';
 import {
   type DeliveryLookup,
@@ -73,6 +74,12 @@ export interface SystemOptions {
   ports?: Partial<SystemPorts>;
   /** Where a launcher-owned redis-server listens and keeps its AOF (default: a free port and a temp dir). */
   redis?: { port?: number; dir?: string };
+  /**
+   * Which Redis the system runs on: one redis-server with AOF (the default), a master + replica + 3 sentinels, or a
+   * 3-master Cluster with a replica each (redis-topology.ts). The services then get REDIS_SENTINELS… or
+   * REDIS_CLUSTER_NODES instead of REDIS_URL.
+   */
+  redisTopology?: 'single' | 'sentinel' | 'cluster';
 }
 
 /** What `npm start` and other long-lived launches choose besides the test options. */
@@ -124,7 +131,12 @@ export interface SandboxCredentials {
 }
 
 export interface RunningSystem {
+  /** The Redis: with a topology, its first data node (the initial master). */
   redis: RedisServerProcess;
+  /** The Sentinel set-up, with redisTopology 'sentinel'. */
+  sentinel?: SentinelTopology;
+  /** The Cluster, with redisTopology 'cluster'. */
+  cluster?: ClusterTopology;
   sim: ServiceProcess;
   /** The simulator's shared port (Vonage, SendGrid, /sim/*, the inbox). */
   simUrl: string;
@@ -216,9 +228,9 @@ export async function launchSystem(options: LaunchOptions = {}): Promise<Launche
   const services: ServiceProcess[] = [];
   const launch: Launch = { options, services, test: (options.profile ?? 'test') === 'test' };
   try {
-    const redis = await startRedis(options);
+    const redis = await startRedis(options, launch);
     launch.redis = redis.process;
-    const plan = await planLaunch(options, redis.url, launch);
+    const plan = await planLaunch(options, redis.env, launch);
     const sim = await startService(launch, 'provider-sim', plan.simPort, plan.simEnv(), 'healthz');
     const ingresses: ServiceProcess[] = [];
     for (const [index, port] of plan.ingressPorts.entries()) {
@@ -262,22 +274,34 @@ interface Launch {
   /** The test profile (its tuning and defaults) rather than dev. */
   test: boolean;
   redis?: RedisServerProcess | undefined;
+  topology?: SentinelTopology | ClusterTopology | undefined;
   balancer?: LoadBalancer | undefined;
   stopped?: Promise<void>;
 }
 
-/** The Redis the system runs on: one it starts (AOF on: accepted jobs survive a restart), or the given URL. */
-async function startRedis(options: LaunchOptions): Promise<{ url: string; process?: RedisServerProcess }> {
-  if (options.redis && 'url' in options.redis) return { url: options.redis.url };
+/**
+ * The Redis the system runs on: one it starts (AOF on: accepted jobs survive a restart), the given URL, or a
+ * Sentinel set-up or Cluster it starts (redisTopology). `env` is what every service reads to reach it.
+ */
+async function startRedis(
+  options: LaunchOptions,
+  launch: Launch,
+): Promise<{ env: Record<string, string>; process?: RedisServerProcess }> {
+  if (options.redis && 'url' in options.redis) return { env: { REDIS_URL: options.redis.url } };
+  if (options.redisTopology === 'sentinel' || options.redisTopology === 'cluster') {
+    launch.topology =
+      options.redisTopology === 'sentinel' ? await SentinelTopology.start() : await ClusterTopology.start();
+    return { env: launch.topology.env() };
+  }
   if (options.redis?.dir) mkdirSync(options.redis.dir, { recursive: true });
   const redis = await RedisServerProcess.start({ appendonly: true, ...options.redis });
-  return { url: redis.url, process: redis };
+  return { env: { REDIS_URL: redis.url }, process: redis };
 }
 
 type Plan = Awaited<ReturnType<typeof planLaunch>>;
 
 /** Every port, credential and environment of the launch, decided before the first process starts. */
-async function planLaunch(options: LaunchOptions, redisUrl: string, launch: Launch) {
+async function planLaunch(options: LaunchOptions, redisEnv: Record<string, string>, launch: Launch) {
   const ports = options.ports ?? {};
   const free = async (fixed: number | undefined) => fixed ?? (await getFreePort());
   const simPort = await free(ports.sim);
@@ -301,7 +325,7 @@ async function planLaunch(options: LaunchOptions, redisUrl: string, launch: Laun
   // Every process: the launch's environment, then the deployment's secrets and the sandbox's Twilio account.
   const env: Record<string, string> = {
     ...options.env,
-    REDIS_URL: redisUrl,
+    ...redisEnv,
     DATA_ENCRYPTION_KEY: credentials.DATA_ENCRYPTION_KEY,
     OKTA_HOOK_AUTH_SECRET: credentials.OKTA_HOOK_AUTH_SECRET,
     ...(budgetMs === undefined ? {} : { HOOK_RESPONSE_BUDGET_MS: String(budgetMs) }),
@@ -451,6 +475,7 @@ async function stopEverything(launch: Launch): Promise<void> {
   }
   await launch.balancer?.close().catch(() => {});
   await launch.redis?.stop().catch(() => {});
+  await launch.topology?.stop().catch(() => {});
 }
 
 function runningSystem(
@@ -467,8 +492,11 @@ function runningSystem(
 ): LaunchedSystem {
   const { services } = launch;
   const system: LaunchedSystem = {
-    redis: launch.redis,
-    redisUrl: plan.env.REDIS_URL as string,
+    redis: launch.redis ?? launch.topology?.nodes[0],
+    ...(launch.topology instanceof SentinelTopology ? { sentinel: launch.topology } : {}),
+    ...(launch.topology instanceof ClusterTopology ? { cluster: launch.topology } : {}),
+    // With a topology: its first data node, for whatever shows where Redis is.
+    redisUrl: plan.env.REDIS_URL ?? (launch.topology?.nodes[0]?.url as string),
     sim: parts.sim,
     simUrl: plan.simUrl,
     twilioUrl: plan.twilioUrl,

@@ -1,6 +1,7 @@
 import {
   adminEnv,
   booleanFromEnv,
+  checkRedisEnv,
   deliveryEnv,
   loggingEnv,
   port,
@@ -123,9 +124,8 @@ export const ingressEnvSchema = z
     ...tenancyEnv,
   })
   // With a tenants file every tenant's hook authentication is in the file (checked when it is loaded).
-  .superRefine((cfg, ctx) =>
-    cfg.TENANTS_FILE === undefined ? checkHookAuthentication(cfg, ctx) : undefined,
-  );
+  .superRefine((cfg, ctx) => (cfg.TENANTS_FILE === undefined ? checkHookAuthentication(cfg, ctx) : undefined))
+  .superRefine(checkRedisEnv);
 
 export type IngressConfig = z.infer<typeof ingressEnvSchema>;
 

@@ -8,10 +8,12 @@ import { createLogger } from '@byot/observability';
 import {
   closeQueue,
   closeRedis,
-  createKeyspace,
   createRedisConnection,
   createSendQueue,
   createStatusQueue,
+  describeRedisTarget,
+  keyspaceFromConfig,
+  redisTargetFromConfig,
   startQueueJanitor,
   waitUntilReady,
 } from '@byot/redis';
@@ -66,7 +68,8 @@ const consoleConfig = (() => {
 const fraudPolicies = loadFraudPoliciesOrExit();
 const log = createLogger({ service: 'hook-ingress', level: config.LOG_LEVEL });
 const metrics = new ByotMetrics({ service: 'hook-ingress' });
-const keyspace = createKeyspace(config.REDIS_KEY_PREFIX, config.REDIS_CLUSTER_HASH_TAG);
+const keyspace = keyspaceFromConfig(config);
+const redisTarget = redisTargetFromConfig(config);
 // The tenants this deployment serves: the tenants file (TENANTS_FILE, reloaded on SIGHUP and on change), or the
 // environment as the one tenant `default`. An invalid file at start lists every problem and exits 78.
 const tenancy = openTenantsOrExit(
@@ -86,20 +89,20 @@ const tenantsFromFile = tenancy.directory.origin === 'file';
 
 // Producer semantics: fail fast, so Okta can fall back while Redis is away (see @byot/redis connections.ts).
 const producer = createRedisConnection({
-  url: config.REDIS_URL,
+  target: redisTarget,
   role: 'producer',
   name: 'byot:hook-ingress:producer',
   commandTimeoutMs: config.HOOK_ENQUEUE_TIMEOUT_MS,
 });
 const subscriber = createRedisConnection({
-  url: config.REDIS_URL,
+  target: redisTarget,
   role: 'subscriber',
   name: 'byot:hook-ingress:outcomes',
 });
 // The support console's reads (pages of deliveries, provider figures) on a connection of their own, so they never
 // queue ahead of Okta's hook commands. Fail-fast like the producer: a page says "unavailable" rather than hang.
 const consoleRedis = createRedisConnection({
-  url: config.REDIS_URL,
+  target: redisTarget,
   role: 'producer',
   name: 'byot:hook-ingress:console',
   commandTimeoutMs: 5_000,
@@ -402,6 +405,8 @@ log.info(
     hookPath: TELEPHONY_HOOK_PATH,
     budgetMs: config.HOOK_RESPONSE_BUDGET_MS,
     keyPrefix: keyspace.prefix,
+    ...describeRedisTarget(redisTarget),
+    keyLayout: keyspace.layout,
     adminPort: listeningPortOf(adminServer),
     queueDashboard: config.ADMIN_TOKEN !== undefined,
     console: {

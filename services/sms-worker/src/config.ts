@@ -1,4 +1,4 @@
-import { channelWorkerEnv, port, requireFailoverCredentials } from '@byot/config';
+import { channelWorkerEnv, checkRedisEnv, port, requireFailoverCredentials } from '@byot/config';
 import { requireTwilioAccount, unlessTenantsFile } from '@byot/delivery';
 import { tenancyEnv } from '@byot/tenancy';
 import { z } from 'zod';
@@ -38,4 +38,5 @@ export const smsWorkerEnvSchema = z
       },
       requireFailoverCredentials('sms'),
     ),
-  );
+  )
+  .superRefine(checkRedisEnv);

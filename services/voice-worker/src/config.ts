@@ -1,4 +1,11 @@
-import { channelWorkerEnv, e164, jsonFromEnv, port, requireFailoverCredentials } from '@byot/config';
+import {
+  channelWorkerEnv,
+  checkRedisEnv,
+  e164,
+  jsonFromEnv,
+  port,
+  requireFailoverCredentials,
+} from '@byot/config';
 import { requireTwilioAccount, unlessTenantsFile } from '@byot/delivery';
 import {
   createSpeechCatalog,
@@ -47,6 +54,7 @@ export const voiceWorkerEnvSchema = z
       requireFailoverCredentials('voice'),
     ),
   )
+  .superRefine(checkRedisEnv)
   .transform((c, ctx) => {
     try {
       const speech = createSpeechCatalog({

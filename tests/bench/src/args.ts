@@ -10,6 +10,7 @@ export const BENCHMARK_IDS = [
   'fraud',
   'voice',
   'processes',
+  'redis',
 ] as const;
 export type BenchmarkId = (typeof BENCHMARK_IDS)[number];
 

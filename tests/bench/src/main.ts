@@ -17,6 +17,7 @@ import { memorySection } from './benchmarks/memory.ts';
 import { oauthCost } from './benchmarks/oauth.ts';
 import { ingressOverhead } from './benchmarks/overhead.ts';
 import { ingressProcesses } from './benchmarks/processes.ts';
+import { redisTopologies } from './benchmarks/redis-topologies.ts';
 import type { BenchmarkResult } from './benchmarks/types.ts';
 import { voiceWorker } from './benchmarks/voice.ts';
 import { versusSync } from './benchmarks/vs-sync.ts';
@@ -93,6 +94,7 @@ const BENCHMARKS: Record<BenchmarkId, { label: string; run: () => Promise<Benchm
   fraud: { label: '8. fraud controls', run: () => fraudControls(ctx) },
   voice: { label: '9. voice-worker', run: () => voiceWorker(ctx) },
   processes: { label: '10. ingress processes', run: () => ingressProcesses(ctx) },
+  redis: { label: '11. one Redis vs a Redis Cluster', run: () => redisTopologies(ctx) },
 };
 
 const startedAt = new Date();

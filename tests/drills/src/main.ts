@@ -65,41 +65,58 @@ let system: RunningSystem | undefined;
 const results: DrillResult[] = [];
 let exitCode = 0;
 try {
-  log(
-    `starting the system (${INGRESSES} ingresses, ${SMS_WORKERS} sms-workers, ${VOICE_WORKERS} voice-worker, Redis with AOF, simulator)`,
-  );
-  system = await startSystem({
-    ingresses: INGRESSES,
-    smsWorkers: SMS_WORKERS,
-    voiceWorkers: VOICE_WORKERS,
-    failover: true,
-    budgetMs: BUDGET_MS,
-    logLevel: 'info',
-    // A realistic provider round trip, so "in flight" means something.
-    simLatencyMs: 100,
-    simEnv: { SIM_MAX_RECORDS: '200000' },
-    // The fraud controls as production runs them, with an explicit country list and the anomaly detector on a
-    // scaled clock (fraud.ts): every drill runs with them on, the sms-pumping drills attack them.
-    ingressEnv: drillFraudEnv(args.quick),
-    workerEnv: {
-      // Production's breaker threshold; quick mode shortens only the cooldown, so recovery fits in its phases.
-      BREAKER_FAILURE_THRESHOLD: '5',
-      BREAKER_COOLDOWN_MS: String(mode.breakerCooldownMs),
-    },
-  });
   const phones = new PhoneBook();
-  for (const scenario of selected) {
+  // One system per Redis topology the selected drills need, in the order they first appear.
+  const topologies = [...new Set(selected.map((s) => s.redisTopology ?? 'single'))];
+  for (const topology of topologies) {
     abort.signal.throwIfAborted();
-    const result = await runDrill(system, scenario, {
-      mode,
-      rate,
-      voiceEvery: VOICE_EVERY,
-      phones,
-      signal: abort.signal,
-      log,
+    const redisLabel =
+      topology === 'single'
+        ? 'Redis with AOF'
+        : topology === 'sentinel'
+          ? 'Redis Sentinel (master, replica, 3 sentinels)'
+          : 'Redis Cluster (3 masters, a replica each)';
+    log(
+      `starting the system (${INGRESSES} ingresses, ${SMS_WORKERS} sms-workers, ${VOICE_WORKERS} voice-worker, ${redisLabel}, simulator)`,
+    );
+    system = await startSystem({
+      ingresses: INGRESSES,
+      smsWorkers: SMS_WORKERS,
+      voiceWorkers: VOICE_WORKERS,
+      failover: true,
+      budgetMs: BUDGET_MS,
+      logLevel: 'info',
+      redisTopology: topology,
+      // A realistic provider round trip, so "in flight" means something.
+      simLatencyMs: 100,
+      simEnv: { SIM_MAX_RECORDS: '200000' },
+      // The fraud controls as production runs them, with an explicit country list and the anomaly detector on a
+      // scaled clock (fraud.ts): every drill runs with them on, the sms-pumping drills attack them.
+      ingressEnv: drillFraudEnv(args.quick),
+      workerEnv: {
+        // Production's breaker threshold; quick mode shortens only the cooldown, so recovery fits in its phases.
+        BREAKER_FAILURE_THRESHOLD: '5',
+        BREAKER_COOLDOWN_MS: String(mode.breakerCooldownMs),
+      },
     });
-    results.push(result);
-    log(`${scenario.name}: ${result.pass ? 'PASS' : 'FAIL'}`);
+    for (const scenario of selected.filter((s) => (s.redisTopology ?? 'single') === topology)) {
+      abort.signal.throwIfAborted();
+      const result = await runDrill(system, scenario, {
+        mode,
+        rate,
+        voiceEvery: VOICE_EVERY,
+        phones,
+        signal: abort.signal,
+        log,
+      });
+      results.push(result);
+      log(`${scenario.name}: ${result.pass ? 'PASS' : 'FAIL'}`);
+    }
+    if (topologies.length > 1) {
+      log('stopping every process');
+      await system.stop();
+      system = undefined;
+    }
   }
 } catch (error) {
   exitCode = abort.signal.aborted ? 130 : 1;

@@ -188,6 +188,28 @@ describe('computeMetrics', () => {
     assert.deepEqual(m.faultAnswers, { SUCCESSFUL: 1, PENDING: 0, FAILED: 0, fallback: 0 });
   });
 
+  it('measures the fallback window: first fallback sent to last fallback answered (a Redis failover’s cost)', () => {
+    const ok = hook({ sentAt: T0 + 9_000 });
+    const first = hook({
+      sentAt: T0 + 10_100,
+      doneAt: T0 + 10_105,
+      phase: 'fault',
+      httpStatus: 503,
+      answer: undefined,
+    });
+    const last = hook({
+      sentAt: T0 + 12_000,
+      doneAt: T0 + 12_300,
+      phase: 'fault',
+      httpStatus: 503,
+      answer: undefined,
+    });
+    const after = hook({ sentAt: T0 + 12_500, phase: 'fault' });
+    const m = metrics([ok, first, last, after], [delivery(ok), delivery(after)], { reroute: 'any' });
+    assert.equal(m.fallbackWindowMs, 2_200);
+    assert.equal(metrics([ok], [delivery(ok)]).fallbackWindowMs, 0);
+  });
+
   it('counts what was in flight at the fault', () => {
     const inFlight = hook({ sentAt: T0 + 9_900, doneAt: T0 + 10_200 });
     const done = hook({ sentAt: T0 + 9_000, doneAt: T0 + 9_100 });

@@ -90,6 +90,11 @@ export interface ScenarioMetrics {
   /** Milliseconds from the fault to the first rerouted delivery (see MetricsInput.reroute); null: none seen. */
   rerouteMs: number | null;
   /**
+   * The span of traffic Okta had to send itself: from the first fallback hook's sending to the last one's answer
+   * (0: none). A Redis failover's cost in time, whatever the load rate.
+   */
+  fallbackWindowMs: number;
+  /**
    * Milliseconds from lifting the fault to the first hook sent afterwards that the primary provider delivered and
    * Okta heard SUCCESSFUL for; null: not within the drill.
    */
@@ -257,6 +262,7 @@ export function computeMetrics(input: MetricsInput): ScenarioMetrics {
     resentAfterReceipt,
     byProvider,
     rerouteMs: rerouteMs(input, byPhone),
+    fallbackWindowMs: fallbackWindowMs(input.hooks),
     recoveryMs: recoveryMs(input, byPhone),
     inFlightAtFault:
       hooks.filter(
@@ -265,6 +271,14 @@ export function computeMetrics(input: MetricsInput): ScenarioMetrics {
       deliveries.filter((d) => d.receivedAt <= timeline.faultAt && d.receivedAt > timeline.faultAt - 500)
         .length,
   };
+}
+
+function fallbackWindowMs(hooks: readonly HookRecord[]): number {
+  const fallbacks = hooks.filter((h) => answerKind(h) === 'fallback');
+  if (fallbacks.length === 0) return 0;
+  const first = Math.min(...fallbacks.map((h) => h.sentAt));
+  const last = Math.max(...fallbacks.map((h) => h.doneAt ?? h.sentAt));
+  return Math.round(last - first);
 }
 
 function rerouteMs(input: MetricsInput, byPhone: ReadonlyMap<string, ProviderDelivery[]>): number | null {

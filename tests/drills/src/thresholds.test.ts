@@ -31,6 +31,15 @@ describe('evaluate', () => {
     assert.deepEqual(failed(cleanMetrics()), []);
   });
 
+  it('judges a Redis failover by the span of traffic handed back to Okta, not its share', () => {
+    const thresholds = { ...BASE_THRESHOLDS, maxFallbackPct: 100, maxFallbackWindowMs: 3_500 };
+    const answers = { SUCCESSFUL: 50, PENDING: 0, FAILED: 0, fallback: 12 };
+    assert.deepEqual(failed(cleanMetrics({ answers, fallbackWindowMs: 2_200 }), thresholds), []);
+    assert.deepEqual(failed(cleanMetrics({ answers, fallbackWindowMs: 9_600 }), thresholds), [
+      'Okta fallback window',
+    ]);
+  });
+
   it('fails on any lost code, late delivery, wrong code, duplicate or FAILED answer', () => {
     assert.deepEqual(failed(cleanMetrics({ lost: 1 })), ['lost']);
     assert.deepEqual(failed(cleanMetrics({ deliveredAfterExpiry: 1 })), ['delivered after expiry']);
@@ -85,12 +94,12 @@ describe('evaluate', () => {
 });
 
 describe('scenarios', () => {
-  it('cover the chaos issue’s eight scenarios and the two SMS-pumping drills with unique names, and never tolerate a lost or late code', () => {
+  it('cover the chaos issue’s eight scenarios, the two SMS-pumping drills and the two Redis failovers (issue 17) with unique names, and never tolerate a lost or late code', () => {
     const names = SCENARIOS.map((s) => s.name);
     assert.equal(new Set(names).size, names.length);
     assert.deepEqual(
       [...new Set(SCENARIOS.map((s) => s.number.replace(/[ab]$/, '')))],
-      ['1', '2', '3', '4', '5', '6', '7', '8', '9'],
+      ['1', '2', '3', '4', '5', '6', '7', '8', '9', '17'],
     );
     for (const quick of [true, false]) {
       const mode = { quick, breakerCooldownMs: quick ? 3_000 : 15_000 };
@@ -101,6 +110,9 @@ describe('scenarios', () => {
         const timing = scenario.timing(mode);
         // A recovery bound longer than the recovery phase could never be met.
         if (t.maxRecoveryMs !== undefined) assert.ok(t.maxRecoveryMs <= timing.recoveryMs, scenario.name);
+        // A failover window longer than the fault could never be seen whole.
+        if (t.maxFallbackWindowMs !== undefined)
+          assert.ok(t.maxFallbackWindowMs < timing.faultMs, scenario.name);
       }
     }
   });

@@ -31,6 +31,8 @@ export interface Thresholds {
   maxRerouteMs?: number;
   /** Fault lifted to the primary delivering again. */
   maxRecoveryMs?: number;
+  /** The span of traffic answered with a fallback (a Redis failover's window, ADR 0017). */
+  maxFallbackWindowMs?: number;
   /** Share of the hooks sent during the fault answered PENDING (a slow provider must not hold Okta past 3 s). */
   minFaultPendingPct?: number;
 }
@@ -117,6 +119,8 @@ export function evaluate(metrics: ScenarioMetrics, thresholds: Thresholds, fraud
   }
   if (thresholds.maxRerouteMs !== undefined)
     atMost('fault → rerouted delivery', metrics.rerouteMs, thresholds.maxRerouteMs, ' ms');
+  if (thresholds.maxFallbackWindowMs !== undefined)
+    atMost('Okta fallback window', metrics.fallbackWindowMs, thresholds.maxFallbackWindowMs, ' ms');
   if (thresholds.maxRecoveryMs !== undefined)
     atMost('fault lifted → recovery', metrics.recoveryMs, thresholds.maxRecoveryMs, ' ms');
   if (thresholds.minFaultPendingPct !== undefined) {

@@ -207,23 +207,34 @@ export class DeliveryStore {
     attempt: AttemptEntry,
     keepForResend = true,
   ): Promise<{ applied: boolean; outcome: DeliveryOutcome; index: number }> {
+    const settleArgs = this.#settleArgs(outcome, 'accepted', job.otpExpiresAt);
+    const indexKey = this.#keyspace.providerMessage(outcome.provider, outcome.providerMessageId);
+    // On a Cluster the index is in another slot than the delivery: written just after the script instead. A
+    // callback arriving in between finds no delivery yet and is retried (ReceiptTooEarly), as one that beats the
+    // script is.
+    const indexInScript = this.#keyspace.layout !== 'cluster';
+    const traceparent = traceparentOf(job);
     const [applied, inForce, index] = await this.#scripts.settleAccepted(
       [
         this.#keyspace.delivery(outcome.eventId),
         this.#keyspace.attempts(outcome.eventId),
-        this.#keyspace.providerMessage(outcome.provider, outcome.providerMessageId),
         this.#keyspace.resend(outcome.eventId),
+        ...(indexInScript ? [indexKey] : []),
       ],
       {
-        ...this.#settleArgs(outcome, 'accepted', job.otpExpiresAt),
+        ...settleArgs,
         attempt: JSON.stringify(attempt),
         job: JSON.stringify(job),
         resendUntil: keepForResend ? job.otpExpiresAt : undefined,
         hookReceivedAt: job.receivedAt,
         // W3C traceparent is [0-9a-f-]: safe as the index value's last space-separated field.
-        traceparent: traceparentOf(job),
+        traceparent,
       },
     );
+    if (!indexInScript) {
+      const ref = `${outcome.eventId} ${index}${traceparent === undefined ? '' : ` ${traceparent}`}`;
+      await this.#redis.set(indexKey, ref, 'PXAT', settleArgs.expireAt);
+    }
     return {
       applied: applied === 1,
       outcome: inForce ? (JSON.parse(inForce) as DeliveryOutcome) : outcome,

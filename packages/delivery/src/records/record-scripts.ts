@@ -92,7 +92,8 @@ return settle(KEYS[1])
  * A provider accepted: settle, and write the ledger in the same step, so a status callback can never find the
  * record settled but its attempt missing. The attempt is recorded even when the record was settled already: it
  * was sent, the ledger must say so.
- * KEYS[1] record, KEYS[2] attempts list, KEYS[3] provider-message index, KEYS[4] resend payload
+ * KEYS[1] record, KEYS[2] attempts list, KEYS[3] resend payload, KEYS[4]? provider-message index (absent on a
+ *   Cluster, where it lives in another slot: the store writes it right after, see DeliveryStore.settleAccepted)
  * args: those of SETTLE_STEP, and attempt (entry JSON), job (the sealed job JSON, for a receipt-driven resend),
  *   resendUntil? (when the resend payload expires: the OTP's expiry; absent: keep none), hookReceivedAt,
  *   traceparent? (the hook's, W3C)
@@ -105,12 +106,12 @@ local index = redis.call('RPUSH', KEYS[2], args.attempt)
 redis.call('PEXPIREAT', KEYS[2], args.expireAt)
 local ref = args.eventId .. ' ' .. index
 if args.traceparent then ref = ref .. ' ' .. args.traceparent end
-redis.call('SET', KEYS[3], ref, 'PXAT', args.expireAt)
+if KEYS[4] then redis.call('SET', KEYS[4], ref, 'PXAT', args.expireAt) end
 local result = settle(KEYS[1])
 if result[1] == 1 then
   redis.call('HSETNX', KEYS[1], 'hookReceivedAt', args.hookReceivedAt)
   if args.resendUntil and args.resendUntil > args.now then
-    redis.call('SET', KEYS[4], args.job, 'PXAT', args.resendUntil)
+    redis.call('SET', KEYS[3], args.job, 'PXAT', args.resendUntil)
   end
 end
 return {result[1], result[2], index}
