@@ -64,6 +64,13 @@ interface IngressOptions {
   sendgrid?: boolean;
 }
 
+/**
+ * The sink's enqueue deadline in these tests. They are about signatures and normalising, not about the deadline
+ * (the unreachable-Redis test answers 503 because the connection is not ready, at once): a loaded CI machine can
+ * take longer than production's few hundred milliseconds for an enqueue, which answered a genuine callback 503.
+ */
+const ENQUEUE_TIMEOUT_MS = 3_000;
+
 async function startIngress(redisUrl: string, options: IngressOptions = {}): Promise<Ingress> {
   const keyspace = createKeyspace(uniquePrefix('callbacks'));
   const log = createLogger({ service: 'test', level: 'silent' });
@@ -71,7 +78,7 @@ async function startIngress(redisUrl: string, options: IngressOptions = {}): Pro
     url: redisUrl,
     role: 'producer',
     name: 'p',
-    commandTimeoutMs: 300,
+    commandTimeoutMs: ENQUEUE_TIMEOUT_MS,
   });
   producer.on('error', () => {});
   const queue = createStatusQueue(producer, keyspace);
@@ -105,7 +112,10 @@ async function startIngress(redisUrl: string, options: IngressOptions = {}): Pro
     log,
     isReady: async () => true,
     callbacks: {
-      sink: new QueueStatusSink(queue, { connected: () => producer.status === 'ready', timeoutMs: 300 }),
+      sink: new QueueStatusSink(queue, {
+        connected: () => producer.status === 'ready',
+        timeoutMs: ENQUEUE_TIMEOUT_MS,
+      }),
       log,
       maxBodyBytes: 16_384,
       ...(options.twilio === false ? {} : { twilio: { authToken: TWILIO_TOKEN, publicBaseUrl: url } }),
