@@ -188,24 +188,11 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     ...receiptDeadline(env, statusQueue),
   });
   const common = { connection, keyspace, onError: (err: unknown) => log.error({ err }, 'worker error') };
-  const traced = traceSendJobs(QUEUE_CATALOG[channel].name, processor, options.metrics);
-  const fair = options.fairShare ? new FairShare(connection, keyspace) : undefined;
-  const worker = startWorker<SendQueueEntry, ProcessResult>(
-    QUEUE_CATALOG[channel],
-    {
-      send: fair
-        ? (job, token) => {
-            // Out of the waiting line as the job starts; idempotent, and never on the send's critical path.
-            void fair
-              .leave(job.queueName, job.data.tenant ?? DEFAULT_TENANT, job.id as string)
-              .catch(() => {});
-            return traced(job, token);
-          }
-        : traced,
-    },
-    { ...common, concurrency: options.concurrency, settings },
-  );
-  worker.on('failed', (job, err) => log.error({ jobId: job?.id, err }, 'job failed unexpectedly'));
+  const worker = startSendWorker(options, {
+    common,
+    settings,
+    processor: traceSendJobs(QUEUE_CATALOG[channel].name, processor, options.metrics),
+  });
   const receiptWorker = startReceiptWorker(options, { common, store, queues, events, usage });
 
   const health = await startHealthServer({
@@ -252,6 +239,36 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
     shutdownOptions(options),
   );
   return { worker, receiptWorker, connection, store, health, settings, shutdown };
+}
+
+/** The BullMQ worker of the channel's send queue; with fair share, a started job leaves its tenant's waiting line. */
+function startSendWorker(
+  options: ChannelWorkerOptions,
+  parts: {
+    common: { connection: Redis; keyspace: Keyspace; onError: (err: unknown) => void };
+    settings: SendWorkerSettings;
+    processor: ReturnType<typeof traceSendJobs<ProcessResult>>;
+  },
+) {
+  const { common, settings, processor } = parts;
+  const fair = options.fairShare ? new FairShare(common.connection, common.keyspace) : undefined;
+  const worker = startWorker<SendQueueEntry, ProcessResult>(
+    QUEUE_CATALOG[options.channel],
+    {
+      send: fair
+        ? (job, token) => {
+            // Out of the waiting line as the job starts; idempotent, and never on the send's critical path.
+            void fair
+              .leave(job.queueName, job.data.tenant ?? DEFAULT_TENANT, job.id as string)
+              .catch(() => {});
+            return processor(job, token);
+          }
+        : processor,
+    },
+    { ...common, concurrency: options.concurrency, settings },
+  );
+  worker.on('failed', (job, err) => options.log.error({ jobId: job?.id, err }, 'job failed unexpectedly'));
+  return worker;
 }
 
 /**
