@@ -21,7 +21,6 @@ import { compiledServiceArgs, nodeServiceArgs, repoRoot, SERVICE_NODE_FLAGS } fr
 import { RedisServerProcess } from './redis-server.ts';
 import { ClusterTopology, SentinelTopology } from './redis-topology.ts';
 import { ServiceProcess } from './service.ts';
-import { planTenants, type SystemTenant, type SystemTenantsOptions } from './system-tenants.ts';
 import {
   type DeliveryLookup,
   getDelivery,
@@ -34,6 +33,7 @@ import {
   setSimFaults,
   simMessages,
 } from './system-client.ts';
+import { planTenants, type SystemTenant, type SystemTenantsOptions } from './system-tenants.ts';
 
 export interface SystemOptions {
   /** sms-worker processes. Default 1. */
