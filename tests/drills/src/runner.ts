@@ -2,10 +2,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningSystem } from '@byot/testkit';
 import { type FraudMetrics, fraudMetrics } from './fraud.ts';
-import { LoadGenerator, type PhoneBook } from './load.ts';
+import { LoadGenerator, type LoadTarget, type PhoneBook } from './load.ts';
 import { answerKind, computeMetrics, OKTA_WINDOW_MS, outstanding, reachedPerson } from './metrics.ts';
 import type { DrillResult } from './report.ts';
 import type { Mode, Scenario } from './scenarios.ts';
+import { judgeContext, judgeTenants } from './tenants.ts';
 import { evaluate } from './thresholds.ts';
 import { ledgerVerdict, providerDeliveries } from './truth.ts';
 import type { HookRecord, LedgerVerdict, ProviderDelivery, Timeline } from './types.ts';
@@ -37,13 +38,28 @@ export async function runDrill(
   const fraud = scenario.fraud;
   const offset = Math.floor(Math.random() * 100_000);
   const expiresInMs = scenario.expiresInMs ?? DEFAULT_EXPIRES_IN_MS;
+  // With tenants, the traffic is split over them (or the scenario's choice), each on its own path and secret.
+  const targets = tenantTargets(system);
+  const loadTenants = scenario.load?.tenants?.(system);
+  const loadTargets = loadTenants ? targets.filter((t) => loadTenants.includes(t.id)) : targets;
   const load = new LoadGenerator(system, {
-    rate: options.rate,
-    voiceEvery: options.voiceEvery,
+    rate: scenario.load?.rate ?? options.rate,
+    voiceEvery: scenario.load?.voiceEvery ?? options.voiceEvery,
     expiresInMs,
     phones: options.phones,
+    targets: loadTargets,
     ...(fraud ? { people: (i: number) => fraud.legit(i, offset) } : {}),
   });
+  const burstTenant = scenario.burst?.tenant(system);
+  const burst = scenario.burst
+    ? new LoadGenerator(system, {
+        rate: 1,
+        voiceEvery: Number.MAX_SAFE_INTEGER,
+        expiresInMs,
+        phones: options.phones,
+        targets: targets.filter((t) => t.id === burstTenant),
+      })
+    : undefined;
   // A fraud drill's "fault" is an attacker: its own stream of hooks (SMS only), on while the fault is.
   const attack = fraud
     ? new LoadGenerator(system, {
@@ -51,6 +67,7 @@ export async function runDrill(
         voiceEvery: Number.MAX_SAFE_INTEGER,
         expiresInMs,
         phones: options.phones,
+        targets,
         people: (i: number) => fraud.attack(i, offset),
       })
     : undefined;
@@ -71,7 +88,16 @@ export async function runDrill(
       attack.phase = 'fault';
       attack.start();
     }
+    let burstSent: Promise<void> | undefined;
+    if (burst && scenario.burst) {
+      burst.phase = 'fault';
+      const count = scenario.burst.count(mode);
+      log(`${scenario.name}: ${burstTenant} sends ${count} codes at once`);
+      burstSent = burst.burst(count, scenario.burst.concurrency);
+    }
     await sleep(Math.max(0, timeline.faultAt + timing.faultMs - Date.now()), undefined, { signal });
+    // The fault lasts at least until the burst is all sent.
+    await burstSent;
 
     log(`${scenario.name}: fault off`);
     await attack?.stop();
@@ -81,22 +107,24 @@ export async function runDrill(
     load.phase = 'recovery';
     await sleep(timing.recoveryMs, undefined, { signal });
   } finally {
-    await Promise.all([load.stop(), attack?.stop()]);
+    await Promise.all([load.stop(), attack?.stop(), burst?.stop()]);
     timeline.loadEndAt = Date.now();
     // Interrupted mid-fault: leave the system as found for whoever looks at it next.
     if (faultOn) await step('lift the fault', () => scenario.clear(system), notes);
   }
 
   const attackHooks = attack?.hooks ?? [];
+  // The burst's codes are people's codes as much as the steady load's: judged with them.
+  const hooks = [...load.hooks, ...(burst?.hooks ?? [])];
   log(
-    `${scenario.name}: ${load.hooks.length} hooks sent${attack ? ` and ${attackHooks.length} attack hooks` : ''}; draining`,
+    `${scenario.name}: ${hooks.length} hooks sent${attack ? ` and ${attackHooks.length} attack hooks` : ''}; draining`,
   );
   let deliveries: ProviderDelivery[] = [];
   for (;;) {
     signal.throwIfAborted();
     deliveries = await providerDeliveries(system, startedAt);
     // Attack codes that got through are waited for too: they count against the attack's blocked share.
-    const waiting = outstanding([...load.hooks, ...attackHooks], deliveries);
+    const waiting = outstanding([...hooks, ...attackHooks], deliveries);
     const now = Date.now();
     if (waiting === 0 && now >= timeline.loadEndAt + timing.minDrainMs) break;
     if (now >= timeline.loadEndAt + timing.maxDrainMs) {
@@ -109,15 +137,9 @@ export async function runDrill(
   }
   timeline.judgedAt = Date.now();
 
-  const ledger = await consultLedger(system, load.hooks, deliveries);
-  const metrics = computeMetrics({
-    hooks: load.hooks,
-    deliveries,
-    ledger,
-    timeline,
-    primary: 'twilio',
-    reroute: scenario.reroute,
-  });
+  const ledger = await consultLedger(system, hooks, deliveries);
+  const judging = { hooks, deliveries, ledger, timeline, primary: 'twilio', reroute: scenario.reroute };
+  const metrics = computeMetrics(judging);
   if (metrics.ledger === 'unavailable' || metrics.ledger === 'partial') {
     notes.push(
       `the delivery ledger (GET /v1/deliveries/:eventId) did not answer for ${metrics.ledger === 'partial' ? 'some' : 'any'} ` +
@@ -135,7 +157,7 @@ export async function runDrill(
   }
   let fraudFigures: FraudMetrics | undefined;
   if (fraud) {
-    fraudFigures = fraudMetrics(load.hooks, attackHooks, deliveries, OKTA_WINDOW_MS);
+    fraudFigures = fraudMetrics(hooks, attackHooks, deliveries, OKTA_WINDOW_MS);
     const rules = (by: Record<string, number>) =>
       Object.entries(by)
         .sort((a, b) => b[1] - a[1])
@@ -144,10 +166,30 @@ export async function runDrill(
     notes.push(
       `attack: ${fraudFigures.attackSent} hooks, ${fraudFigures.attackReachedProvider} reached a provider ` +
         `(${fraudFigures.attackBlockedPct} % kept away); refused by: ${rules(fraudFigures.attackRefusedBy)}`,
-      `legitimate: ${load.hooks.length} hooks, ${fraudFigures.legitRefused} refused (${rules(fraudFigures.legitRefusedBy)})`,
+      `legitimate: ${hooks.length} hooks, ${fraudFigures.legitRefused} refused (${rules(fraudFigures.legitRefusedBy)})`,
     );
   }
-  const checks = evaluate(metrics, thresholds, fraudFigures);
+  const context = judgeContext(
+    judging,
+    targets.map((t) => t.id),
+  );
+  const checks = [
+    ...evaluate(metrics, thresholds, fraudFigures),
+    ...(scenario.extraChecks?.(context, system) ?? []),
+  ];
+  const tenants = judgeTenants(
+    context,
+    (id) => scenario.tenantThresholds?.(mode, id, system) ?? thresholds,
+    fraud
+      ? (id) =>
+          fraudMetrics(
+            hooks.filter((h) => h.tenant === id),
+            attackHooks.filter((h) => h.tenant === id),
+            deliveries,
+            OKTA_WINDOW_MS,
+          )
+      : undefined,
+  ).filter((t) => t.metrics.hooks > 0);
   const stepFailed = notes.some((n) => n.startsWith('step failed'));
   return {
     name: scenario.name,
@@ -159,10 +201,16 @@ export async function runDrill(
     thresholds,
     metrics,
     checks,
-    pass: !stepFailed && checks.every((c) => c.pass),
+    pass: !stepFailed && checks.every((c) => c.pass) && tenants.every((t) => t.pass),
     notes,
     ...(fraudFigures ? { fraud: fraudFigures } : {}),
+    ...(tenants.length > 0 ? { tenants } : {}),
   };
+}
+
+/** The system's demo tenants as their Okta orgs reach it; none on a single-org system. */
+function tenantTargets(system: RunningSystem): LoadTarget[] {
+  return system.tenants.map((t) => ({ id: t.id, endpoints: t.endpoints, source: t.source }));
 }
 
 async function step(what: string, action: () => Promise<void>, notes: string[]): Promise<void> {
@@ -221,7 +269,8 @@ async function consultLedger(
     })
     .slice(0, MAX_LEDGER_LOOKUPS);
   const verdicts = new Map<string, LedgerVerdict>();
-  for (const hook of candidates) verdicts.set(hook.eventId, await ledgerVerdict(system, hook.eventId));
+  for (const hook of candidates)
+    verdicts.set(hook.eventId, await ledgerVerdict(system, hook.eventId, hook.tenant));
   return verdicts;
 }
 

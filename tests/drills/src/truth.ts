@@ -1,5 +1,5 @@
 /** Ground truth: what the simulated providers accepted, and what the delivery ledger says about an event. */
-import { type RunningSystem, type SimMessage, simMessages } from '@byot/testkit';
+import { getDelivery, type RunningSystem, type SimMessage, simMessages } from '@byot/testkit';
 import type { LedgerVerdict, ProviderDelivery } from './types.ts';
 
 /** Everything the providers accepted since `since` (epoch ms), reduced to what judging needs. */
@@ -34,9 +34,14 @@ const VERDICTS = new Set<LedgerVerdict>([
  * The ledger's summary for one event (GET /v1/deliveries/:eventId → `delivery`). `unavailable` when the ingress
  * has no such route yet, answers something else, or does not answer.
  */
-export async function ledgerVerdict(system: RunningSystem, eventId: string): Promise<LedgerVerdict> {
+export async function ledgerVerdict(
+  system: RunningSystem,
+  eventId: string,
+  tenant?: string,
+): Promise<LedgerVerdict> {
   try {
-    const { status, body } = await system.delivery(eventId);
+    // The MSP's ADMIN_TOKEN sees every tenant; a tenant's delivery is looked up on its own path.
+    const { status, body } = await getDelivery(system, eventId, tenant);
     if (status !== 200 || typeof body !== 'object' || body === null) return 'unavailable';
     const delivery = (body as { delivery?: unknown }).delivery;
     return typeof delivery === 'string' && VERDICTS.has(delivery as LedgerVerdict)
