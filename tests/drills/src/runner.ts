@@ -74,8 +74,11 @@ export async function runDrill(
   const startedAt = Date.now();
   const timeline: Timeline = { startedAt, faultAt: startedAt, clearAt: startedAt, loadEndAt: 0, judgedAt: 0 };
   let faultOn = false;
+  let burstSentMs: number | undefined;
   try {
-    log(`${scenario.name}: baseline ${timing.baselineMs / 1000} s at ${options.rate} hooks/s`);
+    const rate = scenario.load?.rate ?? options.rate;
+    const over = loadTargets.length > 0 ? ` over ${loadTargets.map((t) => t.id).join(', ')}` : '';
+    log(`${scenario.name}: baseline ${timing.baselineMs / 1000} s at ${rate} hooks/s${over}`);
     load.start();
     await sleep(timing.baselineMs, undefined, { signal });
 
@@ -98,6 +101,7 @@ export async function runDrill(
     await sleep(Math.max(0, timeline.faultAt + timing.faultMs - Date.now()), undefined, { signal });
     // The fault lasts at least until the burst is all sent.
     await burstSent;
+    if (burst) burstSentMs = Date.now() - timeline.faultAt;
 
     log(`${scenario.name}: fault off`);
     await attack?.stop();
@@ -155,6 +159,7 @@ export async function runDrill(
         `${dup.gapsMs.map((g) => `${g} ms`).join(', ')} apart`,
     );
   }
+  if (burst && burstSentMs !== undefined) notes.push(burstNote(burst.hooks, deliveries, burstSentMs));
   let fraudFigures: FraudMetrics | undefined;
   if (fraud) {
     fraudFigures = fraudMetrics(hooks, attackHooks, deliveries, OKTA_WINDOW_MS);
@@ -206,6 +211,27 @@ export async function runDrill(
     ...(fraudFigures ? { fraud: fraudFigures } : {}),
     ...(tenants.length > 0 ? { tenants } : {}),
   };
+}
+
+/** How fast the burst went in and drained: what its neighbour's figures were measured against. */
+function burstNote(
+  hooks: readonly HookRecord[],
+  deliveries: readonly ProviderDelivery[],
+  sentMs: number,
+): string {
+  const phones = new Set(hooks.map((h) => h.phone.replace(/\D/g, '')));
+  const first = Math.min(...hooks.map((h) => h.sentAt));
+  const last = Math.max(
+    0,
+    ...deliveries.filter((d) => phones.has(d.to.replace(/\D/g, ''))).map((d) => d.receivedAt - first),
+  );
+  const answered = hooks.filter((h) => h.latencyMs !== undefined).map((h) => h.latencyMs as number);
+  const p50 = answered.sort((a, b) => a - b)[Math.floor(answered.length / 2)] ?? 0;
+  return (
+    `burst: ${hooks.length} hooks sent in ${(sentMs / 1000).toFixed(1)} s ` +
+    `(${Math.round(hooks.length / (sentMs / 1000))} hooks/s, answers p50 ${Math.round(p50)} ms); ` +
+    `its last code reached a provider ${(last / 1000).toFixed(1)} s after the first hook`
+  );
 }
 
 /** The system's demo tenants as their Okta orgs reach it; none on a single-org system. */
