@@ -160,6 +160,8 @@ export async function runDrill(
     );
   }
   if (burst && burstSentMs !== undefined) notes.push(burstNote(burst.hooks, deliveries, burstSentMs));
+  if (scenario.diagnose)
+    notes.push(...(await scenario.diagnose(system, hooks).catch((e) => [`diagnosis failed: ${e}`])));
   let fraudFigures: FraudMetrics | undefined;
   if (fraud) {
     fraudFigures = fraudMetrics(hooks, attackHooks, deliveries, OKTA_WINDOW_MS);

@@ -7,6 +7,8 @@ import { legitPerson, type Person, PUMPED_BLOCK, pumpingPerson, spreadPumpingPer
 import type { JudgeContext } from './tenants.ts';
 import type { Check } from './thresholds.ts';
 import { BASE_THRESHOLDS, type Thresholds } from './thresholds.ts';
+import { ledgerTimings } from './truth.ts';
+import type { HookRecord } from './types.ts';
 
 export interface Timing {
   /** Load before the fault: the system's normal behaviour. */
@@ -54,6 +56,8 @@ export interface Scenario {
   tenantThresholds?(mode: Mode, tenant: string, system: RunningSystem): Thresholds;
   /** The drill's own checks beyond the thresholds (per-tenant comparisons). */
   extraChecks?(context: JudgeContext, system: RunningSystem): Check[];
+  /** Notes that explain the figures (read from the delivery ledger after judging); never a verdict. */
+  diagnose?(system: RunningSystem, hooks: readonly HookRecord[]): Promise<string[]>;
 }
 
 export interface FraudDrill {
@@ -382,11 +386,26 @@ const TENANT_SCENARIOS: readonly Scenario[] = [
     burst: { tenant: firstTenant, count: () => 2_000, concurrency: 40 },
     timing: (mode) =>
       mode.quick
-        ? { baselineMs: 10_000, faultMs: 14_000, recoveryMs: 1_000, minDrainMs: 1_000, maxDrainMs: 30_000 }
+        ? { baselineMs: 8_000, faultMs: 12_000, recoveryMs: 1_000, minDrainMs: 1_000, maxDrainMs: 30_000 }
         : { baselineMs: 30_000, faultMs: 40_000, recoveryMs: 5_000, minDrainMs: 3_000, maxDrainMs: 60_000 },
     thresholds: () => ({ ...BASE_THRESHOLDS }),
     inject: noFault,
     clear: noFault,
+    // Where the quiet tenant's time went, alone and beside the burst: reaching the ingress, from the ingress to
+    // the provider call starting (checks, enqueue, the wait in the queue), and the provider call itself.
+    diagnose: async (system, hooks) => {
+      const quiet = secondTenant(system);
+      const notes: string[] = [];
+      for (const phase of ['baseline', 'fault'] as const) {
+        const mine = hooks.filter((h) => h.tenant === quiet && h.phase === phase);
+        const t = await ledgerTimings(system, mine);
+        notes.push(
+          `${quiet} ${phase === 'baseline' ? 'alone' : 'beside the burst'} (${t.samples} codes), p50/p99 ms: ` +
+            `to the ingress ${t.toIngress}, ingress → provider call ${t.toSend}, provider call ${t.send}`,
+        );
+      }
+      return notes;
+    },
     extraChecks: (context, system) => {
       const quiet = secondTenant(system);
       const alone = context.metricsOf((h) => h.tenant === quiet && h.phase === 'baseline').deliveryP99Ms;
