@@ -16,7 +16,7 @@ export interface LoadOptions {
   voiceEvery: number;
   /** otpExpires − eventTime. */
   expiresInMs: number;
-  phones: PhoneBook;
+  phones: { next(): string };
   /** Who sends the i-th hook (number, user, request type); default: the phone book's next number, a sign-in. */
   people?: (index: number) => Person;
   /**

@@ -1,6 +1,7 @@
 /** Runs one drill against a running system: load, fault, recovery, drain, then judges from ground truth. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningSystem } from '@byot/testkit';
+import { sendBurst } from './burst-worker.ts';
 import { type FraudMetrics, fraudMetrics } from './fraud.ts';
 import { LoadGenerator, type LoadTarget, type PhoneBook } from './load.ts';
 import { answerKind, computeMetrics, OKTA_WINDOW_MS, outstanding, reachedPerson } from './metrics.ts';
@@ -50,16 +51,10 @@ export async function runDrill(
     targets: loadTargets,
     ...(fraud ? { people: (i: number) => fraud.legit(i, offset) } : {}),
   });
-  const burstTenant = scenario.burst?.tenant(system);
-  const burst = scenario.burst
-    ? new LoadGenerator(system, {
-        rate: 1,
-        voiceEvery: Number.MAX_SAFE_INTEGER,
-        expiresInMs,
-        phones: options.phones,
-        targets: targets.filter((t) => t.id === burstTenant),
-      })
+  const burstTarget = scenario.burst
+    ? targets.find((t) => t.id === scenario.burst?.tenant(system))
     : undefined;
+  let burstHooks: HookRecord[] = [];
   // A fraud drill's "fault" is an attacker: its own stream of hooks (SMS only), on while the fault is.
   const attack = fraud
     ? new LoadGenerator(system, {
@@ -92,16 +87,21 @@ export async function runDrill(
       attack.start();
     }
     let burstSent: Promise<void> | undefined;
-    if (burst && scenario.burst) {
-      burst.phase = 'fault';
+    if (burstTarget && scenario.burst) {
       const count = scenario.burst.count(mode);
-      log(`${scenario.name}: ${burstTenant} sends ${count} codes at once`);
-      burstSent = burst.burst(count, scenario.burst.concurrency);
+      log(`${scenario.name}: ${burstTarget.id} sends ${count} codes at once`);
+      const phones = Array.from({ length: count }, () => options.phones.next());
+      burstSent = sendBurst(
+        { target: burstTarget, phones, concurrency: scenario.burst.concurrency, expiresInMs },
+        signal,
+      ).then((sent) => {
+        burstHooks = sent;
+      });
     }
     await sleep(Math.max(0, timeline.faultAt + timing.faultMs - Date.now()), undefined, { signal });
     // The fault lasts at least until the burst is all sent.
     await burstSent;
-    if (burst) burstSentMs = Date.now() - timeline.faultAt;
+    if (burstSent) burstSentMs = Date.now() - timeline.faultAt;
 
     log(`${scenario.name}: fault off`);
     await attack?.stop();
@@ -111,7 +111,7 @@ export async function runDrill(
     load.phase = 'recovery';
     await sleep(timing.recoveryMs, undefined, { signal });
   } finally {
-    await Promise.all([load.stop(), attack?.stop(), burst?.stop()]);
+    await Promise.all([load.stop(), attack?.stop()]);
     timeline.loadEndAt = Date.now();
     // Interrupted mid-fault: leave the system as found for whoever looks at it next.
     if (faultOn) await step('lift the fault', () => scenario.clear(system), notes);
@@ -119,7 +119,7 @@ export async function runDrill(
 
   const attackHooks = attack?.hooks ?? [];
   // The burst's codes are people's codes as much as the steady load's: judged with them.
-  const hooks = [...load.hooks, ...(burst?.hooks ?? [])];
+  const hooks = [...load.hooks, ...burstHooks];
   log(
     `${scenario.name}: ${hooks.length} hooks sent${attack ? ` and ${attackHooks.length} attack hooks` : ''}; draining`,
   );
@@ -159,7 +159,7 @@ export async function runDrill(
         `${dup.gapsMs.map((g) => `${g} ms`).join(', ')} apart`,
     );
   }
-  if (burst && burstSentMs !== undefined) notes.push(burstNote(burst.hooks, deliveries, burstSentMs));
+  if (burstSentMs !== undefined) notes.push(burstNote(burstHooks, deliveries, burstSentMs));
   if (scenario.diagnose)
     notes.push(...(await scenario.diagnose(system, hooks).catch((e) => [`diagnosis failed: ${e}`])));
   let fraudFigures: FraudMetrics | undefined;
