@@ -96,12 +96,12 @@ export async function runDrill(
         signal,
       ).then((sent) => {
         burstHooks = sent;
+        burstSentMs = Date.now() - timeline.faultAt;
       });
     }
     await sleep(Math.max(0, timeline.faultAt + timing.faultMs - Date.now()), undefined, { signal });
     // The fault lasts at least until the burst is all sent.
     await burstSent;
-    if (burstSent) burstSentMs = Date.now() - timeline.faultAt;
 
     log(`${scenario.name}: fault off`);
     await attack?.stop();
