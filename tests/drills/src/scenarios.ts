@@ -7,7 +7,7 @@ import { legitPerson, type Person, PUMPED_BLOCK, pumpingPerson, spreadPumpingPer
 import type { JudgeContext } from './tenants.ts';
 import type { Check } from './thresholds.ts';
 import { BASE_THRESHOLDS, type Thresholds } from './thresholds.ts';
-import { ledgerTimings } from './truth.ts';
+import { ledgerJourneys, p50p99 } from './truth.ts';
 import type { HookRecord } from './types.ts';
 
 export interface Timing {
@@ -395,15 +395,31 @@ const TENANT_SCENARIOS: readonly Scenario[] = [
     // the provider call starting (checks, enqueue, the wait in the queue), and the provider call itself.
     diagnose: async (system, hooks) => {
       const quiet = secondTenant(system);
+      const journeys = await ledgerJourneys(system, hooks);
       const notes: string[] = [];
       for (const phase of ['baseline', 'fault'] as const) {
-        const mine = hooks.filter((h) => h.tenant === quiet && h.phase === phase);
-        const t = await ledgerTimings(system, mine);
+        const mine = journeys.filter((j) => j.hook.tenant === quiet && j.hook.phase === phase);
         notes.push(
-          `${quiet} ${phase === 'baseline' ? 'alone' : 'beside the burst'} (${t.samples} codes), p50/p99 ms: ` +
-            `to the ingress ${t.toIngress}, ingress → provider call ${t.toSend}, provider call ${t.send}`,
+          `${quiet} ${phase === 'baseline' ? 'alone' : 'beside the burst'} (${mine.length} codes), p50/p99 ms: ` +
+            `to the ingress ${p50p99(mine.map((j) => j.received - j.hook.sentAt))}, ` +
+            `ingress → provider call ${p50p99(mine.map((j) => j.started - j.received))}, ` +
+            `provider call ${p50p99(mine.map((j) => j.finished - j.started))}`,
         );
       }
+      // The fair share's own doing: how many of the burst's codes were waiting (received, not yet sent) as each of
+      // the quiet tenant's codes came in, and how many of those it went ahead of.
+      const noisy = journeys.filter((j) => j.hook.tenant !== quiet);
+      const waiting: number[] = [];
+      const overtaken: number[] = [];
+      for (const j of journeys.filter((x) => x.hook.tenant === quiet && x.hook.phase === 'fault')) {
+        const ahead = noisy.filter((a) => a.received < j.received && a.started > j.received);
+        waiting.push(ahead.length);
+        overtaken.push(ahead.filter((a) => a.started > j.started).length);
+      }
+      notes.push(
+        `burst codes waiting as each of ${quiet}'s arrived, p50/p99: ${p50p99(waiting)}; ` +
+          `of those, sent after ${quiet}'s code (overtaken), p50/p99: ${p50p99(overtaken)}`,
+      );
       return notes;
     },
     extraChecks: (context, system) => {
