@@ -4,10 +4,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import {
+  type DemoTenant,
+  demoTenants,
   type LaunchOptions,
   type SandboxConsoleOidc,
   type SandboxCredentials,
   sandboxConsoleOidc,
+  tenantVariable,
 } from '@byot/testkit';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -99,6 +102,51 @@ const GENERATED: Record<string, () => string> = {
   OKTA_SIM_API_TOKEN: () => `00${randomBytes(30).toString('base64url')}`,
 };
 
+/**
+ * The sandbox's two customer orgs beside `default` (issue 13): an MSP's deployment in miniature. Their secrets
+ * are generated once per checkout, as the default tenant's are, so an Okta org set up against one keeps working.
+ */
+export const SANDBOX_TENANTS = ['acme', 'globex'] as const;
+const TENANT_SECRETS = ['HOOK_SECRET', 'OAUTH_SECRET', 'ADMIN_TOKEN', 'TWILIO_TOKEN'] as const;
+for (const id of SANDBOX_TENANTS) {
+  for (const suffix of TENANT_SECRETS)
+    GENERATED[tenantVariable(id, suffix)] = () => randomBytes(32).toString('base64url');
+}
+
+/** The sandbox's demo tenants with this checkout's secrets (the environment's values). */
+export function sandboxTenants(env: Record<string, string>): DemoTenant[] {
+  const value = (id: string, suffix: (typeof TENANT_SECRETS)[number]): string => {
+    const name = tenantVariable(id, suffix);
+    const found = env[name];
+    if (!found) throw new Error(`${name} is missing from the environment and from ${DEV_SECRETS_FILE}`);
+    return found;
+  };
+  return demoTenants(SANDBOX_TENANTS).map((tenant) => ({
+    ...tenant,
+    hookSecret: value(tenant.id, 'HOOK_SECRET'),
+    oauthClientSecret: value(tenant.id, 'OAUTH_SECRET'),
+    adminToken: value(tenant.id, 'ADMIN_TOKEN'),
+    twilio: { ...tenant.twilio, authToken: value(tenant.id, 'TWILIO_TOKEN') },
+  }));
+}
+
+/** Where npm start writes the sandbox's tenants file (unless TENANTS_FILE names the operator's own). */
+export const SANDBOX_TENANTS_FILE = join(DATA_DIR, 'tenants.yaml');
+
+/** The tenants file npm start runs with: the operator's TENANTS_FILE, else the sandbox's (once written). */
+export function tenantsFileOf(env: Record<string, string>): string | undefined {
+  if (env.TENANTS_FILE) return env.TENANTS_FILE;
+  return existsSync(SANDBOX_TENANTS_FILE) ? SANDBOX_TENANTS_FILE : undefined;
+}
+
+/**
+ * The environment the services resolve the tenants file's `${NAME}`s with: the sandbox's accounts under the
+ * environment (as devCredentials gives them to the services), for commands that read the file themselves.
+ */
+export function tenantsFileEnv(env: Record<string, string>): Record<string, string> {
+  return { ...SANDBOX_TWILIO, ...SANDBOX_VONAGE, ...env };
+}
+
 /** The sandbox's OAuth client (Okta's "Client ID"); not a secret. */
 export const SANDBOX_OAUTH_CLIENT_ID = 'byot-sandbox-okta';
 
@@ -181,6 +229,8 @@ export function devSystemOptions(env: Record<string, string>): LaunchOptions {
       apiToken: env.OKTA_SIM_API_TOKEN ?? '',
       ...(consoleOidc ? { env: consoleOidc.oktaSimEnv } : {}),
     },
+    // Two customer orgs beside `default`, unless the operator brings a TENANTS_FILE (then every service reads it).
+    ...(env.TENANTS_FILE ? {} : { tenants: { demo: sandboxTenants(env), dir: DATA_DIR } }),
   };
 }
 

@@ -11,7 +11,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { handOverSignals, type LaunchedSystem, launchSystem, SANDBOX_CONSOLE_PEOPLE } from '@byot/testkit';
+import { loadTenantsFile } from '@byot/tenancy';
+import {
+  handOverSignals,
+  type LaunchedSystem,
+  launchSystem,
+  SANDBOX_CONSOLE_PEOPLE,
+  type SystemTenant,
+  tenantVariable,
+} from '@byot/testkit';
 import {
   DATA_DIR,
   devPorts,
@@ -21,6 +29,7 @@ import {
   SANDBOX_COUNTRIES,
   SANDBOX_OAUTH_CLIENT_ID,
   SANDBOX_OKTA_FILE,
+  tenantsFileEnv,
 } from './dev-env.ts';
 import { formatLogLine } from './log-format.ts';
 
@@ -115,6 +124,7 @@ try {
       `  Sign in:      ${oktaUrl}/sandbox   (enroll a phone as test.user@example.com, read the code in the inbox, verify)`,
       `  Failover:     curl -X PUT ${simUrl}/sim/faults/twilio -H 'content-type: application/json' -d '{"down":true}'`,
       `                (then preview again: Vonage delivers; curl -X DELETE ${simUrl}/sim/faults/twilio to restore)`,
+      ...tenantLines(system, secretsFile),
       '  Stop:         Ctrl-C',
       '',
     ].join('\n'),
@@ -122,4 +132,43 @@ try {
 } catch (error) {
   process.stderr.write(`could not start byot: ${(error as Error).message}\n`);
   await shutdown(1);
+}
+
+/**
+ * The banner's tenants: the sandbox's demo orgs with everything Okta's hook form asks for (sandbox values, as the
+ * default tenant's above), or, with the operator's own TENANTS_FILE, only its tenant ids (its secrets stay put).
+ */
+function tenantLines(running: LaunchedSystem, secretsFile: string): string[] {
+  if (running.tenants.length > 0) {
+    const file = relative(REPO_ROOT, running.tenantsFile ?? '');
+    return [
+      `  Tenants:      default (everything above) and ${running.tenants.length} customer orgs, from ${file}; the inbox`,
+      '                shows which tenant and Twilio account sent each message',
+      ...running.tenants.flatMap((tenant) => demoTenantLines(tenant, secretsFile)),
+    ];
+  }
+  if (!env.TENANTS_FILE) return [];
+  const loaded = loadTenantsFile(env.TENANTS_FILE, { env: tenantsFileEnv(env) });
+  const ids = loaded.ok ? [...loaded.config.tenants.keys()].join(', ') : "(invalid: see the services' logs)";
+  return [
+    `  Tenants:      ${ids}, from TENANTS_FILE ${env.TENANTS_FILE}`,
+    `                hook POST ${hookBase()}/{tenant}; try: npm run preview -- --tenant ID --phone +14155550123`,
+  ];
+}
+
+function demoTenantLines(tenant: SystemTenant, secretsFile: string): string[] {
+  const pad = (label: string) => `    ${label.padEnd(14)}`;
+  return [
+    `  ${`${tenant.id}:`.padEnd(14)}POST ${tenant.hookUrl}   (Okta org ${tenant.oktaOrg})`,
+    `${pad('Auth header:')}${tenant.hookHeader}: ${tenant.hookSecret}`,
+    `${pad('OAuth 2.0:')}Client ID ${tenant.oauthClientId}, Client Secret ${tenant.oauthClientSecret}`,
+    `${pad('Token URL:')}${tenant.tokenUrl}`,
+    `${pad('Twilio:')}subaccount ${tenant.twilio.accountSid}, from ${tenant.twilio.fromNumber}`,
+    `${pad('Admin token:')}${tenantVariable(tenant.id, 'ADMIN_TOKEN')} in ${secretsFile} (its own deliveries and usage)`,
+    `${pad('Try it:')}npm run preview -- --tenant ${tenant.id} --phone +14155550123 [--auth oauth]`,
+  ];
+}
+
+function hookBase(): string {
+  return `http://127.0.0.1:${ports.ingress}/v1/okta/telephony`;
 }

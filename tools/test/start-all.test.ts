@@ -41,15 +41,21 @@ describe('npm start + npm run preview', () => {
       ready: { logLine: /byot is running/ },
       readyTimeoutMs: 60_000,
     });
+    const preview = (args: string[]) =>
+      promisify(execFile)(
+        process.execPath,
+        [...nodeServiceArgs(join(repoRoot(), 'tools/src/preview.ts')), ...args],
+        { env: { ...process.env, ...env, REDIS_URL: '' } },
+      );
     try {
-      const preview = await promisify(execFile)(
+      const first = await promisify(execFile)(
         process.execPath,
         [...nodeServiceArgs(join(repoRoot(), 'tools/src/preview.ts')), '--phone', '+14155550188'],
         { env: { ...process.env, ...env, REDIS_URL: '' } },
       );
-      assert.match(preview.stdout, /HTTP 200/);
-      assert.match(preview.stdout, /"status": "SUCCESSFUL"/);
-      assert.match(preview.stdout, /Okta would: record delivery by TWILIO/);
+      assert.match(first.stdout, /HTTP 200/);
+      assert.match(first.stdout, /"status": "SUCCESSFUL"/);
+      assert.match(first.stdout, /Okta would: record delivery by TWILIO/);
       const inbox = (await (
         await fetch(`http://127.0.0.1:${simPort}/sim/messages?to=%2B14155550188`)
       ).json()) as {
@@ -140,6 +146,49 @@ describe('npm start + npm run preview', () => {
         'okta-sim got a token from byot and the hook took it',
       );
 
+      // The sandbox's two customer orgs (issue 13): each on its own path, its own secret or OAuth client, its own
+      // Twilio subaccount, and the inbox says which tenant and account sent each message.
+      for (const tenant of ['acme', 'globex']) {
+        assert.match(
+          system.output(),
+          new RegExp(`${tenant}: +POST http://127\\.0\\.0\\.1:${port}/v1/okta/telephony/${tenant} `),
+        );
+        assert.match(
+          system.output(),
+          new RegExp(`Token URL: +http://127\\.0\\.0\\.1:${port}/oauth2/${tenant}/v1/token`),
+        );
+      }
+      assert.match(system.output(), /Auth header: +authorization: \S{20,}/);
+      const acme = await preview(['--tenant', 'acme', '--phone', '+14155550186']);
+      assert.match(acme.stdout, /POST http:\/\/127\.0\.0\.1:\d+\/v1\/okta\/telephony\/acme +tenant=acme/);
+      assert.match(acme.stdout, /"status": "SUCCESSFUL"/);
+      const globex = await preview(['--tenant', 'globex', '--auth', 'oauth', '--phone', '+14155550185']);
+      assert.match(
+        globex.stdout,
+        /1\. POST http:\/\/127\.0\.0\.1:\d+\/oauth2\/globex\/v1\/token .*client_id=globex-okta/,
+      );
+      assert.match(globex.stdout, /"status": "SUCCESSFUL"/);
+      const accounts = new Set<string>();
+      for (const to of ['+14155550186', '+14155550185', '+14155550188']) {
+        const { messages } = (await (
+          await fetch(`http://127.0.0.1:${simPort}/sim/messages?to=${encodeURIComponent(to)}`)
+        ).json()) as { messages: { accountSid: string }[] };
+        assert.equal(messages.length, 1, to);
+        accounts.add(messages[0]?.accountSid ?? '');
+      }
+      assert.equal(accounts.size, 3, 'default, acme and globex each sent from their own Twilio account');
+      const inboxPage = await (await fetch(`http://127.0.0.1:${simPort}/`)).text();
+      assert.match(inboxPage, /acme · acme \(…[0-9a-f]{4}\)/);
+      assert.match(inboxPage, /globex · globex \(…[0-9a-f]{4}\)/);
+      const unknown = await preview(['--tenant', 'initech', '--phone', '+14155550184']).catch(
+        (error: { code: number; stderr: string }) => error,
+      );
+      assert.equal((unknown as { code: number }).code, 2);
+      assert.match(
+        (unknown as { stderr: string }).stderr,
+        /--tenant initech: not in .*tenants\.yaml \(it has/,
+      );
+
       // The sandbox's failover demo, as the banner describes it: Twilio down, Vonage calls instead.
       const down = await fetch(`http://127.0.0.1:${simPort}/sim/faults/twilio`, {
         method: 'PUT',
@@ -171,6 +220,9 @@ describe('npm start + npm run preview', () => {
       assert.equal(exit.code, 0, system.output().slice(-2000));
     }
     assert.match(system.output(), /stopping/);
+    // Promptly, too: the launcher stops the ingresses, then the workers drain, then the rest.
+    const stoppedIn = Number(/stopped in ([\d.]+) s/.exec(system.output())?.[1]);
+    assert.ok(stoppedIn < 15, `npm start stopped in ${stoppedIn} s`);
     // Ctrl-C stops everything in order: the workers drain while Redis is still up, none waits out its deadline.
     assert.doesNotMatch(system.output(), /shutdown deadline passed/);
     for (const worker of ['sms-worker', 'voice-worker']) {

@@ -163,10 +163,8 @@ export async function startChannelWorker(options: ChannelWorkerOptions): Promise
   if (untraced.routes) served.add(DEFAULT_TENANT, untraced.routes);
   // Each provider call and escalation gets a span of its own inside the job's span.
   const routes = untraced.routes && traceRoutes(channel, untraced.routes);
-  // The breaker gauge keeps its provider/channel labels: it shows the accounts without a credential set.
-  options.metrics?.observeBreakers(() =>
-    breakers.snapshot(served.breakers().filter((b) => b.credentialSet === undefined)),
-  );
+  // Every account's breaker: the gauge labels a tenant's account by its credential set (the default's by none).
+  options.metrics?.observeBreakers(() => breakers.snapshot(served.breakers()));
 
   const settings = QUEUE_CATALOG[channel].worker({ providerTimeoutMs: env.PROVIDER_TIMEOUT_MS });
   const processor = createSendProcessor({

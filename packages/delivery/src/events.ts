@@ -24,11 +24,16 @@ export interface DeliveryEvents {
     credentialSet?: string;
   }): void;
   /** The first confirmed delivery of a code: from Okta's hook to the provider's delivered/answered report. */
-  delivered?(event: { provider: string; channel: Channel | 'email'; latencyMs: number }): void;
+  delivered?(event: {
+    provider: string;
+    channel: Channel | 'email';
+    latencyMs: number;
+    tenant?: string;
+  }): void;
   /** A receipt (or a receipt that never came) sent the code on to another route. */
-  receiptFailover?(event: { channel: Channel; fromProvider: string; cause: string }): void;
+  receiptFailover?(event: { channel: Channel; fromProvider: string; cause: string; tenant?: string }): void;
   /** A code whose time ran out before any route could deliver it. */
-  expiredUndelivered?(event: { channel: Channel }): void;
+  expiredUndelivered?(event: { channel: Channel; tenant?: string }): void;
 }
 
 /** Several observers as one: each handler of each observer runs, in order. */

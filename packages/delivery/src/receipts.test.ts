@@ -351,7 +351,7 @@ describe('receipt-driven failover', () => {
       ],
     );
     assert.deepEqual(h.observed.receiptFailover, [
-      { channel: 'sms', fromProvider: 'twilio', cause: 'receipt:undelivered' },
+      { channel: 'sms', fromProvider: 'twilio', cause: 'receipt:undelivered', tenant: 'default' },
     ]);
     await h.close();
   });

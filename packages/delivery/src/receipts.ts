@@ -141,7 +141,7 @@ async function onReceipt(
         ? Math.max(0, applied.deliveredAt - applied.hookReceivedAt)
         : undefined;
     if (latencyMs !== undefined)
-      deps.events?.delivered?.({ provider: event.provider, channel: event.channel, latencyMs });
+      deps.events?.delivered?.({ provider: event.provider, channel: event.channel, latencyMs, tenant });
     deps.log.info({ ...line, deliveryLatencyMs: latencyMs }, 'code delivered');
     return { result: 'recorded', outcome: applied.outcome, verdict: 'delivered' };
   }
@@ -220,7 +220,7 @@ async function reroute(
   );
   if (reopened.decision !== 'reroute') {
     if (reopened.decision === 'too-late') {
-      deps.events?.expiredUndelivered?.({ channel });
+      deps.events?.expiredUndelivered?.({ channel, tenant: splitScopedEventId(ref.eventId).tenant });
       deps.log.warn(why.logLine, 'code not delivered and too close to expiry to resend; nothing sent');
     } else {
       deps.log.info({ ...why.logLine, decision: reopened.decision }, 'failure receipt: no resend');
@@ -232,7 +232,12 @@ async function reroute(
   const jobId = SEND_JOB_IDS.receiptResend(ref.eventId, ref.index);
   await enqueue(deps.queues[resend.channel], 'send', resend, { jobId });
   if (reopened.repeat) return { result: 'rerouted', to: resend.channel, jobId };
-  deps.events?.receiptFailover?.({ channel, fromProvider: provider, cause: why.cause });
+  deps.events?.receiptFailover?.({
+    channel,
+    fromProvider: provider,
+    cause: why.cause,
+    tenant: splitScopedEventId(ref.eventId).tenant,
+  });
   deps.log.warn(
     { ...why.logLine, numberBad: meaning.numberBad, resendOn: resend.channel },
     `code not delivered (${why.reason}); sending it on by the next route`,

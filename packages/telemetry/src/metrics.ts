@@ -22,6 +22,8 @@ export interface BreakerReading {
   provider: string;
   channel: string;
   state: string;
+  /** The provider account's credential set (a 12-hex digest, never a secret); absent for the default tenant's. */
+  credentialSet?: string;
 }
 
 /** The shapes of @byot/delivery's DeliveryEvents, restated so this package depends on no byot package above it. */
@@ -32,13 +34,32 @@ export interface DeliveryObserver {
     outcome: string;
     durationMs: number;
     failover: boolean;
+    tenant?: string;
   }): void;
-  breaker(transition: { provider: string; channel: string; to: string }): void;
-  receipt(event: { provider: string; channel: string; status: string; applied: boolean }): void;
-  delivered(event: { provider: string; channel: string; latencyMs: number }): void;
-  receiptFailover(event: { channel: string; fromProvider: string; cause: string }): void;
-  expiredUndelivered(event: { channel: string }): void;
+  breaker(transition: { provider: string; channel: string; to: string; credentialSet?: string }): void;
+  receipt(event: {
+    provider: string;
+    channel: string;
+    status: string;
+    applied: boolean;
+    tenant?: string;
+  }): void;
+  delivered(event: { provider: string; channel: string; latencyMs: number; tenant?: string }): void;
+  receiptFailover(event: { channel: string; fromProvider: string; cause: string; tenant?: string }): void;
+  expiredUndelivered(event: { channel: string; tenant?: string }): void;
 }
+
+/** A breaker's series labels: provider and channel, and the account when it is not the default tenant's. */
+function breakerAttributes(b: { provider: string; channel: string; credentialSet?: string }): Attributes {
+  return {
+    provider: b.provider,
+    channel: b.channel,
+    ...(b.credentialSet === undefined ? {} : { account: b.credentialSet }),
+  };
+}
+
+const breakerKey = (b: { provider: string; channel: string; credentialSet?: string }): string =>
+  `${b.provider}/${b.channel}/${b.credentialSet ?? ''}`;
 
 const BREAKER_VALUE: Record<string, number> = { closed: 0, 'half-open': 1, open: 2 };
 /** Outcomes of an attempt after which the attempt loop moves on to the next provider. */
@@ -84,6 +105,8 @@ export class ByotMetrics {
   readonly #stops: (() => void)[] = [];
   /** Per job run: the provider the attempt loop just left and why, to label the failover it leads to. */
   readonly #moving = new AsyncLocalStorage<{ from?: { provider: string; cause: string } }>();
+  /** Set by labelByTenant: the delivery series carry the tenant (with a tenants file only). */
+  #byTenant = false;
 
   constructor(options: MetricsOptions) {
     this.#exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
@@ -133,7 +156,8 @@ export class ByotMetrics {
     });
     meter
       .createObservableGauge('byot_breaker_state', {
-        description: 'Circuit breaker per provider and channel: 0 closed, 1 half-open, 2 open',
+        description:
+          'Circuit breaker per provider, channel and account (credential set; absent for the default tenant): 0 closed, 1 half-open, 2 open',
       })
       .addCallback((result) => this.#observeBreakers(result));
     meter
@@ -159,6 +183,18 @@ export class ByotMetrics {
     this.#hookDuration.record(seconds, attributes);
   }
 
+  /**
+   * With a tenants file, the workers' delivery series (sends, failovers, receipts, delivery latency, expiries) carry
+   * `tenant`: an id from the file, bounded by it. Without one they stay as they were (single-org dashboards).
+   */
+  labelByTenant(): void {
+    this.#byTenant = true;
+  }
+
+  #tenant(tenant: string | undefined): Attributes {
+    return this.#byTenant && tenant !== undefined ? { tenant } : {};
+  }
+
   /** A code the fraud controls refused. `rule` is one of a fixed set (country, per-number, hold-prefix, …). */
   blocked(rule: string, tenant: string): void {
     this.#blocked.add(1, { rule, tenant });
@@ -180,7 +216,12 @@ export class ByotMetrics {
   /** DeliveryEvents feeding the provider, failover, breaker, receipt and expiry series. */
   readonly deliveryEvents: DeliveryObserver = {
     attempt: (event) => {
-      const attributes = { provider: event.provider, channel: event.channel, outcome: event.outcome };
+      const attributes = {
+        provider: event.provider,
+        channel: event.channel,
+        outcome: event.outcome,
+        ...this.#tenant(event.tenant),
+      };
       this.#sends.add(1, attributes);
       if (event.outcome !== 'skipped-open') this.#sendDuration.record(event.durationMs / 1000, attributes);
       const scope = this.#moving.getStore();
@@ -190,26 +231,33 @@ export class ByotMetrics {
           channel: event.channel,
           from_provider: scope.from.provider,
           cause: scope.from.cause,
+          ...this.#tenant(event.tenant),
         });
         scope.from = undefined;
       }
       if (MOVES_ON.has(event.outcome)) scope.from = { provider: event.provider, cause: event.outcome };
     },
     breaker: (transition) => {
-      this.#breakerStates.set(`${transition.provider}/${transition.channel}`, {
-        attributes: { provider: transition.provider, channel: transition.channel },
+      this.#breakerStates.set(breakerKey(transition), {
+        attributes: breakerAttributes(transition),
         value: BREAKER_VALUE[transition.to] ?? 0,
       });
     },
     receipt: (event) => {
       if (event.applied) {
-        this.#receipts.add(1, { provider: event.provider, channel: event.channel, status: event.status });
+        this.#receipts.add(1, {
+          provider: event.provider,
+          channel: event.channel,
+          status: event.status,
+          ...this.#tenant(event.tenant),
+        });
       }
     },
     delivered: (event) => {
       this.#deliveryLatency.record(Math.max(0, event.latencyMs) / 1000, {
         provider: event.provider,
         channel: event.channel,
+        ...this.#tenant(event.tenant),
       });
     },
     receiptFailover: (event) => {
@@ -217,10 +265,11 @@ export class ByotMetrics {
         channel: event.channel,
         from_provider: event.fromProvider,
         cause: event.cause,
+        ...this.#tenant(event.tenant),
       });
     },
     expiredUndelivered: (event) => {
-      this.#expired.add(1, { channel: event.channel });
+      this.#expired.add(1, { channel: event.channel, ...this.#tenant(event.tenant) });
     },
   };
 
@@ -294,8 +343,8 @@ export class ByotMetrics {
     if (this.#breakerSource) {
       try {
         for (const b of await this.#breakerSource()) {
-          this.#breakerStates.set(`${b.provider}/${b.channel}`, {
-            attributes: { provider: b.provider, channel: b.channel },
+          this.#breakerStates.set(breakerKey(b), {
+            attributes: breakerAttributes(b),
             value: BREAKER_VALUE[b.state] ?? 0,
           });
         }

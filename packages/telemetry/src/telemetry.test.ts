@@ -96,4 +96,62 @@ describe('metrics', () => {
     }
     assert.match(text, /^process_resident_memory_bytes \d+/m);
   });
+
+  it("labels breakers by account and, with a tenants file, the workers' delivery series by tenant", async () => {
+    const metrics = new ByotMetrics({ service: 'test', processMetrics: false });
+    metrics.labelByTenant();
+    await metrics.trackJob(async () => {
+      const base = { channel: 'sms', durationMs: 30, tenant: 'acme' };
+      metrics.deliveryEvents.attempt({
+        ...base,
+        provider: 'twilio',
+        outcome: 'unavailable',
+        failover: false,
+      });
+      metrics.deliveryEvents.attempt({ ...base, provider: 'vonage', outcome: 'accepted', failover: true });
+    });
+    // acme's own Twilio account (a credential-set digest), and the default tenant's breaker without one.
+    metrics.deliveryEvents.breaker({
+      provider: 'twilio',
+      channel: 'sms',
+      to: 'open',
+      credentialSet: '0a1b2c3d4e5f',
+    });
+    metrics.deliveryEvents.breaker({ provider: 'twilio', channel: 'sms', to: 'closed' });
+    metrics.observeBreakers(async () => [
+      { provider: 'vonage', channel: 'sms', state: 'half-open', credentialSet: 'ffeeddccbbaa' },
+    ]);
+    metrics.deliveryEvents.receipt({
+      provider: 'vonage',
+      channel: 'sms',
+      status: 'delivered',
+      applied: true,
+      tenant: 'acme',
+    });
+    metrics.deliveryEvents.delivered({ provider: 'vonage', channel: 'sms', latencyMs: 900, tenant: 'acme' });
+    metrics.deliveryEvents.expiredUndelivered({ channel: 'sms', tenant: 'globex' });
+    const text = await metrics.render();
+    await metrics.shutdown();
+    for (const line of [
+      'byot_provider_sends_total{provider="twilio",channel="sms",outcome="unavailable",tenant="acme"} 1',
+      'byot_failovers_total{channel="sms",from_provider="twilio",cause="unavailable",tenant="acme"} 1',
+      'byot_breaker_state{provider="twilio",channel="sms",account="0a1b2c3d4e5f"} 2',
+      'byot_breaker_state{provider="twilio",channel="sms"} 0',
+      'byot_breaker_state{provider="vonage",channel="sms",account="ffeeddccbbaa"} 1',
+      'byot_receipts_total{provider="vonage",channel="sms",status="delivered",tenant="acme"} 1',
+      'byot_delivery_latency_seconds_count{provider="vonage",channel="sms",tenant="acme"} 1',
+      'byot_otp_expired_undelivered_total{channel="sms",tenant="globex"} 1',
+    ]) {
+      assert.ok(text.includes(line), `missing ${line}\n${text}`);
+    }
+  });
+
+  it('leaves the tenant off without a tenants file (single-org series unchanged)', async () => {
+    const metrics = new ByotMetrics({ service: 'test', processMetrics: false });
+    metrics.deliveryEvents.expiredUndelivered({ channel: 'sms', tenant: 'default' });
+    const text = await metrics.render();
+    await metrics.shutdown();
+    assert.ok(text.includes('byot_otp_expired_undelivered_total{channel="sms"} 1'), text);
+    assert.doesNotMatch(text, /tenant=/);
+  });
 });

@@ -13,5 +13,6 @@ export * from './redis-topology.ts';
 export * from './service.ts';
 export * from './system.ts';
 export * from './system-client.ts';
+export * from './system-tenants.ts';
 export * from './tenants.ts';
 export * from './waiting.ts';

@@ -56,7 +56,12 @@ export interface OktaHookOverrides {
   now?: Date | number;
   /** Mark the call as coming from the admin console's Preview tab (a real send, too). */
   preview?: boolean;
+  /** The calling org's hook URL (a tenant's hooks must come from its `oktaOrg`). Default: TEST_OKTA_ORG's. */
+  source?: string;
 }
+
+/** The Okta org test hooks come from by default (the `source` of oktaHookRequest). */
+export const TEST_OKTA_ORG = 'https://byot-test.okta.com';
 
 const FIVE_MINUTES_MS = 5 * 60_000;
 const PREVIEW_URL = '/api/internal/v1/inlineHooks/com.okta.telephony.provider/generatePreview';
@@ -75,7 +80,7 @@ export function oktaHookRequest(overrides: OktaHookOverrides = {}): OktaHookRequ
     eventTypeVersion: '1.0',
     contentType: 'application/json',
     cloudEventVersion: '0.1',
-    source: 'https://byot-test.okta.com/api/v1/inlineHooks/calz6lVQA77AwFeEe0g3',
+    source: overrides.source ?? `${TEST_OKTA_ORG}/api/v1/inlineHooks/calz6lVQA77AwFeEe0g3`,
     requestType: overrides.requestType ?? 'com.okta.user.telephony.mfa-verification',
     data: {
       context: {

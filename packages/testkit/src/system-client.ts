@@ -79,6 +79,10 @@ export interface SimMessage {
   validityPeriod?: number;
   receivedAt: number;
   outcome?: string;
+  /** The account the provider request authenticated as (a tenant's Twilio subaccount, Vonage's api key). */
+  accountSid?: string;
+  /** Where the provider reports status: a tenant's own callback path names the tenant. */
+  statusCallback?: string;
 }
 
 export interface SimMessageQuery {
@@ -144,8 +148,14 @@ export interface DeliveryLookup {
 export async function getDelivery(
   system: Pick<SystemEndpoints, 'ingressUrl' | 'adminToken'>,
   eventId: string,
+  /** A tenant of a tenants file: its own lookup path (`default` and single-org: today's path). */
+  tenant?: string,
 ): Promise<DeliveryLookup> {
-  const response = await fetch(`${system.ingressUrl}/v1/deliveries/${encodeURIComponent(eventId)}`, {
+  const path =
+    tenant === undefined || tenant === 'default'
+      ? encodeURIComponent(eventId)
+      : `${encodeURIComponent(tenant)}/${encodeURIComponent(eventId)}`;
+  const response = await fetch(`${system.ingressUrl}/v1/deliveries/${path}`, {
     headers: { authorization: `Bearer ${system.adminToken}` },
     signal: AbortSignal.timeout(5_000),
   });

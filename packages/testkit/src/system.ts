@@ -33,6 +33,7 @@ import {
   setSimFaults,
   simMessages,
 } from './system-client.ts';
+import { planTenants, type SystemTenant, type SystemTenantsOptions } from './system-tenants.ts';
 
 export interface SystemOptions {
   /** sms-worker processes. Default 1. */
@@ -80,6 +81,11 @@ export interface SystemOptions {
    * REDIS_CLUSTER_NODES instead of REDIS_URL.
    */
   redisTopology?: 'single' | 'sentinel' | 'cluster';
+  /**
+   * Many orgs (issue 13): a TENANTS_FILE with the `default` tenant (the environment's accounts, today's paths) and
+   * demo customer orgs beside it, each on its own Twilio subaccount (system-tenants.ts). Off unless given.
+   */
+  tenants?: SystemTenantsOptions;
 }
 
 /** What `npm start` and other long-lived launches choose besides the test options. */
@@ -160,6 +166,10 @@ export interface RunningSystem {
   hookSecret: string;
   /** ADMIN_TOKEN of the ingress (delivery lookup, queue dashboard). */
   adminToken: string;
+  /** The demo tenants beside `default` when launched with `tenants` (empty otherwise). */
+  tenants: SystemTenant[];
+  /** The TENANTS_FILE the services read, when launched with `tenants`. */
+  tenantsFile: string | undefined;
   all(): ServiceProcess[];
   startWorker(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
   startVoiceWorker(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
@@ -334,8 +344,9 @@ async function planLaunch(options: LaunchOptions, redisEnv: Record<string, strin
     ...credentials.twilio,
   };
   const { VONAGE_SIGNATURE_SECRET: vonageSignatureSecret, ...vonage } = credentials.vonage;
+  const publicBaseUrl = options.publicBaseUrl ?? ingressUrl;
   const receiptEnv: Record<string, string> = receipts
-    ? { PUBLIC_BASE_URL: options.publicBaseUrl ?? ingressUrl, VONAGE_SIGNATURE_SECRET: vonageSignatureSecret }
+    ? { PUBLIC_BASE_URL: publicBaseUrl, VONAGE_SIGNATURE_SECRET: vonageSignatureSecret }
     : { STATUS_CALLBACKS: 'false' };
   // Twilio first, the simulated Vonage as backup; the ingress serves Vonage's callbacks only when it is in use.
   const providers = { SMS_PROVIDERS: 'twilio,vonage', VOICE_PROVIDERS: 'twilio,vonage' };
@@ -348,6 +359,9 @@ async function planLaunch(options: LaunchOptions, redisEnv: Record<string, strin
         ...(launch.test ? TEST_TUNING.failover : {}),
       }
     : {};
+  const tenantsPlan = options.tenants
+    ? planLaunchTenants(options, { env, vonage, vonageSignatureSecret, receipts, oktaPort })
+    : undefined;
   const sendgridEvents = options.emailFallback && receipts ? sendgridEventKeys() : undefined;
   const emailEnv: Record<string, string> = options.emailFallback
     ? {
@@ -365,10 +379,13 @@ async function planLaunch(options: LaunchOptions, redisEnv: Record<string, strin
     simUrl,
     twilioUrl,
     ingressUrl,
+    publicBaseUrl,
     ingressPorts,
     credentials,
+    tenantsPlan,
     simEnv: (): Record<string, string> => ({
       ...env,
+      ...tenantsPlan?.simEnv,
       ...failoverEnv,
       ...emailEnv,
       ...(receipts ? { VONAGE_SIGNATURE_SECRET: vonageSignatureSecret } : {}),
@@ -430,6 +447,35 @@ async function planLaunch(options: LaunchOptions, redisEnv: Record<string, strin
       ...options.oktaSim?.env,
     }),
   };
+}
+
+/**
+ * The tenants file and its variables; every process reads the file, so each gets every variable it references
+ * (the Vonage backup's secrets too, which only the workers would otherwise see).
+ */
+function planLaunchTenants(
+  options: LaunchOptions,
+  at: {
+    env: Record<string, string>;
+    vonage: Omit<SandboxCredentials['vonage'], 'VONAGE_SIGNATURE_SECRET'>;
+    vonageSignatureSecret: string;
+    receipts: boolean;
+    oktaPort: number;
+  },
+) {
+  if (options.emailFallback) throw new Error('launchSystem: tenants with emailFallback is not supported yet');
+  Object.assign(at.env, {
+    ...(options.failover ? at.vonage : {}),
+    ...(at.receipts ? { VONAGE_SIGNATURE_SECRET: at.vonageSignatureSecret } : {}),
+  });
+  const plan = planTenants(options.tenants ?? {}, {
+    env: at.env,
+    ingressEnv: options.ingressEnv ?? {},
+    failover: options.failover ?? false,
+    ...(options.oktaSim ? { oktaSimUrl: `http://${HOST}:${at.oktaPort}` } : {}),
+  });
+  Object.assign(at.env, plan.env, { TENANTS_FILE: plan.file });
+  return plan;
 }
 
 /** Starts one service process and waits until its health URL (`/healthz` or `/readyz`) answers. */
@@ -512,6 +558,13 @@ function runningSystem(
     env: plan.env,
     hookSecret: plan.credentials.OKTA_HOOK_AUTH_SECRET,
     adminToken: plan.credentials.ADMIN_TOKEN,
+    tenants:
+      plan.tenantsPlan?.tenants({
+        ingressUrl: plan.ingressUrl,
+        publicBaseUrl: plan.publicBaseUrl,
+        simUrl: plan.simUrl,
+      }) ?? [],
+    tenantsFile: plan.tenantsPlan?.file,
     all: () => [...services],
     startWorker: (extraEnv) => parts.startChannelWorker('sms', extraEnv),
     startVoiceWorker: (extraEnv) => parts.startChannelWorker('voice', extraEnv),

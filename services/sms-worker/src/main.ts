@@ -24,6 +24,8 @@ const tenants = openTenantsOrExit(
   { environment: config, log, retainRemovedMs: config.DELIVERY_RETENTION_SECONDS * 1000 },
   'sms-worker',
 );
+// With a tenants file the delivery metrics carry the tenant (a bounded label: the file's ids).
+if (tenants.directory.origin === 'file') metrics.labelByTenant();
 
 const worker = await startChannelWorker({
   service: 'sms-worker',

@@ -149,6 +149,17 @@ describe('sms-worker with a tenants file', () => {
       assert.equal(twilioStates[acmeSet], 'open');
       assert.equal(twilioStates[globexSet], 'closed');
       assert.match(world.worker.output(), /circuit breaker opened/);
+      // So does the gauge, each account by its credential set (never a secret), and the sends carry the tenant.
+      const metrics = await (await fetch(`${world.healthUrl}/metrics`)).text();
+      assert.ok(
+        metrics.includes(`byot_breaker_state{provider="twilio",channel="sms",account="${acmeSet}"} 2`),
+        metrics,
+      );
+      assert.ok(
+        metrics.includes(`byot_breaker_state{provider="twilio",channel="sms",account="${globexSet}"} 0`),
+      );
+      assert.match(metrics, /byot_provider_sends_total\{[^}]*outcome="accepted",tenant="globex"\} \d+/);
+      assert.ok(!metrics.includes(acme.twilio.authToken) && !metrics.includes(acme.twilio.accountSid));
     } finally {
       world.sim.sim.twilioAccounts.setStatus(acme.twilio.accountSid, 'active');
     }

@@ -22,6 +22,8 @@ const tenants = openTenantsOrExit(
   { environment: config, log, retainRemovedMs: config.DELIVERY_RETENTION_SECONDS * 1000 },
   'voice-worker',
 );
+// With a tenants file the delivery metrics carry the tenant (a bounded label: the file's ids).
+if (tenants.directory.origin === 'file') metrics.labelByTenant();
 
 await startChannelWorker({
   service: 'voice-worker',

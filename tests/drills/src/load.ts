@@ -16,9 +16,21 @@ export interface LoadOptions {
   voiceEvery: number;
   /** otpExpires − eventTime. */
   expiresInMs: number;
-  phones: PhoneBook;
+  phones: { next(): string };
   /** Who sends the i-th hook (number, user, request type); default: the phone book's next number, a sign-in. */
   people?: (index: number) => Person;
+  /**
+   * Customer orgs to send as (issue 13): the i-th hook goes to targets[i mod n], on its path with its secret and
+   * a `source` in its org. Default: the system's own (single-org) hook.
+   */
+  targets?: readonly LoadTarget[];
+}
+
+/** One tenant as its Okta org reaches the system. */
+export interface LoadTarget {
+  id: string;
+  endpoints: SystemEndpoints;
+  source: string;
 }
 
 /**
@@ -69,6 +81,18 @@ export class LoadGenerator {
     tick();
   }
 
+  /**
+   * A burst (a password-reset campaign, a sign-in wave): `count` hooks as fast as the system answers, at most
+   * `concurrency` in flight (Okta's own calls are bounded by its connection pool the same way).
+   */
+  async burst(count: number, concurrency: number): Promise<void> {
+    for (let i = 0; i < count && !this.#stopped; i++) {
+      while (this.#inFlight.size >= concurrency) await Promise.race([...this.#inFlight]);
+      this.#fire(i);
+    }
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
   /** Stops sending and waits for every hook in flight to be answered or given up (at most Okta's 3 s). */
   async stop(): Promise<void> {
     this.#stopped = true;
@@ -82,7 +106,10 @@ export class LoadGenerator {
     const now = Date.now();
     const otp = randomOtp();
     const person = this.#options.people?.(index);
+    const targets = this.#options.targets ?? [];
+    const target = targets.length > 0 ? targets[index % targets.length] : undefined;
     const body = oktaHookRequest({
+      ...(target ? { source: target.source } : {}),
       phoneNumber: person?.phoneNumber ?? this.#options.phones.next(),
       deliveryChannel: channel === 'voice' ? 'voice call' : 'SMS',
       otpCode: otp,
@@ -92,6 +119,7 @@ export class LoadGenerator {
     });
     const hook: HookRecord = {
       eventId: body.eventId,
+      ...(target ? { tenant: target.id } : {}),
       channel,
       phone: body.data.messageProfile.phoneNumber,
       otp,
@@ -102,7 +130,7 @@ export class LoadGenerator {
     };
     this.hooks.push(hook);
     const started = performance.now();
-    const done = sendHook(this.#system, body, { timeoutMs: OKTA_WINDOW_MS })
+    const done = sendHook(target?.endpoints ?? this.#system, body, { timeoutMs: OKTA_WINDOW_MS })
       .then((answer) => {
         hook.httpStatus = answer.status;
         hook.latencyMs = answer.ms;

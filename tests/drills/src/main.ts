@@ -15,7 +15,7 @@ import { drillFraudEnv } from './fraud.ts';
 import { PhoneBook } from './load.ts';
 import { type DrillResult, type RunReport, renderJson, renderMarkdown, renderTable } from './report.ts';
 import { DEFAULT_EXPIRES_IN_MS, runDrill } from './runner.ts';
-import { type Mode, SCENARIO_NAMES, SCENARIOS } from './scenarios.ts';
+import { ALL_SCENARIOS, type Mode, SCENARIO_NAMES } from './scenarios.ts';
 
 const DRILLS_DIR = join(import.meta.dirname, '..');
 const VOICE_EVERY = 5; // 80 % SMS, 20 % voice
@@ -23,6 +23,7 @@ const BUDGET_MS = 2_000;
 const SMS_WORKERS = 2;
 const VOICE_WORKERS = 1;
 const INGRESSES = 2;
+const TENANTS = ['acme', 'globex'];
 
 const log = (line: string): void => {
   process.stderr.write(`[drill ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -38,7 +39,7 @@ try {
 }
 if (args.help) {
   process.stdout.write(
-    `${USAGE}\n\nDrills:\n${SCENARIOS.map((s) => `  ${s.name.padEnd(18)} ${s.title}`).join('\n')}\n`,
+    `${USAGE}\n\nDrills:\n${ALL_SCENARIOS.map((s) => `  ${s.name.padEnd(24)} ${s.title}`).join('\n')}\n`,
   );
   process.exit(0);
 }
@@ -46,7 +47,7 @@ if (args.help) {
 const mode: Mode = { quick: args.quick, breakerCooldownMs: args.quick ? 3_000 : 15_000 };
 const rate = args.rate ?? (args.quick ? 5 : 15);
 const selected =
-  args.scenarios.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => args.scenarios.includes(s.name));
+  args.scenarios.length === 0 ? ALL_SCENARIOS : ALL_SCENARIOS.filter((s) => args.scenarios.includes(s.name));
 
 // Ctrl-C / SIGTERM: stop the drill where it is; the finally below stops every process. A second signal stops harder.
 const abort = new AbortController();
@@ -77,7 +78,7 @@ try {
           ? 'Redis Sentinel (master, replica, 3 sentinels)'
           : 'Redis Cluster (3 masters, a replica each)';
     log(
-      `starting the system (${INGRESSES} ingresses, ${SMS_WORKERS} sms-workers, ${VOICE_WORKERS} voice-worker, ${redisLabel}, simulator)`,
+      `starting the system (tenants ${TENANTS.join(', ')}, ${INGRESSES} ingresses, ${SMS_WORKERS} sms-workers, ${VOICE_WORKERS} voice-worker, ${redisLabel}, simulator)`,
     );
     system = await startSystem({
       ingresses: INGRESSES,
@@ -90,6 +91,8 @@ try {
       // A realistic provider round trip, so "in flight" means something.
       simLatencyMs: 100,
       simEnv: { SIM_MAX_RECORDS: '200000' },
+      // Two customer orgs on their own Twilio subaccounts (issue 13): every drill's traffic is split over them.
+      tenants: { ids: TENANTS },
       // The fraud controls as production runs them, with an explicit country list and the anomaly detector on a
       // scaled clock (fraud.ts): every drill runs with them on, the sms-pumping drills attack them.
       ingressEnv: drillFraudEnv(args.quick),
@@ -139,6 +142,7 @@ if (results.length > 0) {
       smsWorkers: SMS_WORKERS,
       voiceWorkers: VOICE_WORKERS,
       providers: 'twilio,vonage (SMS and voice)',
+      tenants: TENANTS,
       breakerCooldownMs: mode.breakerCooldownMs,
       budgetMs: BUDGET_MS,
     },

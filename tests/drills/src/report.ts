@@ -2,6 +2,7 @@
 import type { FraudMetrics } from './fraud.ts';
 import type { ScenarioMetrics } from './metrics.ts';
 import type { Timing } from './scenarios.ts';
+import type { TenantVerdict } from './tenants.ts';
 import type { Check, Thresholds } from './thresholds.ts';
 import type { Timeline } from './types.ts';
 
@@ -20,6 +21,8 @@ export interface DrillResult {
   notes: string[];
   /** Fraud drills: the attack's fate and the legitimate refusals. */
   fraud?: FraudMetrics;
+  /** With tenants: each tenant's figures and checks (the drill passes only when every tenant does). */
+  tenants?: TenantVerdict[];
 }
 
 export interface RunReport {
@@ -32,6 +35,8 @@ export interface RunReport {
     smsWorkers: number;
     voiceWorkers: number;
     providers: string;
+    /** The customer orgs the traffic was split over (each judged on its own too). */
+    tenants?: string[];
     breakerCooldownMs: number;
     budgetMs: number;
   };
@@ -64,29 +69,40 @@ const COLUMNS = [
 
 /** One row of facts per drill, as strings, in COLUMNS order. */
 export function tableRows(results: readonly DrillResult[]): string[][] {
-  return results.map((r) => {
-    const m = r.metrics;
-    const dupLimit = r.checks
-      .find((c) => c.name === 'duplicates')
-      ?.limit.replace(/^≤ /, '')
-      .split(' ')[0];
-    return [
-      r.number,
-      r.name,
-      String(m.hooks),
-      `${m.inWindowPct}%`,
-      formatMs(m.p50Ms),
-      formatMs(m.p99Ms),
-      `${m.answers.SUCCESSFUL}/${m.answers.PENDING}/${m.answers.FAILED}/${m.answers.fallback}`,
-      `${m.deliveredBeforeExpiry}/${m.accepted}`,
-      String(m.lost),
-      dupLimit === undefined || dupLimit === '0' ? String(m.duplicates) : `${m.duplicates} (≤${dupLimit})`,
-      String(m.deliveredAfterExpiry),
-      formatMs(m.rerouteMs),
-      formatMs(m.recoveryMs),
-      r.pass ? 'PASS' : 'FAIL',
-    ];
-  });
+  // A drill's row, then one row per tenant under it (`· acme`).
+  return results.flatMap((r) => [
+    row(r.number, r.name, r.metrics, r.checks, r.pass),
+    ...(r.tenants ?? []).map((t) => row('', `· ${t.id}`, t.metrics, t.checks, t.pass)),
+  ]);
+}
+
+function row(
+  number: string,
+  name: string,
+  m: ScenarioMetrics,
+  checks: readonly Check[],
+  pass: boolean,
+): string[] {
+  const dupLimit = checks
+    .find((c) => c.name === 'duplicates')
+    ?.limit.replace(/^≤ /, '')
+    .split(' ')[0];
+  return [
+    number,
+    name,
+    String(m.hooks),
+    `${m.inWindowPct}%`,
+    formatMs(m.p50Ms),
+    formatMs(m.p99Ms),
+    `${m.answers.SUCCESSFUL}/${m.answers.PENDING}/${m.answers.FAILED}/${m.answers.fallback}`,
+    `${m.deliveredBeforeExpiry}/${m.accepted}`,
+    String(m.lost),
+    dupLimit === undefined || dupLimit === '0' ? String(m.duplicates) : `${m.duplicates} (≤${dupLimit})`,
+    String(m.deliveredAfterExpiry),
+    formatMs(m.rerouteMs),
+    formatMs(m.recoveryMs),
+    pass ? 'PASS' : 'FAIL',
+  ];
 }
 
 /** A plain aligned table for the terminal, followed by every failed check. */
@@ -101,7 +117,12 @@ export function renderTable(report: RunReport): string {
   const out = [line(rows[0] ?? []), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
   out.push('', legend(report));
   for (const result of report.scenarios) {
-    const failed = result.checks.filter((c) => !c.pass);
+    const failed = [
+      ...result.checks.filter((c) => !c.pass),
+      ...(result.tenants ?? []).flatMap((t) =>
+        t.checks.filter((c) => !c.pass).map((c) => ({ ...c, name: `${t.id}: ${c.name}` })),
+      ),
+    ];
     if (failed.length === 0 && result.notes.length === 0) continue;
     out.push('', `${result.name}:`);
     for (const check of failed) out.push(`  FAIL ${check.name}: ${check.actual} (threshold ${check.limit})`);
@@ -166,6 +187,9 @@ export function renderMarkdown(report: RunReport): string {
       '| check | threshold | measured | |',
       '|---|---|---|---|',
       ...result.checks.map((c) => `| ${c.name} | ${c.limit} | ${c.actual} | ${c.pass ? '✅' : '❌'} |`),
+      ...(result.tenants ?? []).flatMap((t) =>
+        t.checks.map((c) => `| ${t.id}: ${c.name} | ${c.limit} | ${c.actual} | ${c.pass ? '✅' : '❌'} |`),
+      ),
     );
     if (result.notes.length > 0) out.push('', ...result.notes.map((n) => `- ${n}`));
   }

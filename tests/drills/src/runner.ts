@@ -1,12 +1,14 @@
 /** Runs one drill against a running system: load, fault, recovery, drain, then judges from ground truth. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningSystem } from '@byot/testkit';
+import { sendBurst } from './burst-worker.ts';
 import { type FraudMetrics, fraudMetrics } from './fraud.ts';
-import { LoadGenerator, type PhoneBook } from './load.ts';
+import { LoadGenerator, type LoadTarget, type PhoneBook } from './load.ts';
 import { answerKind, computeMetrics, OKTA_WINDOW_MS, outstanding, reachedPerson } from './metrics.ts';
 import type { DrillResult } from './report.ts';
-import type { Mode, Scenario } from './scenarios.ts';
-import { evaluate } from './thresholds.ts';
+import type { Mode, Scenario, Timing } from './scenarios.ts';
+import { judgeContext, judgeTenants } from './tenants.ts';
+import { evaluate, type Thresholds } from './thresholds.ts';
 import { ledgerVerdict, providerDeliveries } from './truth.ts';
 import type { HookRecord, LedgerVerdict, ProviderDelivery, Timeline } from './types.ts';
 
@@ -35,30 +37,21 @@ export async function runDrill(
   await settle(system, notes, signal);
 
   const fraud = scenario.fraud;
-  const offset = Math.floor(Math.random() * 100_000);
   const expiresInMs = scenario.expiresInMs ?? DEFAULT_EXPIRES_IN_MS;
-  const load = new LoadGenerator(system, {
-    rate: options.rate,
-    voiceEvery: options.voiceEvery,
-    expiresInMs,
-    phones: options.phones,
-    ...(fraud ? { people: (i: number) => fraud.legit(i, offset) } : {}),
-  });
-  // A fraud drill's "fault" is an attacker: its own stream of hooks (SMS only), on while the fault is.
-  const attack = fraud
-    ? new LoadGenerator(system, {
-        rate: options.rate * fraud.attackRateFactor,
-        voiceEvery: Number.MAX_SAFE_INTEGER,
-        expiresInMs,
-        phones: options.phones,
-        people: (i: number) => fraud.attack(i, offset),
-      })
+  // With tenants, the traffic is split over them (or the scenario's choice), each on its own path and secret.
+  const targets = tenantTargets(system);
+  const { load, loadTargets, attack, attackTargets } = generators(system, scenario, options, targets);
+  const burstTarget = scenario.burst
+    ? targets.find((t) => t.id === scenario.burst?.tenant(system))
     : undefined;
+  let burst: BurstRun | undefined;
   const startedAt = Date.now();
   const timeline: Timeline = { startedAt, faultAt: startedAt, clearAt: startedAt, loadEndAt: 0, judgedAt: 0 };
   let faultOn = false;
   try {
-    log(`${scenario.name}: baseline ${timing.baselineMs / 1000} s at ${options.rate} hooks/s`);
+    const rate = scenario.load?.rate ?? options.rate;
+    const over = loadTargets.length > 0 ? ` over ${loadTargets.map((t) => t.id).join(', ')}` : '';
+    log(`${scenario.name}: baseline ${timing.baselineMs / 1000} s at ${rate} hooks/s${over}`);
     load.start();
     await sleep(timing.baselineMs, undefined, { signal });
 
@@ -71,7 +64,14 @@ export async function runDrill(
       attack.phase = 'fault';
       attack.start();
     }
+    if (burstTarget && scenario.burst) {
+      const count = scenario.burst.count(mode);
+      log(`${scenario.name}: ${burstTarget.id} sends ${count} codes at once`);
+      burst = startBurst(burstTarget, count, scenario.burst.concurrency, { ...options, expiresInMs });
+    }
     await sleep(Math.max(0, timeline.faultAt + timing.faultMs - Date.now()), undefined, { signal });
+    // The fault lasts at least until the burst is all sent.
+    await burst?.done;
 
     log(`${scenario.name}: fault off`);
     await attack?.stop();
@@ -88,36 +88,141 @@ export async function runDrill(
   }
 
   const attackHooks = attack?.hooks ?? [];
+  // The burst's codes are people's codes as much as the steady load's: judged with them.
+  const hooks = [...load.hooks, ...(burst?.hooks ?? [])];
   log(
-    `${scenario.name}: ${load.hooks.length} hooks sent${attack ? ` and ${attackHooks.length} attack hooks` : ''}; draining`,
+    `${scenario.name}: ${hooks.length} hooks sent${attack ? ` and ${attackHooks.length} attack hooks` : ''}; draining`,
   );
-  let deliveries: ProviderDelivery[] = [];
+  const deliveries = await drain(system, [...hooks, ...attackHooks], { timeline, timing, notes, signal });
+  timeline.judgedAt = Date.now();
+
+  const ledger = await consultLedger(system, hooks, deliveries);
+  const judging = { hooks, deliveries, ledger, timeline, primary: 'twilio', reroute: scenario.reroute };
+  const metrics = computeMetrics(judging);
+  notes.push(...metricNotes(metrics));
+  if (burst?.sentMs !== undefined) notes.push(burstNote(burst.hooks, deliveries, burst.sentMs));
+  if (scenario.diagnose)
+    notes.push(...(await scenario.diagnose(system, hooks).catch((e) => [`diagnosis failed: ${e}`])));
+  const fraudFigures = fraud ? fraudMetrics(hooks, attackHooks, deliveries, OKTA_WINDOW_MS) : undefined;
+  if (fraudFigures) notes.push(...fraudNotes(fraudFigures, hooks.length));
+  const context = judgeContext(
+    judging,
+    targets.map((t) => t.id),
+  );
+  const checks = [
+    ...evaluate(metrics, thresholds, fraudFigures),
+    ...(scenario.extraChecks?.(context, system) ?? []),
+  ];
+  const tenants = judgeTenants(
+    context,
+    (id) =>
+      tenantThresholds(scenario.tenantThresholds?.(mode, id, system) ?? thresholds, fraud, id, attackTargets),
+    fraud ? (id) => tenantFraud(id, hooks, attackHooks, deliveries) : undefined,
+  ).filter((t) => t.metrics.hooks > 0);
+  const stepFailed = notes.some((n) => n.startsWith('step failed'));
+  return {
+    name: scenario.name,
+    number: scenario.number,
+    title: scenario.title,
+    what: scenario.what,
+    timing,
+    timeline,
+    thresholds,
+    metrics,
+    checks,
+    pass: !stepFailed && checks.every((c) => c.pass) && tenants.every((t) => t.pass),
+    notes,
+    ...(fraudFigures ? { fraud: fraudFigures } : {}),
+    ...(tenants.length > 0 ? { tenants } : {}),
+  };
+}
+
+/**
+ * The steady load (split over the scenario's tenants) and, in a fraud drill, the attacker: its own stream of hooks
+ * (SMS only), on while the fault is. A bot pumps one customer's org (its sign-up flow), not the whole deployment:
+ * the first tenant; the other tenant's people must not notice (fraud counters and holds are per tenant).
+ */
+function generators(system: RunningSystem, scenario: Scenario, options: RunOptions, targets: LoadTarget[]) {
+  const fraud = scenario.fraud;
+  const offset = Math.floor(Math.random() * 100_000);
+  const expiresInMs = scenario.expiresInMs ?? DEFAULT_EXPIRES_IN_MS;
+  const loadTenants = scenario.load?.tenants?.(system);
+  const loadTargets = loadTenants ? targets.filter((t) => loadTenants.includes(t.id)) : targets;
+  const load = new LoadGenerator(system, {
+    rate: scenario.load?.rate ?? options.rate,
+    voiceEvery: scenario.load?.voiceEvery ?? options.voiceEvery,
+    expiresInMs,
+    phones: options.phones,
+    targets: loadTargets,
+    ...(fraud ? { people: (i: number) => fraud.legit(i, offset) } : {}),
+  });
+  const attackTargets = targets.slice(0, 1);
+  const attack = fraud
+    ? new LoadGenerator(system, {
+        rate: options.rate * fraud.attackRateFactor,
+        voiceEvery: Number.MAX_SAFE_INTEGER,
+        expiresInMs,
+        phones: options.phones,
+        targets: attackTargets,
+        people: (i: number) => fraud.attack(i, offset),
+      })
+    : undefined;
+  return { load, loadTargets, attack, attackTargets };
+}
+
+/** A burst in flight (noisy-neighbour): its hooks once all are answered, and how long sending them took. */
+interface BurstRun {
+  done: Promise<void>;
+  hooks: HookRecord[];
+  sentMs?: number;
+}
+
+function startBurst(
+  target: LoadTarget,
+  count: number,
+  concurrency: number,
+  options: Pick<RunOptions, 'phones' | 'signal'> & { expiresInMs: number },
+): BurstRun {
+  const started = Date.now();
+  const phones = Array.from({ length: count }, () => options.phones.next());
+  const run: BurstRun = { done: Promise.resolve(), hooks: [] };
+  run.done = sendBurst(
+    { target, phones, concurrency, expiresInMs: options.expiresInMs },
+    options.signal,
+  ).then((sent) => {
+    run.hooks = sent;
+    run.sentMs = Date.now() - started;
+  });
+  return run;
+}
+
+/** Waits until every code (and receipt) is settled, or the drain deadline passes; returns what providers took. */
+async function drain(
+  system: RunningSystem,
+  hooks: readonly HookRecord[],
+  at: { timeline: Timeline; timing: Timing; notes: string[]; signal: AbortSignal },
+): Promise<ProviderDelivery[]> {
+  const { timeline, timing, notes, signal } = at;
   for (;;) {
     signal.throwIfAborted();
-    deliveries = await providerDeliveries(system, startedAt);
+    const deliveries = await providerDeliveries(system, timeline.startedAt);
     // Attack codes that got through are waited for too: they count against the attack's blocked share.
-    const waiting = outstanding([...load.hooks, ...attackHooks], deliveries);
+    const waiting = outstanding(hooks, deliveries);
     const now = Date.now();
-    if (waiting === 0 && now >= timeline.loadEndAt + timing.minDrainMs) break;
+    if (waiting === 0 && now >= timeline.loadEndAt + timing.minDrainMs) return deliveries;
     if (now >= timeline.loadEndAt + timing.maxDrainMs) {
       notes.push(
         `drain: ${waiting} codes or receipts still outstanding after ${timing.maxDrainMs / 1000} s; judged as they stood`,
       );
-      break;
+      return deliveries;
     }
     await sleep(1_000, undefined, { signal });
   }
-  timeline.judgedAt = Date.now();
+}
 
-  const ledger = await consultLedger(system, load.hooks, deliveries);
-  const metrics = computeMetrics({
-    hooks: load.hooks,
-    deliveries,
-    ledger,
-    timeline,
-    primary: 'twilio',
-    reroute: scenario.reroute,
-  });
+/** What the figures cannot say by themselves: an unavailable ledger, the lost ids, the first duplicates. */
+function metricNotes(metrics: ReturnType<typeof computeMetrics>): string[] {
+  const notes: string[] = [];
   if (metrics.ledger === 'unavailable' || metrics.ledger === 'partial') {
     notes.push(
       `the delivery ledger (GET /v1/deliveries/:eventId) did not answer for ${metrics.ledger === 'partial' ? 'some' : 'any'} ` +
@@ -133,36 +238,76 @@ export async function runDrill(
         `${dup.gapsMs.map((g) => `${g} ms`).join(', ')} apart`,
     );
   }
-  let fraudFigures: FraudMetrics | undefined;
-  if (fraud) {
-    fraudFigures = fraudMetrics(load.hooks, attackHooks, deliveries, OKTA_WINDOW_MS);
-    const rules = (by: Record<string, number>) =>
-      Object.entries(by)
-        .sort((a, b) => b[1] - a[1])
-        .map(([rule, n]) => `${rule} ${n}`)
-        .join(', ') || 'nothing';
-    notes.push(
-      `attack: ${fraudFigures.attackSent} hooks, ${fraudFigures.attackReachedProvider} reached a provider ` +
-        `(${fraudFigures.attackBlockedPct} % kept away); refused by: ${rules(fraudFigures.attackRefusedBy)}`,
-      `legitimate: ${load.hooks.length} hooks, ${fraudFigures.legitRefused} refused (${rules(fraudFigures.legitRefusedBy)})`,
-    );
-  }
-  const checks = evaluate(metrics, thresholds, fraudFigures);
-  const stepFailed = notes.some((n) => n.startsWith('step failed'));
-  return {
-    name: scenario.name,
-    number: scenario.number,
-    title: scenario.title,
-    what: scenario.what,
-    timing,
-    timeline,
-    thresholds,
-    metrics,
-    checks,
-    pass: !stepFailed && checks.every((c) => c.pass),
-    notes,
-    ...(fraudFigures ? { fraud: fraudFigures } : {}),
-  };
+  return notes;
+}
+
+function fraudNotes(figures: FraudMetrics, legitimate: number): string[] {
+  const rules = (by: Record<string, number>) =>
+    Object.entries(by)
+      .sort((a, b) => b[1] - a[1])
+      .map(([rule, n]) => `${rule} ${n}`)
+      .join(', ') || 'nothing';
+  return [
+    `attack: ${figures.attackSent} hooks, ${figures.attackReachedProvider} reached a provider ` +
+      `(${figures.attackBlockedPct} % kept away); refused by: ${rules(figures.attackRefusedBy)}`,
+    `legitimate: ${legitimate} hooks, ${figures.legitRefused} refused (${rules(figures.legitRefusedBy)})`,
+  ];
+}
+
+/** One tenant's share of a fraud drill: its people, the attack on it (if any). */
+function tenantFraud(
+  tenant: string,
+  hooks: readonly HookRecord[],
+  attackHooks: readonly HookRecord[],
+  deliveries: readonly ProviderDelivery[],
+): FraudMetrics {
+  return fraudMetrics(
+    hooks.filter((h) => h.tenant === tenant),
+    attackHooks.filter((h) => h.tenant === tenant),
+    deliveries,
+    OKTA_WINDOW_MS,
+  );
+}
+
+/** How fast the burst went in and drained: what its neighbour's figures were measured against. */
+function burstNote(
+  hooks: readonly HookRecord[],
+  deliveries: readonly ProviderDelivery[],
+  sentMs: number,
+): string {
+  const phones = new Set(hooks.map((h) => h.phone.replace(/\D/g, '')));
+  const first = Math.min(...hooks.map((h) => h.sentAt));
+  const last = Math.max(
+    0,
+    ...deliveries.filter((d) => phones.has(d.to.replace(/\D/g, ''))).map((d) => d.receivedAt - first),
+  );
+  const answered = hooks.filter((h) => h.latencyMs !== undefined).map((h) => h.latencyMs as number);
+  const p50 = answered.sort((a, b) => a - b)[Math.floor(answered.length / 2)] ?? 0;
+  return (
+    `burst: ${hooks.length} hooks sent in ${(sentMs / 1000).toFixed(1)} s ` +
+    `(${Math.round(hooks.length / (sentMs / 1000))} hooks/s, answers p50 ${Math.round(p50)} ms); ` +
+    `its last code reached a provider ${(last / 1000).toFixed(1)} s after the first hook`
+  );
+}
+
+/**
+ * In a fraud drill, the tenant the bot did not attack has no attack to judge, and since holds and limits are per
+ * tenant, none of its people may be refused: not even a hold's collateral.
+ */
+function tenantThresholds(
+  thresholds: Thresholds,
+  fraud: Scenario['fraud'],
+  tenant: string,
+  attacked: readonly LoadTarget[],
+): Thresholds {
+  if (!fraud || attacked.some((t) => t.id === tenant)) return thresholds;
+  const { minAttackBlockedPct: _blocked, requireHold: _hold, ...rest } = thresholds;
+  return { ...rest, maxFailed: 0 };
+}
+
+/** The system's demo tenants as their Okta orgs reach it; none on a single-org system. */
+function tenantTargets(system: RunningSystem): LoadTarget[] {
+  return system.tenants.map((t) => ({ id: t.id, endpoints: t.endpoints, source: t.source }));
 }
 
 async function step(what: string, action: () => Promise<void>, notes: string[]): Promise<void> {
@@ -221,7 +366,8 @@ async function consultLedger(
     })
     .slice(0, MAX_LEDGER_LOOKUPS);
   const verdicts = new Map<string, LedgerVerdict>();
-  for (const hook of candidates) verdicts.set(hook.eventId, await ledgerVerdict(system, hook.eventId));
+  for (const hook of candidates)
+    verdicts.set(hook.eventId, await ledgerVerdict(system, hook.eventId, hook.tenant));
   return verdicts;
 }
 

@@ -4,7 +4,11 @@
  */
 import type { ClusterTopology, RedisServerProcess, RunningSystem, SentinelTopology } from '@byot/testkit';
 import { legitPerson, type Person, PUMPED_BLOCK, pumpingPerson, spreadPumpingPerson } from './fraud.ts';
+import type { JudgeContext } from './tenants.ts';
+import type { Check } from './thresholds.ts';
 import { BASE_THRESHOLDS, type Thresholds } from './thresholds.ts';
+import { ledgerJourneys, p50p99 } from './truth.ts';
+import type { HookRecord } from './types.ts';
 
 export interface Timing {
   /** Load before the fault: the system's normal behaviour. */
@@ -44,6 +48,16 @@ export interface Scenario {
   redisTopology?: 'sentinel' | 'cluster';
   /** A fraud drill: legitimate people instead of the phone book, and an attacker sending while the "fault" is on. */
   fraud?: FraudDrill;
+  /** The steady load, where a drill wants other than every tenant at the drill rate, 80 % SMS. */
+  load?: { tenants?: (system: RunningSystem) => string[]; rate?: number; voiceEvery?: number };
+  /** A burst of one tenant's codes sent as the fault goes on (noisy-neighbour): SMS, at most `concurrency` in flight. */
+  burst?: { tenant: (system: RunningSystem) => string; count: (mode: Mode) => number; concurrency: number };
+  /** Per-tenant thresholds, where a tenant must behave otherwise than the whole (default: the drill's). */
+  tenantThresholds?(mode: Mode, tenant: string, system: RunningSystem): Thresholds;
+  /** The drill's own checks beyond the thresholds (per-tenant comparisons). */
+  extraChecks?(context: JudgeContext, system: RunningSystem): Check[];
+  /** Notes that explain the figures (read from the delivery ledger after judging); never a verdict. */
+  diagnose?(system: RunningSystem, hooks: readonly HookRecord[]): Promise<string[]>;
 }
 
 export interface FraudDrill {
@@ -335,4 +349,137 @@ export const SCENARIOS: readonly Scenario[] = [
   })(),
 ];
 
-export const SCENARIO_NAMES: readonly string[] = SCENARIOS.map((s) => s.name);
+/** The first demo tenant (acme): the noisy one, the suspended one. */
+const firstTenant = (system: RunningSystem): string => system.tenants[0]?.id ?? 'default';
+const secondTenant = (system: RunningSystem): string => system.tenants[1]?.id ?? 'default';
+
+/** Twilio's Accounts API, as the MSP's main account: a subaccount's status (active, suspended). */
+async function setSubaccountStatus(system: RunningSystem, tenant: string, status: string): Promise<void> {
+  const sid = system.tenants.find((t) => t.id === tenant)?.twilio.accountSid;
+  if (!sid) throw new Error(`no tenant ${tenant} with a Twilio subaccount`);
+  const main = `${system.env.TWILIO_ACCOUNT_SID}:${system.env.TWILIO_AUTH_TOKEN}`;
+  const response = await fetch(`${system.twilioUrl}/2010-04-01/Accounts/${sid}.json`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(main).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ Status: status }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (!response.ok) throw new Error(`Twilio Accounts API: HTTP ${response.status} ${await response.text()}`);
+}
+
+const pct = (part: number, whole: number): number =>
+  whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10;
+const total = (by: Record<string, number>): number => Object.values(by).reduce((a, b) => a + b, 0);
+
+/** Multi-tenant drills (issue 13): they need the harness's demo tenants (main.ts starts two). */
+const TENANT_SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'noisy-neighbour',
+    number: '10',
+    title: "One tenant's burst beside another tenant's steady sign-ins",
+    what: "Tenant B (globex) sends one code a second, first alone, then while tenant A (acme) enqueues 2 000 codes at once (a password-reset campaign). The fair share at enqueue puts B's codes ahead of A's backlog: B's hook → provider p99 beside the burst must stay within 2× of B alone (measured first, in the same run), and none of either tenant's codes is lost.",
+    reroute: 'any',
+    load: { tenants: (system) => [secondTenant(system)], rate: 1, voiceEvery: Number.MAX_SAFE_INTEGER },
+    burst: { tenant: firstTenant, count: () => 2_000, concurrency: 40 },
+    timing: (mode) =>
+      mode.quick
+        ? { baselineMs: 8_000, faultMs: 12_000, recoveryMs: 1_000, minDrainMs: 1_000, maxDrainMs: 30_000 }
+        : { baselineMs: 30_000, faultMs: 40_000, recoveryMs: 5_000, minDrainMs: 3_000, maxDrainMs: 60_000 },
+    thresholds: () => ({ ...BASE_THRESHOLDS }),
+    inject: noFault,
+    clear: noFault,
+    // Where the quiet tenant's time went, alone and beside the burst: reaching the ingress, from the ingress to
+    // the provider call starting (checks, enqueue, the wait in the queue), and the provider call itself.
+    diagnose: async (system, hooks) => {
+      const quiet = secondTenant(system);
+      const journeys = await ledgerJourneys(system, hooks);
+      const notes: string[] = [];
+      for (const phase of ['baseline', 'fault'] as const) {
+        const mine = journeys.filter((j) => j.hook.tenant === quiet && j.hook.phase === phase);
+        notes.push(
+          `${quiet} ${phase === 'baseline' ? 'alone' : 'beside the burst'} (${mine.length} codes), p50/p99 ms: ` +
+            `to the ingress ${p50p99(mine.map((j) => j.received - j.hook.sentAt))}, ` +
+            `ingress → provider call ${p50p99(mine.map((j) => j.started - j.received))}, ` +
+            `provider call ${p50p99(mine.map((j) => j.finished - j.started))}`,
+        );
+      }
+      // The fair share's own doing: how many of the burst's codes were waiting (received, not yet sent) as each of
+      // the quiet tenant's codes came in, and how many of those it went ahead of.
+      const noisy = journeys.filter((j) => j.hook.tenant !== quiet);
+      const waiting: number[] = [];
+      const overtaken: number[] = [];
+      for (const j of journeys.filter((x) => x.hook.tenant === quiet && x.hook.phase === 'fault')) {
+        const ahead = noisy.filter((a) => a.received < j.received && a.started > j.received);
+        waiting.push(ahead.length);
+        overtaken.push(ahead.filter((a) => a.started > j.started).length);
+      }
+      notes.push(
+        `burst codes waiting as each of ${quiet}'s arrived, p50/p99: ${p50p99(waiting)}; ` +
+          `of those, sent after ${quiet}'s code (overtaken), p50/p99: ${p50p99(overtaken)}`,
+      );
+      return notes;
+    },
+    extraChecks: (context, system) => {
+      const quiet = secondTenant(system);
+      const alone = context.metricsOf((h) => h.tenant === quiet && h.phase === 'baseline').deliveryP99Ms;
+      const beside = context.metricsOf((h) => h.tenant === quiet && h.phase === 'fault').deliveryP99Ms;
+      return [
+        {
+          name: `${quiet} hook → provider p99 beside the burst`,
+          limit:
+            alone === null
+              ? '≤ 2× alone (not measured)'
+              : `≤ 2× alone (${Math.round(alone)} ms) = ${Math.round(2 * alone)} ms`,
+          actual: beside === null ? 'none seen' : `${Math.round(beside)} ms`,
+          pass: alone !== null && beside !== null && beside <= 2 * alone,
+        },
+      ];
+    },
+  },
+  {
+    name: 'tenant-account-suspended',
+    number: '11',
+    title: "One tenant's Twilio subaccount suspended",
+    what: "The MSP's Twilio suspends tenant A's (acme's) subaccount mid-run (Twilio answers 401 / 20003 for that account only), then reactivates it. Only acme fails over to its backup (Vonage) — its own breaker, per credential set — while the other tenant keeps Twilio throughout; no code is lost or late, and acme returns to Twilio after the cooldown.",
+    reroute: 'backup',
+    timing: (mode) => standardTiming(mode),
+    thresholds: () => ({ ...BASE_THRESHOLDS, maxRerouteMs: 3_000 }),
+    tenantThresholds: (mode, tenant, system) =>
+      tenant === firstTenant(system)
+        ? { ...BASE_THRESHOLDS, maxRerouteMs: 3_000, maxRecoveryMs: recoveryBound(mode) }
+        : { ...BASE_THRESHOLDS },
+    inject: (system) => setSubaccountStatus(system, firstTenant(system), 'suspended'),
+    clear: (system) => setSubaccountStatus(system, firstTenant(system), 'active'),
+    extraChecks: (context, system) => {
+      const during = (tenant: string) =>
+        context.metricsOf((h) => h.tenant === tenant && h.phase === 'fault').byProvider;
+      const suspended = firstTenant(system);
+      const moved = during(suspended);
+      const checks: Check[] = [
+        {
+          name: `${suspended}: codes sent while suspended delivered by its backup`,
+          limit: '≥ 90 % Vonage',
+          actual: `${pct(moved.vonage ?? 0, total(moved))} % (${moved.vonage ?? 0} of ${total(moved)})`,
+          pass: pct(moved.vonage ?? 0, total(moved)) >= 90,
+        },
+      ];
+      for (const other of context.tenants.filter((t) => t !== suspended)) {
+        const kept = during(other);
+        checks.push({
+          name: `${other}: keeps Twilio meanwhile`,
+          limit: '0 by Vonage',
+          actual: `${kept.vonage ?? 0} by Vonage, ${kept.twilio ?? 0} by Twilio`,
+          pass: (kept.vonage ?? 0) === 0 && (kept.twilio ?? 0) > 0,
+        });
+      }
+      return checks;
+    },
+  },
+];
+
+export const ALL_SCENARIOS: readonly Scenario[] = [...SCENARIOS, ...TENANT_SCENARIOS];
+
+export const SCENARIO_NAMES: readonly string[] = ALL_SCENARIOS.map((s) => s.name);

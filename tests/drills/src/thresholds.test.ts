@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { computeMetrics, type ScenarioMetrics } from './metrics.ts';
-import { SCENARIOS } from './scenarios.ts';
+import { ALL_SCENARIOS, SCENARIOS } from './scenarios.ts';
 import { BASE_THRESHOLDS, evaluate } from './thresholds.ts';
 
 function cleanMetrics(overrides: Partial<ScenarioMetrics> = {}): ScenarioMetrics {
@@ -101,9 +101,14 @@ describe('scenarios', () => {
       [...new Set(SCENARIOS.map((s) => s.number.replace(/[ab]$/, '')))],
       ['1', '2', '3', '4', '5', '6', '7', '8', '9', '17'],
     );
+    // The tenancy drills (issue 13) come after them, numbered on.
+    assert.deepEqual(
+      ALL_SCENARIOS.slice(SCENARIOS.length).map((s) => `${s.number} ${s.name}`),
+      ['10 noisy-neighbour', '11 tenant-account-suspended'],
+    );
     for (const quick of [true, false]) {
       const mode = { quick, breakerCooldownMs: quick ? 3_000 : 15_000 };
-      for (const scenario of SCENARIOS) {
+      for (const scenario of ALL_SCENARIOS) {
         const t = scenario.thresholds(mode);
         assert.equal(t.maxLost, 0, scenario.name);
         assert.equal(t.maxDeliveredAfterExpiry, 0, scenario.name);

@@ -6,6 +6,8 @@ export type Phase = 'baseline' | 'fault' | 'recovery';
 /** One Okta hook the drill sent, and how it was answered. */
 export interface HookRecord {
   eventId: string;
+  /** The tenant (customer org) whose hook path it was sent on; undefined: the single-org `default`. */
+  tenant?: string;
   channel: Channel;
   /** E.164, unique within the run: the key that ties provider records to the hook. */
   phone: string;

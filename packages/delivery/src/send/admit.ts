@@ -1,4 +1,4 @@
-import { type SendJob, sendJobSchema, sendSecretsSchema } from '@byot/contracts';
+import { type SendJob, sendJobSchema, sendSecretsSchema, splitScopedEventId } from '@byot/contracts';
 import type { Job } from 'bullmq';
 import { isExcluded } from '../records/delivery-record.ts';
 import { routingFor, TenantRoutesError, UnknownTenantError } from './routing.ts';
@@ -27,7 +27,10 @@ export async function admit(deps: SendProcessorDeps, job: Job<SendJob>): Promise
     if (await settleFailure(deps.store, data, reason, 'expired')) {
       countUsage(deps, data, [codeUsage(data, 'expired', undefined)]);
     }
-    deps.events?.expiredUndelivered?.({ channel: data.channel });
+    deps.events?.expiredUndelivered?.({
+      channel: data.channel,
+      tenant: splitScopedEventId(data.eventId).tenant,
+    });
     deps.log.warn({ ...context, lateByMs: now - data.otpExpiresAt }, 'send skipped: code expired');
     return { kind: 'done', result: { result: 'expired', reason } };
   }

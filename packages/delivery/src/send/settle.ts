@@ -158,7 +158,7 @@ export async function escalateOrFail(
   const provider = failure.provider === 'all' ? undefined : failure.provider;
   const settledNow = await settleFailure(deps.store, job, reason, state, provider);
   if (settledNow && run.exclusions === undefined) countUsage(deps, job, [codeUsage(job, state, provider)]);
-  if (state === 'expired') deps.events?.expiredUndelivered?.({ channel: job.channel });
+  if (state === 'expired') deps.events?.expiredUndelivered?.({ channel: job.channel, tenant: run.tenant });
   deps.log.warn({ ...run.context, attempt: run.attempt, reason, state }, `send ${state}`);
   return { result: state, reason };
 }
