@@ -111,7 +111,7 @@ export async function runDrill(
   );
   const checks = [
     ...evaluate(metrics, thresholds, fraudFigures),
-    ...(scenario.extraChecks?.(context, system) ?? []),
+    ...(scenario.extraChecks?.(context, system, mode) ?? []),
   ];
   const tenants = judgeTenants(
     context,
