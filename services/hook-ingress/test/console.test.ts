@@ -15,7 +15,7 @@ import { createAdminApp } from '../src/admin/admin-app.ts';
 import { type ConsoleFeature, createConsole } from '../src/admin/console/console-app.ts';
 import { ledgerSource } from '../src/admin/console/deliveries/ledger-source.ts';
 import { html } from '../src/admin/console/html.ts';
-import { fixedTenants } from '../src/admin/console/principal.ts';
+import { type ConsoleTenants, fixedTenants } from '../src/admin/console/principal.ts';
 import { providerHealthFromRedis } from '../src/admin/console/provider-health.ts';
 import { SessionStore } from '../src/admin/console/sessions.ts';
 
@@ -54,7 +54,15 @@ const probeAction: ConsoleFeature = {
   },
 };
 
-function consoleApp(keyspace: Keyspace, options: { maxMs?: number; now?: () => number } = {}): Express {
+interface ConsoleAppOptions {
+  maxMs?: number;
+  now?: () => number;
+  /** ADMIN_TOKEN of this process (another value: the same deployment restarted with a rotated token). */
+  adminToken?: string;
+  tenants?: ConsoleTenants;
+}
+
+function consoleApp(keyspace: Keyspace, options: ConsoleAppOptions = {}): Express {
   const sessions = new SessionStore(
     redis,
     keyspace,
@@ -68,8 +76,8 @@ function consoleApp(keyspace: Keyspace, options: { maxMs?: number; now?: () => n
     allowActions: false,
     console: createConsole({
       sessions,
-      adminToken: ADMIN_TOKEN,
-      tenants: fixedTenants({ default: undefined, acme: ACME_TOKEN }),
+      adminToken: options.adminToken ?? ADMIN_TOKEN,
+      tenants: options.tenants ?? fixedTenants({ default: undefined, acme: ACME_TOKEN }),
       cookies: { publicUrl: undefined },
       oidc: undefined,
       providers: providerHealthFromRedis(redis, keyspace, new ProviderStatsReader(redis, keyspace)),
@@ -162,6 +170,43 @@ describe('support console', () => {
     assert.match(home.text, /<h1>Deliveries<\/h1>/);
     const providers = await request(app).get('/console/providers').set('cookie', cookie).expect(200);
     assert.match(providers.text, /MSP operator/);
+  });
+
+  it('ends the sessions a token opened once that token is rotated (tenant adminToken reloaded, ADMIN_TOKEN restarted)', async () => {
+    const keyspace = createKeyspace(uniquePrefix('console'));
+    // A tenant list whose acme token a reload replaces, as directoryTenants does over the tenants file.
+    let acmeToken = ACME_TOKEN;
+    const reloadable: ConsoleTenants = {
+      ids: () => ['acme', 'default'],
+      hasViewerTokens: () => true,
+      viewerTokenOwner: (token) => fixedTenants({ acme: acmeToken }).viewerTokenOwner(token),
+      viewerCredential: (tenant) => fixedTenants({ acme: acmeToken }).viewerCredential(tenant),
+    };
+    const app = consoleApp(keyspace, { tenants: reloadable });
+    const viewer = await signIn(app, ACME_TOKEN);
+    const operator = await signIn(app, ADMIN_TOKEN);
+    await request(app).get('/console').set('cookie', viewer).expect(200);
+
+    acmeToken = 'acme-viewer-token-rotated-0123456789';
+    const ended = await request(app).get('/console').set('cookie', viewer).expect(303);
+    assert.match(String(ended.headers.location), /^\/console\/sign-in/);
+    await request(app).get('/console').set('cookie', operator).expect(200);
+    const fresh = await signIn(app, acmeToken);
+    await request(app).get('/console').set('cookie', fresh).expect(200);
+    // The old session is gone from Redis, not merely refused: restoring the old token does not revive it.
+    acmeToken = ACME_TOKEN;
+    await request(app).get('/console').set('cookie', viewer).expect(303);
+
+    // The same deployment restarted with a new ADMIN_TOKEN: the operator's session (kept in Redis) is over.
+    const restarted = consoleApp(keyspace, {
+      tenants: reloadable,
+      adminToken: 'console-admin-token-rotated-0123',
+    });
+    await request(restarted).get('/console').set('cookie', operator).expect(303);
+    // A session stored before fingerprints existed (a rolling upgrade) signs its holder out once.
+    const sessions = new SessionStore(redis, keyspace, { idleMs: 60_000, maxMs: 3_600_000 });
+    const { id } = await sessions.create({ role: 'operator', name: 'admin token', via: 'token' });
+    await request(app).get('/console').set('cookie', `byot-console=${id}`).expect(303);
   });
 
   it('refuses a wrong token, an empty one, and a sign-in posted from another site', async () => {

@@ -22,8 +22,10 @@ import { isSignInMessage, type SignInMessage, signInPage } from './pages/sign-in
 import {
   type ConsoleTenants,
   canAct,
+  credentialFingerprint,
   type Principal,
   principalForToken,
+  sessionCredentialIsCurrent,
   visibleTenants,
 } from './principal.ts';
 import type { ProviderHealthSource } from './provider-health.ts';
@@ -104,12 +106,21 @@ export function createConsole(deps: ConsoleDeps): Router {
     }),
   );
 
-  // Every console request: the session, if its cookie names a live one (the idle timer is renewed).
+  // Every console request: the session, if its cookie names a live one (the idle timer is renewed) opened with a
+  // token that still signs in — a rotated ADMIN_TOKEN or tenant adminToken ends the sessions it opened.
   router.use(CONSOLE_PATH, async (req, res, next) => {
     res.locals.startedAt = performance.now();
     const id = readCookie(req, deps.cookies, COOKIE.session);
     res.locals.sessionId = id;
-    res.locals.session = await deps.sessions.touch(id);
+    const session = await deps.sessions.touch(id);
+    if (session && !sessionCredentialIsCurrent(session, deps.adminToken, deps.tenants)) {
+      await deps.sessions.destroy(id);
+      deps.log.info(
+        { role: session.principal.role, tenant: tenantOf(session.principal) },
+        'console session ended: the token it was opened with no longer signs in',
+      );
+      res.locals.session = undefined;
+    } else res.locals.session = session;
     next();
   });
   signInRoutes(router, deps, views, form);
@@ -259,18 +270,21 @@ function signInRoutes(
       deps.log.warn({ ip: source }, 'console sign-in refused: wrong token');
       return void views.send(res, 401, views.signIn('wrong-token', next));
     }
-    await startSession(req, res, principal);
+    await startSession(req, res, principal, token);
     res.redirect(303, next ?? CONSOLE_PATH);
   });
 
-  const startSession = async (req: Request, res: Response, principal: Principal) => {
+  const startSession = async (req: Request, res: Response, principal: Principal, token?: string) => {
     await deps.sessions.destroy(res.locals.sessionId as string | undefined);
-    const { id } = await deps.sessions.create(principal);
+    const { id } = await deps.sessions.create(
+      principal,
+      token === undefined ? undefined : credentialFingerprint(token),
+    );
     setCookie(req, res, deps.cookies, COOKIE.session, id, deps.sessions.settings.maxMs);
     deps.log.info(
       {
         role: principal.role,
-        tenant: principal.role === 'viewer' ? principal.tenant : undefined,
+        tenant: tenantOf(principal),
         via: principal.via,
       },
       'console sign-in',
@@ -314,6 +328,8 @@ function signInRoutes(
   const redirectUri = (req: Request) =>
     `${deps.cookies.publicUrl?.origin ?? `${req.protocol}://${req.get('host')}`}/console/oidc/callback`;
 }
+
+const tenantOf = (principal: Principal) => (principal.role === 'viewer' ? principal.tenant : undefined);
 
 /** The gate before every other console route: a live session, and on state-changing requests the CSRF check. */
 function requireSession(

@@ -7,7 +7,7 @@ import { loadTenantsFile, TenantDirectory } from '@byot/tenancy';
 import { demoTenants, demoTenantsFile } from '@byot/testkit';
 import { directoryTenants } from './directory-tenants.ts';
 import { principalFromClaims } from './oidc.ts';
-import { principalForToken } from './principal.ts';
+import { credentialFingerprint, principalForToken } from './principal.ts';
 
 /** A real tenants file of these demo tenants, loaded as the ingress loads it. */
 function loaded(ids: string[]) {
@@ -40,6 +40,8 @@ describe('the console over the tenant directory', () => {
     assert.equal(principalForToken(globex.adminToken, adminToken, tenants)?.role, 'viewer');
     assert.equal(principalForToken(adminToken, adminToken, tenants)?.role, 'operator');
     assert.equal(principalForToken('not-a-token-of-anyone', adminToken, tenants), undefined);
+
+    assert.equal(tenants.viewerCredential('acme'), credentialFingerprint(acme.adminToken));
 
     // A reload: globex removed, initech added. Its token signs in; globex's no longer does.
     const second = loaded(['acme', 'initech']);
@@ -74,5 +76,8 @@ describe('the console over the tenant directory', () => {
     );
     // The reloaded acme has a fresh token (demoTenants makes new secrets): the old one is refused.
     assert.equal(principalForToken(acme.adminToken, undefined, tenants), undefined);
+    // …and the sessions the old token opened end: their fingerprint no longer matches, globex's is gone.
+    assert.notEqual(tenants.viewerCredential('acme'), credentialFingerprint(acme.adminToken));
+    assert.equal(tenants.viewerCredential('globex'), undefined);
   });
 });

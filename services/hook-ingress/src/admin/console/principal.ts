@@ -52,6 +52,8 @@ export interface ConsoleTenants {
   ids(): string[];
   /** The tenant whose adminToken this is, if any (compared in constant time). */
   viewerTokenOwner(token: string): string | undefined;
+  /** The fingerprint of this tenant's adminToken now (`credentialFingerprint`); undefined when it has none. */
+  viewerCredential(tenant: string): string | undefined;
   /** Whether any tenant has an adminToken now (the token sign-in is offered even without ADMIN_TOKEN). */
   hasViewerTokens(): boolean;
   /** The tenants can change while running (a reload may bring the first adminToken): keep the console mounted. */
@@ -60,6 +62,42 @@ export interface ConsoleTenants {
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
+/**
+ * What a token session remembers of the token it was opened with, so that rotating the token (a tenant's adminToken
+ * in a reload, ADMIN_TOKEN at a restart) ends the sessions it opened on their next request. 128 bits of a
+ * domain-separated SHA-256: the tokens are long random strings, so Redis holding this gives no usable token.
+ */
+export function credentialFingerprint(token: string): string {
+  return createHash('sha256')
+    .update('byot-console-credential\0', 'utf8')
+    .update(token, 'utf8')
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+/**
+ * Whether the credential a session was opened with still signs in as the same principal. OpenID Connect sessions
+ * carry no token (their roles come from the IdP at sign-in and end with the session); a token session whose token
+ * was rotated or removed, or which predates fingerprints, is over.
+ */
+export function sessionCredentialIsCurrent(
+  session: { principal: Principal; credential?: string },
+  adminToken: string | undefined,
+  tenants: ConsoleTenants,
+): boolean {
+  const { principal, credential } = session;
+  if (principal.via === 'oidc') return true;
+  if (credential === undefined) return false;
+  const current =
+    principal.role === 'operator'
+      ? adminToken === undefined
+        ? undefined
+        : credentialFingerprint(adminToken)
+      : tenants.viewerCredential(principal.tenant);
+  if (current === undefined || current.length !== credential.length) return false;
+  return timingSafeEqual(Buffer.from(current), Buffer.from(credential));
+}
+
 /** Tenants with (optionally) an adminToken each; the single-tenant deployment is `fixedTenants({ default: undefined })`. */
 export function fixedTenants(adminTokens: Record<string, string | undefined>): ConsoleTenants {
   const ids = Object.keys(adminTokens).sort();
@@ -67,9 +105,15 @@ export function fixedTenants(adminTokens: Record<string, string | undefined>): C
   const tokens = Object.entries(adminTokens)
     .filter((e): e is [string, string] => e[1] !== undefined)
     .map(([tenant, token]) => ({ tenant, digest: digest(token) }));
+  const credentials = new Map(
+    Object.entries(adminTokens).flatMap(([tenant, token]) =>
+      token === undefined ? [] : [[tenant, credentialFingerprint(token)] as const],
+    ),
+  );
   return {
     ids: () => [...ids],
     hasViewerTokens: () => tokens.length > 0,
+    viewerCredential: (tenant) => credentials.get(tenant),
     viewerTokenOwner(token) {
       const presented = digest(token);
       let owner: string | undefined;

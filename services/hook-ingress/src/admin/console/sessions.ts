@@ -14,6 +14,8 @@ export interface Session {
   csrf: string;
   createdAt: number;
   expiresAt: number;
+  /** Token sign-ins: the token's `credentialFingerprint`, checked on every request (a rotated token ends it). */
+  credential?: string;
 }
 
 export interface SessionSettings {
@@ -46,7 +48,7 @@ export class SessionStore {
   }
 
   /** A new session (always a new id: signing in never reuses one). Returns the cookie value. */
-  async create(principal: Principal): Promise<{ id: string; session: Session }> {
+  async create(principal: Principal, credential?: string): Promise<{ id: string; session: Session }> {
     const id = randomToken();
     const now = this.#now();
     const session: Session = {
@@ -54,6 +56,7 @@ export class SessionStore {
       csrf: randomToken(),
       createdAt: now,
       expiresAt: now + this.#settings.maxMs,
+      ...(credential === undefined ? {} : { credential }),
     };
     await this.#redis.set(
       this.#keys.consoleSession(idDigest(id)),
@@ -96,11 +99,13 @@ function parseSession(raw: string): Session | undefined {
     const principal = principalSchema.safeParse(value.principal);
     if (!principal.success || typeof value.csrf !== 'string') return undefined;
     if (typeof value.createdAt !== 'number' || typeof value.expiresAt !== 'number') return undefined;
+    if (value.credential !== undefined && typeof value.credential !== 'string') return undefined;
     return {
       principal: principal.data,
       csrf: value.csrf,
       createdAt: value.createdAt,
       expiresAt: value.expiresAt,
+      ...(value.credential === undefined ? {} : { credential: value.credential }),
     };
   } catch {
     return undefined;
