@@ -254,16 +254,17 @@ describe('the console with a tenants file', () => {
     assert.deepEqual(browser.problems, []);
   });
 
-  it('a reload of the tenants file: an added tenant appears and signs in, a removed one disappears', async () => {
+  it('a reload of the tenants file: an added tenant appears and signs in, a removed one disappears and its open session ends', async () => {
     const { page } = browser;
     await signIn(token('globex'));
     await page.getByText('viewer · globex').waitFor();
     await world.rewrite(['acme', 'initech']);
 
-    // globex's signed-in viewer now sees nothing; its token no longer signs in.
+    // globex's signed-in viewer is signed out by its next request (its token no longer signs in), sees nothing, and
+    // cannot sign in again.
     await page.goto(`${world.consoleUrl}/deliveries?range=24h`);
+    await page.waitForURL(/\/console\/sign-in/);
     assert.equal(await rows(page).count(), 0);
-    await signOut();
     await page.getByLabel('Admin token').fill(token('globex'));
     await page.getByRole('button', { name: 'Sign in with the token' }).click();
     await page.getByText('That token is not valid here.').waitFor();
