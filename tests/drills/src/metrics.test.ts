@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { computeMetrics, type MetricsInput, outstanding, percentile, reachedPerson } from './metrics.ts';
+import {
+  computeMetrics,
+  type MetricsInput,
+  outstanding,
+  percentile,
+  primaryBackForAll,
+  reachedPerson,
+} from './metrics.ts';
 import type { HookRecord, LedgerVerdict, ProviderDelivery } from './types.ts';
 
 const T0 = 1_000_000;
@@ -186,6 +193,52 @@ describe('computeMetrics', () => {
     assert.equal(m.rerouteMs, 700);
     assert.equal(m.recoveryMs, 3_100);
     assert.deepEqual(m.faultAnswers, { SUCCESSFUL: 1, PENDING: 0, FAILED: 0, fallback: 0 });
+  });
+
+  it('ends the recovery wait only once every tenant’s codes sent after the fault are delivered by Twilio again', () => {
+    const clearAt = timeline.clearAt;
+    // acme: a code sent before the lift, on Twilio, does not count; nor does one still on Vonage after it.
+    const acmeBefore = hook({ tenant: 'acme', sentAt: clearAt - 500, phase: 'fault' });
+    const acmeStillOpen = hook({
+      tenant: 'acme',
+      sentAt: clearAt + 100,
+      phase: 'recovery',
+      provider: 'VONAGE',
+    });
+    const globexBack = hook({ tenant: 'globex', sentAt: clearAt + 200, phase: 'recovery' });
+    const acmeInFlight = hook({
+      tenant: 'acme',
+      sentAt: clearAt + 3_000,
+      phase: 'recovery',
+      answer: undefined,
+    });
+    const acmeBack = hook({ tenant: 'acme', sentAt: clearAt + 3_200, phase: 'recovery' });
+    const hooks = [acmeBefore, acmeStillOpen, globexBack, acmeInFlight, acmeBack];
+    const early = [
+      delivery(acmeBefore, { receivedAt: clearAt + 100 }),
+      delivery(acmeStillOpen, { provider: 'vonage', receivedAt: clearAt + 300 }),
+      delivery(globexBack, { receivedAt: clearAt + 400 }),
+      // Answered not yet: its delivery alone does not say the tenant is back.
+      delivery(acmeInFlight, { receivedAt: clearAt + 3_100 }),
+    ];
+    const tenants = ['acme', 'globex'];
+    assert.equal(primaryBackForAll(hooks, early, clearAt, 'twilio', tenants), false);
+    assert.equal(primaryBackForAll(hooks, early, clearAt, 'twilio', ['globex']), true);
+    // A Twilio record that failed (undelivered) is not Twilio delivering.
+    const failed = [
+      ...early,
+      delivery(acmeBack, { receivedAt: clearAt + 3_300, status: 'undelivered', errorCode: 30003 }),
+    ];
+    assert.equal(primaryBackForAll(hooks, failed, clearAt, 'twilio', tenants), false);
+    const back = [...early, delivery(acmeBack, { receivedAt: clearAt + 3_300 })];
+    assert.equal(primaryBackForAll(hooks, back, clearAt, 'twilio', tenants), true);
+    // The same condition as the recovery figure judged afterwards: acme's first Twilio delivery after the lift.
+    const acme = hooks.filter((h) => h.tenant === 'acme');
+    assert.equal(metrics(acme, back).recoveryMs, 3_300);
+    // A single-org system: hooks without a tenant.
+    const single = hook({ sentAt: clearAt + 50, phase: 'recovery' });
+    assert.equal(primaryBackForAll([single], [], clearAt, 'twilio', [undefined]), false);
+    assert.equal(primaryBackForAll([single], [delivery(single)], clearAt, 'twilio', [undefined]), true);
   });
 
   it('measures the fallback window: first fallback sent to last fallback answered (a Redis failover’s cost)', () => {

@@ -143,13 +143,7 @@ export function answerKind(hook: HookRecord): keyof AnswerMix {
 
 export function computeMetrics(input: MetricsInput): ScenarioMetrics {
   const { hooks, deliveries, ledger, timeline } = input;
-  const byPhone = new Map<string, ProviderDelivery[]>();
-  for (const delivery of [...deliveries].sort((a, b) => a.receivedAt - b.receivedAt)) {
-    const key = digitsOf(delivery.to);
-    const list = byPhone.get(key);
-    if (list) list.push(delivery);
-    else byPhone.set(key, [delivery]);
-  }
+  const byPhone = deliveriesByPhone(deliveries);
 
   const answers = emptyMix();
   const faultAnswers = emptyMix();
@@ -302,14 +296,63 @@ function rerouteMs(input: MetricsInput, byPhone: ReadonlyMap<string, ProviderDel
 
 function recoveryMs(input: MetricsInput, byPhone: ReadonlyMap<string, ProviderDelivery[]>): number | null {
   const { clearAt } = input.timeline;
+  const first = primaryBackAt(input.hooks, byPhone, clearAt, input.primary);
+  return first === null ? null : Math.max(0, first - clearAt);
+}
+
+/**
+ * When the primary took traffic again after the fault was lifted: the earliest first delivery, by the primary and
+ * reaching the person, of a code sent after `clearAt` and answered SUCCESSFUL; null when none (yet).
+ */
+function primaryBackAt(
+  hooks: readonly HookRecord[],
+  byPhone: ReadonlyMap<string, ProviderDelivery[]>,
+  clearAt: number,
+  primary: string,
+): number | null {
   let first: number | null = null;
-  for (const hook of input.hooks) {
+  for (const hook of hooks) {
     if (hook.sentAt < clearAt || answerKind(hook) !== 'SUCCESSFUL') continue;
     const delivery = (byPhone.get(digitsOf(hook.phone)) ?? [])[0];
-    if (!delivery || delivery.provider !== input.primary || !reachedPerson(delivery)) continue;
+    if (!delivery || delivery.provider !== primary || !reachedPerson(delivery)) continue;
     if (first === null || delivery.receivedAt < first) first = delivery.receivedAt;
   }
-  return first === null ? null : Math.max(0, first - clearAt);
+  return first;
+}
+
+/**
+ * Whether every tenant's codes go through the primary again after the fault was lifted, as `fault lifted →
+ * recovery` measures it (per tenant: each has its own breakers). Tenant undefined: the single-org system.
+ */
+export function primaryBackForAll(
+  hooks: readonly HookRecord[],
+  deliveries: readonly ProviderDelivery[],
+  clearAt: number,
+  primary: string,
+  tenants: readonly (string | undefined)[],
+): boolean {
+  const byPhone = deliveriesByPhone(deliveries);
+  return tenants.every(
+    (tenant) =>
+      primaryBackAt(
+        hooks.filter((h) => h.tenant === tenant),
+        byPhone,
+        clearAt,
+        primary,
+      ) !== null,
+  );
+}
+
+/** Each phone number's provider records, earliest first. */
+function deliveriesByPhone(deliveries: readonly ProviderDelivery[]): Map<string, ProviderDelivery[]> {
+  const byPhone = new Map<string, ProviderDelivery[]>();
+  for (const delivery of [...deliveries].sort((a, b) => a.receivedAt - b.receivedAt)) {
+    const key = digitsOf(delivery.to);
+    const list = byPhone.get(key);
+    if (list) list.push(delivery);
+    else byPhone.set(key, [delivery]);
+  }
+  return byPhone;
 }
 
 function round1(value: number): number {

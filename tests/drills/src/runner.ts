@@ -4,7 +4,14 @@ import type { RunningSystem } from '@byot/testkit';
 import { sendBurst } from './burst-worker.ts';
 import { type FraudMetrics, fraudMetrics } from './fraud.ts';
 import { LoadGenerator, type LoadTarget, type PhoneBook } from './load.ts';
-import { answerKind, computeMetrics, OKTA_WINDOW_MS, outstanding, reachedPerson } from './metrics.ts';
+import {
+  answerKind,
+  computeMetrics,
+  OKTA_WINDOW_MS,
+  outstanding,
+  primaryBackForAll,
+  reachedPerson,
+} from './metrics.ts';
 import type { DrillResult } from './report.ts';
 import type { Mode, Scenario, Timing } from './scenarios.ts';
 import { judgeContext, judgeTenants } from './tenants.ts';
@@ -22,6 +29,10 @@ export interface RunOptions {
 }
 
 export const DEFAULT_EXPIRES_IN_MS = 5 * 60_000;
+/** The provider that carries traffic when all is well. */
+const PRIMARY = 'twilio';
+/** How often the recovery phase and the drain look at what the providers took. */
+const POLL_MS = 500;
 /** At most this many ledger lookups per drill (only for accepted codes that never arrived). */
 const MAX_LEDGER_LOOKUPS = 300;
 
@@ -79,7 +90,8 @@ export async function runDrill(
     faultOn = false;
     timeline.clearAt = Date.now();
     load.phase = 'recovery';
-    await sleep(timing.recoveryMs, undefined, { signal });
+    const tenants = loadTargets.length > 0 ? loadTargets.map((t) => t.id) : [undefined];
+    await recover(system, load.hooks, tenants, { timeline, timing, signal });
   } finally {
     await Promise.all([load.stop(), attack?.stop()]);
     timeline.loadEndAt = Date.now();
@@ -97,7 +109,7 @@ export async function runDrill(
   timeline.judgedAt = Date.now();
 
   const ledger = await consultLedger(system, hooks, deliveries);
-  const judging = { hooks, deliveries, ledger, timeline, primary: 'twilio', reroute: scenario.reroute };
+  const judging = { hooks, deliveries, ledger, timeline, primary: PRIMARY, reroute: scenario.reroute };
   const metrics = computeMetrics(judging);
   notes.push(...metricNotes(metrics));
   if (burst?.sentMs !== undefined) notes.push(burstNote(burst.hooks, deliveries, burst.sentMs));
@@ -196,6 +208,31 @@ function startBurst(
   return run;
 }
 
+/**
+ * The recovery phase, the load still on: `timing.recoveryMs`, or with `timing.minRecoveryMs` from then until every
+ * tenant's codes sent since the fault was lifted are delivered by the primary again (at most recoveryMs). What
+ * is judged afterwards is the same either way; only the wait ends when its condition is met.
+ */
+async function recover(
+  system: RunningSystem,
+  hooks: readonly HookRecord[],
+  tenants: readonly (string | undefined)[],
+  at: { timeline: Timeline; timing: Timing; signal: AbortSignal },
+): Promise<void> {
+  const { timeline, timing, signal } = at;
+  const end = timeline.clearAt + timing.recoveryMs;
+  if (timing.minRecoveryMs === undefined) {
+    await sleep(Math.max(0, end - Date.now()), undefined, { signal });
+    return;
+  }
+  await sleep(Math.max(0, timeline.clearAt + timing.minRecoveryMs - Date.now()), undefined, { signal });
+  while (Date.now() < end) {
+    const deliveries = await providerDeliveries(system, timeline.clearAt);
+    if (primaryBackForAll(hooks, deliveries, timeline.clearAt, PRIMARY, tenants)) return;
+    await sleep(Math.max(0, Math.min(POLL_MS, end - Date.now())), undefined, { signal });
+  }
+}
+
 /** Waits until every code (and receipt) is settled, or the drain deadline passes; returns what providers took. */
 async function drain(
   system: RunningSystem,
@@ -209,14 +246,18 @@ async function drain(
     // Attack codes that got through are waited for too: they count against the attack's blocked share.
     const waiting = outstanding(hooks, deliveries);
     const now = Date.now();
-    if (waiting === 0 && now >= timeline.loadEndAt + timing.minDrainMs) return deliveries;
+    const earliest = Math.max(
+      timeline.loadEndAt + timing.minDrainMs,
+      timeline.faultAt + (timing.minJudgeAfterFaultMs ?? 0),
+    );
+    if (waiting === 0 && now >= earliest) return deliveries;
     if (now >= timeline.loadEndAt + timing.maxDrainMs) {
       notes.push(
         `drain: ${waiting} codes or receipts still outstanding after ${timing.maxDrainMs / 1000} s; judged as they stood`,
       );
       return deliveries;
     }
-    await sleep(1_000, undefined, { signal });
+    await sleep(POLL_MS, undefined, { signal });
   }
 }
 

@@ -115,6 +115,9 @@ describe('scenarios', () => {
         const timing = scenario.timing(mode);
         // A recovery bound longer than the recovery phase could never be met.
         if (t.maxRecoveryMs !== undefined) assert.ok(t.maxRecoveryMs <= timing.recoveryMs, scenario.name);
+        // A recovery phase that ends on its condition still has its fixed bounds in the right order.
+        if (timing.minRecoveryMs !== undefined)
+          assert.ok(timing.minRecoveryMs <= timing.recoveryMs, scenario.name);
         // A failover window longer than the fault could never be seen whole.
         if (t.maxFallbackWindowMs !== undefined)
           assert.ok(t.maxFallbackWindowMs < timing.faultMs, scenario.name);
