@@ -79,7 +79,9 @@ describe('voice-worker with a tenants file', () => {
     const sealer = createSealer(key);
     try {
       for (const [i, tenant] of tenants.entries()) {
-        const to = `+1415555${String(7000 + i + Math.floor(Math.random() * 1000)).padStart(4, '0')}`;
+        // Each tenant's number in its own block (+1415555 7xxx, 8xxx): the simulator is looked up by number, and
+        // two tenants drawing the same one would find each other's call.
+        const to = `+1415555${7000 + i * 1000 + Math.floor(Math.random() * 1000)}`;
         const eventId = scopedEventId(tenant.id, `evt${randomBytes(6).toString('hex')}`);
         const now = Date.now();
         const job: SendJob = {
