@@ -11,9 +11,11 @@ describe('parseArgs', () => {
       rate: undefined,
       profile: false,
       source: false,
+      buildNoCheck: false,
       help: false,
     });
     assert.equal(parseArgs(['--source']).source, true);
+    assert.equal(parseArgs(['--quick', '--build-no-check']).buildNoCheck, true);
   });
 
   it('reads --quick, --only (in suite order), --rate and --out, with or without "="', () => {
@@ -26,6 +28,7 @@ describe('parseArgs', () => {
 
   it('names what is wrong', () => {
     assert.throws(() => parseArgs(['--fast']), /unknown argument "--fast"/);
+    assert.throws(() => parseArgs(['--source', '--build-no-check']), /give one of them/);
     assert.throws(() => parseArgs(['--only', 'latency,speed']), /unknown benchmark speed; known: overhead/);
     assert.throws(() => parseArgs(['--rate', '0']), /--rate must be a whole number .* got "0"/);
     assert.throws(() => parseArgs(['--rate', 'fast']), /got "fast"/);

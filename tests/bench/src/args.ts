@@ -26,10 +26,15 @@ export interface BenchOptions {
   profile: boolean;
   /** Run the services from TypeScript source instead of building them and running dist/ as production does. */
   source: boolean;
+  /**
+   * Build without type checking (tsc --noCheck: the same JavaScript, emitted only). For a run right after the
+   * typecheck passed on the same sources, as CI runs it; never with --source (nothing is built then).
+   */
+  buildNoCheck: boolean;
   help: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only ${BENCHMARK_IDS.join(',')}] [--rate N] [--out DIR] [--profile] [--source]
+export const USAGE = `usage: npm run bench -- [--quick] [--only ${BENCHMARK_IDS.join(',')}] [--rate N] [--out DIR] [--profile] [--source] [--build-no-check]
 
   --quick     short phases (about two minutes in all); figures are indicative only
   --only      comma-separated subset of: ${BENCHMARK_IDS.join(', ')} (memory is sampled during every run)
@@ -37,6 +42,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only ${BENCHMARK_IDS.
   --out       results folder (default tests/bench/results)
   --profile   CPU-profile hook-ingress (node --cpu-prof) and print its top self-time functions
   --source    run the services from TypeScript source (no build; memory figures then include the type stripper)
+  --build-no-check
+              build with tsc --noCheck (emit only, no type check): only right after the typecheck passed (CI)
   --help      this text
 `;
 
@@ -52,6 +59,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     rate: undefined,
     profile: false,
     source: false,
+    buildNoCheck: false,
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -76,6 +84,9 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
       case '--source':
         options.source = true;
         break;
+      case '--build-no-check':
+        options.buildNoCheck = true;
+        break;
       case '--help':
       case '-h':
         options.help = true;
@@ -98,6 +109,9 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
       default:
         throw new UsageError(`unknown argument "${arg}"`);
     }
+  }
+  if (options.source && options.buildNoCheck) {
+    throw new UsageError('--build-no-check builds; --source runs without a build: give one of them');
   }
   return options;
 }

@@ -50,8 +50,12 @@ const profileDir = join(outDir, 'profiles', new Date().toISOString().replace(/[:
 const sampler = new MemorySampler();
 if (!options.source) {
   // Production runs the compiled services (docker/Dockerfile): measure those. Turborepo skips what is built.
-  out('building the services (npm run build) to run them as production does; --source skips this\n');
-  const build = spawnSync('npm', ['run', 'build', '--', '--output-logs=errors-only'], {
+  out(
+    `building the services (npm run build${options.buildNoCheck ? ', emit only: --noCheck' : ''}) to run them as production does; --source skips this\n`,
+  );
+  // --build-no-check: turbo hands `--noCheck` to every workspace's build script, whose last command is its tsc.
+  const noCheck = options.buildNoCheck ? ['--', '--noCheck'] : [];
+  const build = spawnSync('npm', ['run', 'build', '--', '--output-logs=errors-only', ...noCheck], {
     cwd: join(import.meta.dirname, '..', '..', '..'),
     stdio: ['ignore', 'inherit', 'inherit'],
   });
