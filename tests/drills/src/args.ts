@@ -15,7 +15,7 @@ export const USAGE = `Chaos drills: the real system as processes, a steady strea
 
 Usage: npm run drill -- [--quick] [--scenario <name>[,<name>…]]… [--rate <hooks/s>] [--out <dir>]
 
-  --quick              small load and short phases (CI): all drills in about 3–4 minutes
+  --quick              small load and short phases (CI): all drills in about 6–7 minutes on 2 cores
   --scenario <names>   run only these drills (repeatable, or a comma list); default: all
   --rate <n>           hooks per second (default 15, quick 5)
   --out <dir>          where the JSON and Markdown reports go (default tests/drills/results)
