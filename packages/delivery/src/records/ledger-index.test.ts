@@ -92,8 +92,12 @@ describe('ledger index', () => {
     const person = keyspace.personIndex('default', 'digestP');
     // Older than the longest code life plus the retention, counted from the next answer: trimmed by it.
     const ancient = now - settings.maxOtpLifetimeMs - settings.retentionMs - 5_000;
-    await index.recordHook(entry('evtAncient', ancient, { otpExpiresAt: ancient + 1_000 }), { login: 'digestP' });
-    await index.recordHook(entry('evtLong', now - 1_000, { otpExpiresAt: now + 900_000 }), { login: 'digestP' });
+    await index.recordHook(entry('evtAncient', ancient, { otpExpiresAt: ancient + 1_000 }), {
+      login: 'digestP',
+    });
+    await index.recordHook(entry('evtLong', now - 1_000, { otpExpiresAt: now + 900_000 }), {
+      login: 'digestP',
+    });
     await index.recordHook(entry('evtShort', now - 500, { otpExpiresAt: now }), { login: 'digestP' });
     for (const key of [feed, person]) {
       assert.deepEqual(await redis.zrange(key, 0, -1), ['evtLong', 'evtShort'], `${key} trimmed`);
