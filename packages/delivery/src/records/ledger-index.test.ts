@@ -100,7 +100,7 @@ describe('ledger index', () => {
     });
     await index.recordHook(entry('evtShort', now - 500, { otpExpiresAt: now }), { login: 'digestP' });
     for (const key of [feed, person]) {
-      assert.deepEqual(await redis.zrange(key, 0, -1), ['evtLong', 'evtShort'], `${key} trimmed`);
+      assert.deepEqual(await redis.zrange(key, '0', '-1'), ['evtLong', 'evtShort'], `${key} trimmed`);
       const expiresAt = Number(await redis.pexpiretime(key));
       assert.equal(expiresAt, now + 900_000 + settings.retentionMs, `${key}: the later expiry stands`);
     }
