@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { coalesceWrites } from './coalesce-writes.ts';
 import type { RedisAuth, RedisTarget, RedisTls } from './target.ts';
 
 /**
@@ -57,6 +58,11 @@ export function redisOptionsFor(role: ConnectionRole, name: string, commandTimeo
  * takes it as it is.
  */
 export function createRedisConnection(settings: ConnectionSettings): Redis {
+  // One socket write per event-loop turn on every connection (coalesce-writes.ts).
+  return coalesceWrites(connect(settings));
+}
+
+function connect(settings: ConnectionSettings): Redis {
   const target = settings.target ?? { kind: 'standalone', url: settings.url ?? DEFAULT_URL, auth: {} };
   const options = redisOptionsFor(settings.role, settings.name, settings.commandTimeoutMs);
   const auth = { ...target.auth };

@@ -1,3 +1,4 @@
+export * from './coalesce-writes.ts';
 export * from './connections.ts';
 export * from './keyspace.ts';
 export * from './queues.ts';

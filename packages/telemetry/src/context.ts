@@ -11,11 +11,22 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 
 /** W3C trace context as a job or record carries it: {traceparent, tracestate?}. */
 export type TraceCarrier = Record<string, string>;
 
 const tracer = () => trace.getTracer('byot');
+
+/**
+ * Names the active HTTP server span after the route it served ("POST /v1/okta/telephony", attribute http.route),
+ * as Express's instrumentation does for the routes Express serves: for a route served before Express. No-op
+ * outside a traced request (tracing off).
+ */
+export function setServerRoute(route: string): void {
+  const rpc = getRPCMetadata(context.active());
+  if (rpc?.type === RPCType.HTTP) rpc.route = route;
+}
 
 /** The active trace context, to store with a job or record; undefined outside a trace (tracing off). */
 export function traceCarrier(ctx: Context = context.active()): TraceCarrier | undefined {

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULT_TENANT_ID, isTenantId, oktaError } from '@byot/contracts';
 import type { DeliveryStore } from '@byot/delivery/records';
 import type { FraudBlocks, FraudPolicies } from '@byot/fraud';
@@ -15,7 +16,8 @@ import type { FraudScreen } from './fraud/screen.ts';
 import { blocksRouter } from './http/blocks-route.ts';
 import { deliveryLookupRouter } from './http/delivery-lookup-route.ts';
 import { errorHandler } from './http/errors.ts';
-import { telephonyRoute } from './http/telephony-route.ts';
+import { type AnswerLabels, plainHookRoute } from './http/hook-route.ts';
+import { hookAnswerer, telephonyRoute } from './http/telephony-route.ts';
 import { type TokenEndpointDeps, tokenEndpointRouter } from './oauth/token-endpoint.ts';
 import type { ParseSettings } from './okta/parse-hook.ts';
 import {
@@ -78,6 +80,11 @@ export interface AppDeps {
     /** ADMIN_TOKEN; with a tenants file, the MSP's and each tenant's admin credentials. */
     adminToken: string | AdminPrincipals;
   };
+  /**
+   * Serve the hook on plain node:http ahead of Express (default true; http/hook-route.ts). false: Express serves
+   * it too, with the chain of the release before — what test/hook-route.test.ts compares the answers against.
+   */
+  plainHookRoute?: boolean;
 }
 
 export const TELEPHONY_HOOK_PATH = '/v1/okta/telephony';
@@ -129,6 +136,38 @@ export function createApp(deps: AppDeps): Express {
     res.status(404).json(oktaError('Not found'));
   });
   app.use(errorHandler(deps.log));
+
+  if (deps.plainHookRoute !== false) {
+    const metrics = deps.metrics;
+    // Express's own req.ip (trust proxy included), read without Express's request object.
+    const ipGetter = Object.getOwnPropertyDescriptor(express.request, 'ip')?.get;
+    const serveHook = plainHookRoute({
+      tenants,
+      answerHook: hookAnswerer(deps),
+      maxBodyBytes: deps.maxBodyBytes,
+      log: deps.log,
+      path: TELEPHONY_HOOK_PATH,
+      tenantRoute: TENANT_HOOK_PATH,
+      ...(metrics
+        ? {
+            countAnswer: (res, tenant, labels, startedAt) =>
+              countAnswer(res, metrics, tenant, () => labels, startedAt),
+          }
+        : {}),
+      clientIp: (req) =>
+        ipGetter?.call({ app, headers: req.headers, socket: req.socket, connection: req.socket }) as
+          | string
+          | undefined,
+    });
+    // The app is the server's request listener (app(req, res) calls app.handle): the hook is answered before
+    // Express sees it; whatever the plain route leaves (returns false, nothing read) goes to Express unchanged.
+    type Handle = (req: IncomingMessage, res: ServerResponse, next?: unknown) => void;
+    const withHandle = app as unknown as { handle: Handle };
+    const handle = withHandle.handle.bind(app);
+    withHandle.handle = (req, res, next) => {
+      if (!serveHook(req, res)) handle(req, res, next);
+    };
+  }
   return app;
 }
 
@@ -162,7 +201,14 @@ function hookHandlers(deps: AppDeps, tenants: HookTenants): RequestHandler[] {
       res.locals.tenant = tenant;
       res.locals.tenantId = tenant.id;
       // Counted from here: a probe of unknown tenants must not mint metric labels.
-      if (deps.metrics) countAnswer(res, deps.metrics, tenants.shared ? tenant.id : undefined);
+      if (deps.metrics)
+        countAnswer(
+          res,
+          deps.metrics,
+          tenants.shared ? tenant.id : undefined,
+          () => res.locals as AnswerLabels,
+          res.locals.startedAt as number,
+        );
       next();
     },
     // Authenticate before reading the body: an unauthenticated caller costs us no JSON parsing.
@@ -213,9 +259,15 @@ function hookHandlers(deps: AppDeps, tenants: HookTenants): RequestHandler[] {
  * Okta's view of an answer: a 200 carries our status; any other status makes Okta send the code itself (503 is
  * how we ask for that); a 4xx is a refusal (authentication, body). Counted on 'finish', so every path counts.
  */
-function countAnswer(res: Response, metrics: NonNullable<AppDeps['metrics']>, tenant?: string): void {
+function countAnswer(
+  res: ServerResponse,
+  metrics: NonNullable<AppDeps['metrics']>,
+  tenant: string | undefined,
+  labels: () => AnswerLabels,
+  startedAt: number,
+): void {
   res.once('finish', () => {
-    const label = res.locals.answerLabel as string | undefined;
+    const { answerLabel: label, requestType } = labels();
     const answer: HookAnswerLabel =
       res.statusCode === 200
         ? label === 'SUCCESSFUL'
@@ -226,12 +278,7 @@ function countAnswer(res: Response, metrics: NonNullable<AppDeps['metrics']>, te
         : res.statusCode >= 500
           ? 'okta_fallback'
           : 'rejected';
-    const seconds = (performance.now() - (res.locals.startedAt as number)) / 1000;
-    metrics.hookAnswered(
-      answer,
-      (res.locals.requestType as string | undefined) ?? 'unknown',
-      seconds,
-      tenant,
-    );
+    const seconds = (performance.now() - startedAt) / 1000;
+    metrics.hookAnswered(answer, requestType ?? 'unknown', seconds, tenant);
   });
 }

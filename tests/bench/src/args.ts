@@ -22,7 +22,7 @@ export interface BenchOptions {
   outDir: string | undefined;
   /** Hooks per second for the answer-latency benchmark (default 200, or 100 in quick mode). */
   rate: number | undefined;
-  /** Run hook-ingress under --cpu-prof and rank the hook path's self time. */
+  /** Run hook-ingress and the workers under --cpu-prof and rank each one's self time. */
   profile: boolean;
   /** Run the services from TypeScript source instead of building them and running dist/ as production does. */
   source: boolean;
@@ -40,7 +40,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only ${BENCHMARK_IDS.
   --only      comma-separated subset of: ${BENCHMARK_IDS.join(', ')} (memory is sampled during every run)
   --rate      hooks/s for the answer-latency benchmark (default 200; quick 100)
   --out       results folder (default tests/bench/results)
-  --profile   CPU-profile hook-ingress (node --cpu-prof) and print its top self-time functions
+  --profile   CPU-profile hook-ingress and the workers (node --cpu-prof); print their top self-time functions
   --source    run the services from TypeScript source (no build; memory figures then include the type stripper)
   --build-no-check
               build with tsc --noCheck (emit only, no type check): only right after the typecheck passed (CI)

@@ -22,6 +22,10 @@ export class BenchContext {
   readonly sampler: MemorySampler;
   /** Extra environment for every hook-ingress (e.g. NODE_OPTIONS=--cpu-prof when profiling). */
   readonly ingressEnv: Record<string, string>;
+  /** Extra environment for every worker (sms and voice), the same way. */
+  readonly workerEnv: Record<string, string>;
+  /** Which service each process started was (pid → "hook-ingress", "sms-worker", …): names the profiles. */
+  readonly #services = new Map<number, string>();
   readonly #cleanups = new Set<() => Promise<void>>();
   #aborted = false;
 
@@ -29,6 +33,7 @@ export class BenchContext {
     quick: boolean;
     sampler: MemorySampler;
     ingressEnv?: Record<string, string>;
+    workerEnv?: Record<string, string>;
     /** Run the services' compiled dist/ (as production does) rather than their source. */
     compiled?: boolean;
   }) {
@@ -36,6 +41,17 @@ export class BenchContext {
     this.#compiled = options.compiled ?? false;
     this.sampler = options.sampler;
     this.ingressEnv = options.ingressEnv ?? {};
+    this.workerEnv = options.workerEnv ?? {};
+  }
+
+  /** The kind of service a process started here was ("sms-worker"), by pid; undefined if not one of ours. */
+  serviceOf(pid: number): string | undefined {
+    return this.#services.get(pid);
+  }
+
+  #track(name: string, pid: number | undefined): void {
+    if (pid !== undefined) this.#services.set(pid, name);
+    this.sampler.track(name, pid);
   }
 
   get aborted(): boolean {
@@ -60,10 +76,11 @@ export class BenchContext {
       compiled: this.#compiled,
       ...options,
       ingressEnv: { ...FRAUD_OFF, ...this.ingressEnv, ...options.ingressEnv },
+      workerEnv: { ...this.workerEnv, ...options.workerEnv },
     });
     const track = () => {
-      this.sampler.track('redis-server', system.redis.pid);
-      for (const service of system.all()) this.sampler.track(serviceKind(service.name), service.pid);
+      this.#track('redis-server', system.redis.pid);
+      for (const service of system.all()) this.#track(serviceKind(service.name), service.pid);
     };
     track();
     const stop = async () => {
@@ -75,13 +92,13 @@ export class BenchContext {
     this.#cleanups.add(stop);
     return Object.assign(system, {
       startTrackedWorker: async (env?: Record<string, string>) => {
-        const worker = await system.startWorker(env);
-        this.sampler.track(serviceKind(worker.name), worker.pid);
+        const worker = await system.startWorker({ ...this.workerEnv, ...env });
+        this.#track(serviceKind(worker.name), worker.pid);
         return worker;
       },
       startTrackedVoiceWorker: async (env?: Record<string, string>) => {
-        const worker = await system.startVoiceWorker(env);
-        this.sampler.track(serviceKind(worker.name), worker.pid);
+        const worker = await system.startVoiceWorker({ ...this.workerEnv, ...env });
+        this.#track(serviceKind(worker.name), worker.pid);
         return worker;
       },
       stopWorker: async (worker: ManagedProcess) => {

@@ -24,7 +24,7 @@ import { versusSync } from './benchmarks/vs-sync.ts';
 import { workerThroughput } from './benchmarks/workers.ts';
 import { latencyChartSvg, svgToPng } from './chart.ts';
 import { BenchContext } from './harness.ts';
-import { type CpuProfile, topSelfTime } from './profile.ts';
+import { type CpuProfile, pidOfProfile, topSelfTime } from './profile.ts';
 import { type Report, renderMarkdown, renderText, type Section } from './report.ts';
 import { MemorySampler } from './rss.ts';
 import { quietRetimerNegativeTimeouts } from './timer-warnings.ts';
@@ -68,7 +68,13 @@ const ctx = new BenchContext({
   quick: options.quick,
   compiled: !options.source,
   sampler,
-  ...(options.profile ? { ingressEnv: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } } : {}),
+  // --profile: every hook-ingress and worker writes a CPU profile when it stops (named by pid, see profileSection).
+  ...(options.profile
+    ? {
+        ingressEnv: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` },
+        workerEnv: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` },
+      }
+    : {}),
 });
 
 // The whole suite is bounded, whatever happens inside a phase.
@@ -199,17 +205,25 @@ function machine(): Report['machine'] {
   };
 }
 
-/** Top self-time functions of hook-ingress, over every profile written during the run. */
+/** Top self-time functions of each hook-ingress and worker, over every profile written during the run. */
 function profileSection(dir: string): Section {
   let files: string[] = [];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   } catch {
-    // no profile written (hook-ingress not started, or killed before exit)
+    // no profile written (no service started, or killed before exit)
   }
+  const serviceOf = (file: string) => {
+    const pid = pidOfProfile(file);
+    return (pid === undefined ? undefined : ctx.serviceOf(pid)) ?? 'unknown';
+  };
+  // The hook path first, then the delivery path: one block of rows per profile.
+  const rank = (file: string) => (serviceOf(file) === 'hook-ingress' ? 0 : 1);
+  files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const rows = files.flatMap((file) => {
     const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
     return topSelfTime(profile, 20).map((t) => [
+      serviceOf(file),
       file,
       t.frame,
       `${t.selfMs.toFixed(0)} ms`,
@@ -218,9 +232,9 @@ function profileSection(dir: string): Section {
   });
   return {
     id: 'profile',
-    title: 'Profile: hook-ingress self time (node --cpu-prof)',
+    title: 'Profile: hook-ingress and worker self time (node --cpu-prof)',
     setup: `Profiles in ${dir}; open them in Chrome DevTools for the call trees.`,
-    table: { columns: ['profile', 'function', 'self', 'share'], rows },
+    table: { columns: ['service', 'profile', 'function', 'self', 'share'], rows },
     notes: files.length === 0 ? ['No profile was written.'] : [],
   };
 }

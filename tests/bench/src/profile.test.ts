@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { type CpuProfile, describeFrame, topSelfTime } from './profile.ts';
+import { type CpuProfile, describeFrame, pidOfProfile, topSelfTime } from './profile.ts';
 
 const frame = (functionName: string, url: string, lineNumber = 0) => ({ functionName, url, lineNumber });
 
@@ -32,4 +32,10 @@ it('names anonymous functions and shortens repository paths', () => {
 
 it('is empty for a profile without samples', () => {
   assert.deepEqual(topSelfTime({ startTime: 0, endTime: 1, nodes: [] }), []);
+});
+
+it("reads the pid from node's profile file name (which service it was)", () => {
+  assert.equal(pidOfProfile('CPU.20261202.161645.13633.0.001.cpuprofile'), 13633);
+  assert.equal(pidOfProfile('Heap.20261202.161645.13633.0.001.heapprofile'), undefined);
+  assert.equal(pidOfProfile('CPU.nope.cpuprofile'), undefined);
 });

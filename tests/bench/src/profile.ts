@@ -1,4 +1,7 @@
-/** Reads a V8 .cpuprofile (node --cpu-prof) and ranks functions by self time: where the hook path spends CPU. */
+/**
+ * Reads a V8 .cpuprofile (node --cpu-prof) and ranks functions by self time: where the hook path (hook-ingress)
+ * and the delivery path (sms-worker) spend CPU.
+ */
 
 interface ProfileNode {
   id: number;
@@ -50,4 +53,10 @@ export function describeFrame(frame: ProfileNode['callFrame']): string {
       ? url.slice(modules + '/node_modules/'.length)
       : url.replace(/^.*?\/(packages|services|tests|tools)\//, '$1/');
   return `${name} (${short}:${frame.lineNumber + 1})`;
+}
+
+/** The pid in node's default profile name, CPU.<yyyymmdd>.<hhmmss>.<pid>.<thread>.<seq>.cpuprofile. */
+export function pidOfProfile(file: string): number | undefined {
+  const match = /^CPU\.\d{8}\.\d{6}\.(\d+)\.\d+\.\d+\.cpuprofile$/.exec(file);
+  return match ? Number(match[1]) : undefined;
 }

@@ -83,4 +83,36 @@ describe('ledger index', () => {
     const ttl = await redis.pttl(keyspace.personIndex('default', 'digestLoginNew'));
     assert.ok(ttl > 900_000, `a shorter-lived later code does not cut the index short (${ttl})`);
   });
+
+  it('trims entries older than any live record, never shortens an expiry and gives a key without one the record’s', async () => {
+    const keyspace = createKeyspace(uniquePrefix('lidx'));
+    const settings = { retentionMs: 60_000, maxOtpLifetimeMs: 600_000 };
+    const index = new LedgerIndex(redis, keyspace, settings);
+    const feed = keyspace.deliveryFeed('default');
+    const person = keyspace.personIndex('default', 'digestP');
+    // Older than the longest code life plus the retention, counted from the next answer: trimmed by it.
+    const ancient = now - settings.maxOtpLifetimeMs - settings.retentionMs - 5_000;
+    await index.recordHook(entry('evtAncient', ancient, { otpExpiresAt: ancient + 1_000 }), {
+      login: 'digestP',
+    });
+    await index.recordHook(entry('evtLong', now - 1_000, { otpExpiresAt: now + 900_000 }), {
+      login: 'digestP',
+    });
+    await index.recordHook(entry('evtShort', now - 500, { otpExpiresAt: now }), { login: 'digestP' });
+    for (const key of [feed, person]) {
+      assert.deepEqual(await redis.zrange(key, '0', '-1'), ['evtLong', 'evtShort'], `${key} trimmed`);
+      const expiresAt = Number(await redis.pexpiretime(key));
+      assert.equal(expiresAt, now + 900_000 + settings.retentionMs, `${key}: the later expiry stands`);
+    }
+    // A set whose expiry was removed (PERSIST) gets the record's again at the next hook, as the NX write did.
+    await redis.persist(person);
+    await index.recordHook(entry('evtNext', now - 100), { login: 'digestP' });
+    assert.equal(Number(await redis.pexpiretime(person)), now - 100 + 300_000 + settings.retentionMs);
+    const [next] = await index.hooks('default', ['evtNext']);
+    assert.deepEqual(next, entry('evtNext', now - 100));
+    assert.equal(
+      Number(await redis.pexpiretime(keyspace.hookEntry('default', 'evtNext'))),
+      now - 100 + 300_000 + settings.retentionMs,
+    );
+  });
 });

@@ -1,3 +1,4 @@
+import { defineScript, type LuaScript, UNPACK_ARGS } from '@byot/redis';
 import type { Redis } from 'ioredis';
 
 /**
@@ -137,8 +138,25 @@ export function usageExpiry(day: string, retentionDays = USAGE_RETENTION_DAYS): 
   return Math.floor((Date.parse(`${day}T00:00:00Z`) + (retentionDays + 1) * DAY_MS) / 1000);
 }
 
+/**
+ * KEYS[1] the tenant's day. args: increments (flat field/amount list), expireAt (epoch seconds).
+ * The HINCRBYs and the EXPIREAT of one outcome, atomically as the MULTI of the release before — as one script
+ * call: a MULTI is an ioredis Pipeline, whose construction copies every script defined on the connection (BullMQ's
+ * ≈ 50 on the workers'), measured at ≈ 90 µs of CPU per message in one sms-worker.
+ */
+export const RECORD_USAGE = `
+${UNPACK_ARGS}
+local increments = args.increments
+for i = 1, #increments, 2 do
+  redis.call('HINCRBY', KEYS[1], increments[i], increments[i + 1])
+end
+redis.call('EXPIREAT', KEYS[1], args.expireAt)
+return 1
+`;
+
 export class UsageCounters {
   readonly #redis: Redis;
+  readonly #recordUsage: LuaScript<{ increments: (string | number)[]; expireAt: number }, number>;
   readonly #keys: UsageKeys;
   readonly #retentionDays: number;
   /** Tenants already added to the index by this process: one SADD per tenant, not one per event. */
@@ -148,21 +166,23 @@ export class UsageCounters {
     this.#redis = redis;
     this.#keys = keys;
     this.#retentionDays = Math.max(options.retentionDays ?? USAGE_RETENTION_DAYS, USAGE_RETENTION_DAYS);
+    this.#recordUsage = defineScript(redis, 'byotUsageRecord', RECORD_USAGE);
   }
 
   /**
    * Adds one event, or the several events of one outcome (a send's message and its code), to the tenant's day.
-   * One round trip however many (a MULTI on one key); the index write at most once.
+   * One round trip however many (one script on one key, atomic); the index write at most once.
    */
   async record(tenant: string, events: UsageEvent | readonly UsageEvent[], at = Date.now()): Promise<void> {
     const list = Array.isArray(events) ? (events as readonly UsageEvent[]) : [events as UsageEvent];
     if (list.length === 0) return;
     const day = utcDay(at);
     const key = this.#keys.usageDay(tenant, day);
-    const multi = this.#redis.multi();
-    for (const event of list) for (const [field, by] of incrementsFor(event)) multi.hincrby(key, field, by);
-    multi.expireat(key, usageExpiry(day, this.#retentionDays));
-    const writes: Array<Promise<unknown>> = [multi.exec()];
+    const increments: (string | number)[] = [];
+    for (const event of list) for (const [field, by] of incrementsFor(event)) increments.push(field, by);
+    const writes: Array<Promise<unknown>> = [
+      this.#recordUsage([key], { increments, expireAt: usageExpiry(day, this.#retentionDays) }),
+    ];
     if (!this.#indexed.has(tenant)) {
       writes.push(this.#redis.sadd(this.#keys.usageTenants(), tenant).then(() => this.#indexed.add(tenant)));
     }

@@ -152,13 +152,28 @@ describe('usage counters', () => {
     } as const;
     const together = keysFor(uniquePrefix('usage'));
     const apart = keysFor(uniquePrefix('usage'));
-    const execs = async () =>
-      Number(/^cmdstat_exec:calls=(\d+)/m.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    // Round trips: the script calls (EVALSHA) and any other command, from INFO commandstats.
+    const calls = async () => {
+      const stats = await redis.info('commandstats');
+      const count = (name: string) =>
+        Number(new RegExp(`^cmdstat_${name}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
+      return { scripts: count('evalsha') + count('eval'), hincrby: count('hincrby'), exec: count('exec') };
+    };
+    // The script loaded (ioredis sends EVAL once on a NOSCRIPT reply), and the tenant indexed, beforehand.
+    await new UsageCounters(redis, keysFor(uniquePrefix('usage'))).record('acme', [message], DAY1);
     await new UsageCounters(redis, together).record('acme', [], DAY1); // nothing to count: no write
-    const before = await execs();
-    await new UsageCounters(redis, together).record('acme', [message, code], DAY1);
-    assert.equal((await execs()) - before, 1);
+    const counters = new UsageCounters(redis, together);
+    await counters.record('acme', [message], DAY1 + 1);
+    const before = await calls();
+    await counters.record('acme', [message, code], DAY1);
+    const after = await calls();
+    assert.equal(after.scripts - before.scripts, 1, 'one script call');
+    assert.equal(after.hincrby - before.hincrby, 3, 'its three increments (message, segments, code)');
+    assert.equal(after.exec, before.exec, 'no MULTI');
+    await counters.record('acme', [message], DAY1 + 2);
     const one = new UsageCounters(redis, apart);
+    await one.record('acme', message, DAY1);
+    await one.record('acme', message, DAY1);
     await one.record('acme', message, DAY1);
     await one.record('acme', code, DAY1);
     const day = '2026-03-01';

@@ -21,17 +21,33 @@ export interface TelephonyRouteDeps {
   usage?: HookUsage;
 }
 
-/** POST /v1/okta/telephony[/{tenant}] (tenant found and authenticated): validate, dispatch, answer inside the budget, log one line. */
-export function telephonyRoute(deps: TelephonyRouteDeps) {
-  return async (req: Request, res: Response): Promise<void> => {
-    const receivedAt = (res.locals.receivedAt as number | undefined) ?? Date.now();
-    const started = (res.locals.startedAt as number | undefined) ?? performance.now();
+/** What the hook's earlier steps established: the parsed body, the tenant, and when the hook arrived. */
+export interface HookRequest {
+  body: unknown;
+  /** The tenant the path named and the credential proved (app.ts); absent: `default` with `deps.parse`. */
+  tenant: HookTenant | undefined;
+  /** Date.now() and performance.now() when the hook arrived: the budget is Okta's, not ours. */
+  receivedAt: number;
+  startedAt: number;
+}
+
+/**
+ * Sends the answer: status and JSON body; `requestType` (the metrics label) is set when the hook was parsed.
+ * Called once, before the ledger, usage and log line that follow the answer.
+ */
+export type SendHookAnswer = (answer: OktaAnswer, requestType: string | undefined) => void;
+
+/**
+ * POST /v1/okta/telephony[/{tenant}] (tenant found and authenticated): validate, dispatch, answer inside the
+ * budget, log one line. The same steps behind Express (telephonyRoute) and on plain node:http (hook-route.ts).
+ */
+export function hookAnswerer(deps: TelephonyRouteDeps) {
+  return async (request: HookRequest, send: SendHookAnswer): Promise<void> => {
+    const { receivedAt, startedAt: started, tenant } = request;
     const deadline = receivedAt + deps.budgetMs;
-    // The tenant the path named and the credential proved (app.ts); `default` for the single-org setup.
-    const tenant = res.locals.tenant as HookTenant | undefined;
     const tenantId = tenant?.id ?? DEFAULT_TENANT_ID;
 
-    const parsed = parseHook(req.body, tenant?.parse ?? deps.parse, receivedAt);
+    const parsed = parseHook(request.body, tenant?.parse ?? deps.parse, receivedAt);
     let answer: OktaAnswer;
     let hook: AcceptedHook | undefined;
     // Whether this code ends here, handed back to Okta with nothing queued (counted as usage by the ingress).
@@ -72,10 +88,7 @@ export function telephonyRoute(deps: TelephonyRouteDeps) {
       }
     }
 
-    // For the hook-answer metrics, counted when the response is finished (see app.ts).
-    res.locals.answerLabel = answer.label;
-    if (hook) res.locals.requestType = REQUEST_TYPE_LABEL[hook.requestType];
-    res.status(answer.httpStatus).json(answer.body);
+    send(answer, hook ? REQUEST_TYPE_LABEL[hook.requestType] : undefined);
     if (hook) deps.hookLedger?.record(hook, answer, { receivedAt, answeredAt: Date.now() }, tenantId);
     if (hook && answer.blockedBy) deps.usage?.blocked(tenantId, hook, answer.blockedBy, receivedAt);
     else if (hook && fellBackHere) deps.usage?.fellBack(tenantId, hook, receivedAt);
@@ -100,4 +113,24 @@ export function telephonyRoute(deps: TelephonyRouteDeps) {
       answer.blockedBy ? `hook blocked: ${answer.blockedBy}` : 'hook answered',
     );
   };
+}
+
+/** The Express handler of the hook (the route of the release before; still serves paths the plain route leaves). */
+export function telephonyRoute(deps: TelephonyRouteDeps) {
+  const answerHook = hookAnswerer(deps);
+  return (req: Request, res: Response): Promise<void> =>
+    answerHook(
+      {
+        body: req.body,
+        tenant: res.locals.tenant as HookTenant | undefined,
+        receivedAt: (res.locals.receivedAt as number | undefined) ?? Date.now(),
+        startedAt: (res.locals.startedAt as number | undefined) ?? performance.now(),
+      },
+      (answer, requestType) => {
+        // For the hook-answer metrics, counted when the response is finished (see app.ts).
+        res.locals.answerLabel = answer.label;
+        if (requestType !== undefined) res.locals.requestType = requestType;
+        res.status(answer.httpStatus).json(answer.body);
+      },
+    );
 }

@@ -78,7 +78,7 @@ export async function workerThroughput(ctx: BenchContext): Promise<BenchmarkResu
 export const CPU_NOTE =
   'CPU/msg: utime + stime (/proc/<pid>/stat) of all the round’s worker processes, and of redis-server, from the ' +
   'workers being ready to the last message accepted, ÷ messages delivered. Redis round trips/msg: EVAL/EVALSHA ' +
-  'calls (BullMQ moving jobs, the delivery record, the breaker) plus MULTI/EXEC transactions (usage counters), ' +
+  'calls (BullMQ moving jobs, the delivery record, the breaker, the usage counters) plus any MULTI/EXEC transaction, ' +
   'and commands/msg (every other command, those run inside scripts included), from INFO commandstats over the ' +
   'same span, ÷ messages.';
 
