@@ -9,6 +9,8 @@ import {
   isSafe,
   prefixLabel,
   prefixOf,
+  rangeLabel,
+  rangeOf,
 } from './destination.ts';
 import { TenantKeys } from './keys.ts';
 import { type AnomalyScope, type FraudPolicy, type LimitRule, limitsFor } from './policy.ts';
@@ -96,6 +98,7 @@ interface EvaluateArgs {
         holdMs: number;
         alpha: number;
         stateTtl: number;
+        hotCodes: number;
       }
     | undefined;
   scopes: { scope: AnomalyScope; label: string; holdId: string }[];
@@ -150,7 +153,8 @@ export class FraudGuard {
 
     const keys = this.keys(request.tenantId);
     const plan = this.#plan(policy, request, keys);
-    if (plan.limits.length === 0 && plan.scopes.length === 0) return { allowed: true, via: 'checked' };
+    const watching = policy.anomalyHold.size > 0;
+    if (plan.limits.length === 0 && !watching) return { allowed: true, via: 'checked' };
     const hour = Math.floor((options.now ?? Date.now()) / 3_600_000);
     const keyList = [
       keys.refusedEvent(request.eventId),
@@ -167,10 +171,10 @@ export class FraudGuard {
       markerTtl: Math.max(60_000, Math.min(request.otpExpiresAt - Date.now(), 3_600_000)),
       refusalsTtl: REFUSALS_TTL_MS,
       limits: plan.limits.map(({ mode, max, windowMs, rule, tag }) => ({ mode, max, windowMs, rule, tag })),
-      anomaly:
-        plan.scopes.length === 0
-          ? undefined
-          : {
+      // Sent whenever the detector is on, so that any hook of the tenant starts its learning clock.
+      anomaly: !watching
+        ? undefined
+        : {
               factor: policy.anomalyHoldFactor,
               minCodes: policy.anomalyHoldMinCodes,
               windowMs: policy.anomalyHoldWindowMs,
@@ -179,6 +183,7 @@ export class FraudGuard {
               alpha: ewmaAlpha(policy),
               // The detector's state outlives two baselines of silence, then a destination is new again.
               stateTtl: 2 * policy.anomalyHoldBaselineMs,
+              hotCodes: hotRangeCodes(policy),
             },
       scopes: plan.scopes.map(({ scope, label, holdId }) => ({ scope, label, holdId })),
     });
@@ -187,9 +192,10 @@ export class FraudGuard {
 
   #plan(policy: FraudPolicy, request: FraudRequest, keys: TenantKeys): Plan {
     const prefix = prefixOf(request.phoneE164);
+    const range = rangeOf(request.phoneE164);
     const country = request.phoneCountry ?? 'INTL';
     const subjects: Record<
-      'number' | 'user' | 'prefix' | 'country' | 'tenant',
+      'number' | 'user' | 'prefix' | 'range' | 'country' | 'tenant',
       { id: string; label: string } | undefined
     > = {
       number: { id: keys.subject('number', request.phoneE164), label: request.phoneMasked },
@@ -198,6 +204,7 @@ export class FraudGuard {
           ? undefined
           : { id: keys.subject('user', request.userId), label: `user ${userLabel(request.userId)}` },
       prefix: { id: keys.subject('prefix', prefix), label: prefixLabel(prefix) },
+      range: { id: keys.subject('range', range), label: rangeLabel(range) },
       country: { id: country, label: country },
       tenant: { id: 'all', label: 'all codes' },
     };
@@ -217,9 +224,10 @@ export class FraudGuard {
       ];
     });
     const watched = policy.anomalyHold.size > 0 && policy.anomalyHoldRequestTypes.has(request.requestType);
-    // Narrowest first: a prefix hold says more than a country hold, and costs the country's other people nothing.
+    // Narrowest first: a prefix or range hold says more than a country hold, and costs the country's other people
+    // nothing.
     const scopes = watched
-      ? (['prefix', 'country'] as const)
+      ? (['prefix', 'range', 'country'] as const)
           .filter((scope) => policy.anomalyHold.has(scope))
           .map((scope) => {
             const subject = subjects[scope] as { id: string; label: string };
@@ -272,6 +280,16 @@ export function subjectOf(rule: LimitRule): 'number' | 'user' | 'prefix' | 'coun
 /** Okta user ids are [A-Za-z0-9]{20}; anything else is cut to a safe, bounded label. */
 function userLabel(userId: string): string {
   return userId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40) || '(unnamed)';
+}
+
+/**
+ * How many codes in one window make a range hot while its country is anomalous: a quarter of
+ * ANOMALY_HOLD_MIN_CODES (5 of the default 20), and never fewer than the enrollment per-number limit allows one
+ * number plus one, so that one person re-sending their own code cannot heat their range.
+ */
+export function hotRangeCodes(policy: FraudPolicy): number {
+  const perNumber = policy.limitEnrollPerNumber?.max ?? policy.limitPerNumber?.max ?? 1;
+  return Math.max(2, Math.ceil(policy.anomalyHoldMinCodes / 4), Math.min(perNumber + 1, policy.anomalyHoldMinCodes));
 }
 
 /** The EWMA weight whose memory is the baseline period: α = 2 / (N + 1), N = baseline / window. */

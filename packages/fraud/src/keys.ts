@@ -3,7 +3,7 @@ import { createHmac, type KeyObject } from 'node:crypto';
 /** A tenant id (cross-cutting decision 1): what namespaces every key of a tenant. */
 export const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
-export type SubjectKind = 'number' | 'user' | 'prefix';
+export type SubjectKind = 'number' | 'user' | 'prefix' | 'range';
 
 /**
  * The Redis keys of one tenant's controls, all under `<prefix>:fraud:{<tenant>}` so that one script touches one
@@ -27,7 +27,7 @@ export class TenantKeys {
     this.#subjectKey = subjectKey;
   }
 
-  /** The stable, opaque stand-in for a number, prefix or user id within this tenant. */
+  /** The stable, opaque stand-in for a number, prefix, range or user id within this tenant. */
   subject(kind: SubjectKind, value: string): string {
     return createHmac('sha256', this.#subjectKey)
       .update(`${this.tenantId}\u0000${kind}\u0000${value}`)

@@ -44,7 +44,7 @@ describe('the fraud policy', () => {
     assert.equal(policy.limitPerCountry, null);
     assert.equal(policy.limitTenant, null);
     assert.deepEqual(policy.limitEnrollPerNumber, { max: 3, windowMs: 3_600_000 });
-    assert.deepEqual([...policy.anomalyHold], ['prefix', 'country']);
+    assert.deepEqual([...policy.anomalyHold], ['prefix', 'range', 'country']);
     assert.equal(policy.anomalyHoldFactor, 10);
     assert.equal(policy.anomalyHoldMinCodes, 20);
     assert.deepEqual([...policy.anomalyHoldRequestTypes], ['com.okta.user.telephony.pre-enrollment']);

@@ -38,7 +38,7 @@ export const NUMBER_TYPES = [
 ] as const satisfies readonly (PhoneNumberType | 'UNKNOWN')[];
 export type BlockableNumberType = (typeof NUMBER_TYPES)[number];
 
-export const ANOMALY_SCOPES = ['prefix', 'country'] as const;
+export const ANOMALY_SCOPES = ['prefix', 'range', 'country'] as const;
 export type AnomalyScope = (typeof ANOMALY_SCOPES)[number];
 
 /** `*` or a set of ISO 3166-1 alpha-2 codes. */
@@ -161,7 +161,7 @@ const scopes = listInput.transform((value, ctx): ReadonlySet<AnomalyScope> => {
   if (isOff(items)) return new Set();
   const bad = items.filter((s) => !(ANOMALY_SCOPES as readonly string[]).includes(s));
   if (items.length === 0 || bad.length > 0) {
-    ctx.addIssue({ code: 'custom', message: 'must be "off" or any of prefix, country (comma-separated)' });
+    ctx.addIssue({ code: 'custom', message: 'must be "off" or any of prefix, range, country (comma-separated)' });
     return z.NEVER;
   }
   return new Set(items as AnomalyScope[]);
@@ -241,7 +241,7 @@ export const POLICY_DEFAULTS: Readonly<Record<Exclude<FieldName, 'allowedCountri
   limitEnrollTenant: 'off',
   safeNumbers: 'none',
   safePrefixes: 'none',
-  anomalyHold: 'prefix,country',
+  anomalyHold: 'prefix,range,country',
   anomalyHoldFactor: '10',
   anomalyHoldMinCodes: '20',
   anomalyHoldWindow: '10m',

@@ -23,7 +23,10 @@ import { UNPACK_ARGS } from '@byot/redis';
  *
  * Anomaly: per destination, the codes of the current window plus the previous window's share (a sliding count),
  * against an exponentially weighted mean of past windows (bias-corrected, so a young destination's baseline is
- * its own short history, not zero). Nothing is held while the tenant is still being learned.
+ * its own short history, not zero). Nothing is held while the tenant is still being learned. Three scopes, narrowest
+ * first: a 1 000-block (prefix) and a 100 000-range on their own thresholds; while a country is anomalous, its hot
+ * ranges (hotCodes in the window) are held rather than the country; the country itself only when it stays
+ * anomalous by a further minCodes (the attack is not in a few ranges). ADR 0015 "Anomaly hold".
  */
 export const EVALUATE = `
 ${UNPACK_ARGS}
@@ -101,10 +104,12 @@ for i = 1, L do
   end
 end
 
--- 3. the anomaly detector: every watched scope is computed first; at most one hold starts
+-- 3. the anomaly detector: every watched scope is computed first; at most one hold starts.
+-- The learning clock starts at the tenant's first hook of any type (a sign-in teaches it as much as an enrollment
+-- that the tenant is in use); only the watched types are counted and held.
 local pending = {}
 local a = args.anomaly
-if S > 0 then
+if a then
   local since = tonumber(redis.call('GET', KEYS[4]))
   if not since then
     since = now
@@ -114,6 +119,7 @@ if S > 0 then
   local bucket = math.floor(now / a.windowMs)
   local frac = (now - bucket * a.windowMs) / a.windowMs
   local rolled = false
+  local vol, base, at = {}, {}, {}
   for s = 1, S do
     local stateKey = KEYS[4 + L + 3 * s - 2]
     local st = redis.call('HMGET', stateKey, 'b', 'c', 'p', 'e', 'n')
@@ -132,16 +138,34 @@ if S > 0 then
       b = bucket
       rolled = true
     end
-    local volume = c + 1 + p * (1 - frac)
-    local baseline = 0
-    if n > 0 then baseline = e / (1 - (1 - a.alpha) ^ math.min(n, 100000)) end
-    if warm and volume >= a.minCodes and volume >= a.factor * baseline
-      and redis.call('EXISTS', KEYS[4 + L + 3 * s]) == 0 then
-      local holdKey = KEYS[4 + L + 3 * s - 1]
-      local scope = scopes[s]
+    vol[s] = c + 1 + p * (1 - frac)
+    base[s] = 0
+    if n > 0 then base[s] = e / (1 - (1 - a.alpha) ^ math.min(n, 100000)) end
+    at[scopes[s].scope] = s
+    pending[s] = {stateKey, b, c, p, e, n}
+  end
+  if warm and S > 0 then
+    -- anomalous: >= minCodes and >= factor x its own baseline, plus margin codes
+    local function anomalous(s, margin)
+      return s and vol[s] >= math.max(a.minCodes, a.factor * base[s]) + margin
+    end
+    local function free(s) return redis.call('EXISTS', KEYS[4 + L + 3 * s]) == 0 end
+    local P, R, C = at.prefix, at.range, at.country
+    local held
+    if anomalous(P, 0) and free(P) then held = P end
+    -- A range is held on its own thresholds, or, while its country is anomalous, once it is hot: hotCodes in the
+    -- window and factor x its own baseline (the leased ranges a pumping attack spreads over).
+    if not held and R and (anomalous(R, 0) or (anomalous(C, 0) and vol[R] >= a.hotCodes
+        and vol[R] >= a.factor * base[R])) and free(R) then held = R end
+    -- The whole country only when holding its hot ranges is not enough: with ranges watched it must be anomalous
+    -- by minCodes more than its threshold (what the range holds may have let through before they started).
+    if not held and anomalous(C, R and a.minCodes or 0) and free(C) then held = C end
+    if held then
+      local holdKey = KEYS[4 + L + 3 * held - 1]
+      local scope = scopes[held]
       local untilMs = now + a.holdMs
-      local v = string.format('%.1f', volume)
-      local bl = string.format('%.2f', baseline)
+      local v = string.format('%.1f', vol[held])
+      local bl = string.format('%.2f', base[held])
       redis.call('HSET', holdKey, 'scope', scope.scope, 'label', scope.label, 'since', now, 'until', untilMs,
         'volume', v, 'baseline', bl, 'refused', 1)
       redis.call('PEXPIRE', holdKey, a.holdMs)
@@ -151,7 +175,6 @@ if S > 0 then
       refuse('hold-' .. scope.scope, nil)
       return {'new-hold', scope.scope, scope.holdId, untilMs, v, bl, now}
     end
-    pending[s] = {stateKey, b, c, p, e, n}
   end
   -- the learning clock lives as long as the detector's state does (refreshed once a window, not per code)
   if rolled then redis.call('PEXPIRE', KEYS[4], a.stateTtl) end
@@ -170,7 +193,7 @@ for i = 1, L do
     redis.call('PEXPIRE', key, 2 * limit.windowMs)
   end
 end
-for s = 1, S do
+for s = 1, #pending do
   local st = pending[s]
   redis.call('HSET', st[1], 'b', st[2], 'c', st[3] + 1, 'p', tostring(st[4]), 'e', tostring(st[5]), 'n', st[6])
   redis.call('PEXPIRE', st[1], a.stateTtl)
