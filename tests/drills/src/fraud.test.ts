@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { normalisePhoneNumber } from '@byot/contracts';
 import {
   fraudMetrics,
+  LEASED_RANGES,
   LEGIT_COUNTRIES,
   legitPerson,
   PUMPED_BLOCK,
@@ -16,10 +17,15 @@ import type { HookRecord } from './types.ts';
 const parse = (phone: string) => normalisePhoneNumber(phone, 'US');
 
 describe('the pumping drills’ people', () => {
-  it('legitimate traffic: valid mobiles in every allowed country, one user and one 1 000-block each, the request mix', () => {
+  it('legitimate traffic: random valid mobiles in every allowed country, one user each, the request mix', () => {
     const people = Array.from({ length: 1_400 }, (_, i) => legitPerson(i, 123));
     assert.deepEqual(new Set(people.map((p) => p.country)), new Set(LEGIT_COUNTRIES));
-    assert.equal(new Set(people.map((p) => p.phoneNumber.slice(0, -3))).size, people.length);
+    // Random, not a walk: hardly two people share a number, and their blocks come in no order.
+    assert.ok(new Set(people.map((p) => p.phoneNumber)).size >= people.length - 5);
+    const gb = people.filter((p) => p.country === 'GB').map((p) => Number(p.phoneNumber.slice(-6, -3)));
+    const ordered = gb.slice(1).filter((b, k) => b === ((gb[k] as number) + 1) % 1000).length;
+    assert.ok(ordered < 5, `blocks in sequence: ${ordered}`);
+    assert.notDeepEqual(legitPerson(0, 1).phoneNumber, legitPerson(0, 2).phoneNumber, 'runs differ');
     assert.equal(new Set(people.map((p) => p.userId)).size, people.length);
     for (const p of people.filter((_, i) => i % 13 === 0)) {
       const parsed = parse(p.phoneNumber);
@@ -52,10 +58,19 @@ describe('the pumping drills’ people', () => {
     assert.ok(legit.every((p) => !p.phoneNumber.startsWith(PUMPED_BLOCK)));
   });
 
-  it('attack 2: one country, a different 1 000-block per number', () => {
-    const attack = Array.from({ length: 500 }, (_, i) => spreadPumpingPerson(i, 'GB', 500_000));
-    assert.equal(new Set(attack.map((p) => p.phoneNumber.slice(0, -3))).size, 500);
-    assert.ok(attack.every((p) => p.country === 'GB'));
+  it('attack 2: one country, 400 1 000-blocks of four rented ranges, a block seeing one code in 400', () => {
+    const attack = Array.from({ length: 4_000 }, (_, i) => spreadPumpingPerson(i, 777));
+    assert.equal(new Set(attack.map((p) => p.phoneNumber)).size, 4_000, 'every number its own');
+    assert.equal(new Set(attack.map((p) => p.phoneNumber.slice(0, -3))).size, 400);
+    assert.equal(new Set(attack.slice(0, 400).map((p) => p.phoneNumber.slice(0, -3))).size, 400);
+    assert.deepEqual(new Set(attack.map((p) => p.phoneNumber.slice(0, -5))), new Set(LEASED_RANGES));
+    for (const p of attack.filter((_, i) => i % 97 === 0)) {
+      const parsed = parse(p.phoneNumber);
+      assert.ok(parsed.ok && parsed.country === 'GB' && parsed.type === 'MOBILE', p.phoneNumber);
+    }
+    // No legitimate person is on a rented range (they are on GB's large ones).
+    const legit = Array.from({ length: 7_000 }, (_, i) => legitPerson(i, 777));
+    assert.ok(legit.every((p) => !LEASED_RANGES.some((r) => p.phoneNumber.startsWith(r))));
   });
 });
 

@@ -41,9 +41,19 @@ const REQUEST_MIX: readonly [number, OktaRequestType][] = [
   [5, 'com.okta.user.telephony.password-reset'],
 ];
 
+/** A 32-bit integer hash (a bijection; the murmur3 finaliser's constants): random-looking, repeatable. */
+function mix(x: number): number {
+  let h = x >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /**
- * Legitimate traffic: the i-th hook goes to one of LEGIT_COUNTRIES in turn, to a number of its own (spread over
- * 1 000-blocks), from a user of its own; 80 % sign-ins, 10 % enrollments, 5 % unlocks, 5 % resets.
+ * Legitimate traffic: the i-th hook goes to one of LEGIT_COUNTRIES in turn, to a random number of that country's
+ * mobile ranges (a person of its own: random, so people's numbers share no order or block with one another or
+ * with the attack's), from a user of its own; 80 % sign-ins, 10 % enrollments, 5 % unlocks, 5 % resets. Among
+ * them new people enroll in the attacked country (GB) all through the attack.
  */
 export function legitPerson(i: number, offset: number): Person {
   const country = LEGIT_COUNTRIES[i % LEGIT_COUNTRIES.length] as string;
@@ -54,7 +64,7 @@ export function legitPerson(i: number, offset: number): Person {
     return slot < acc;
   })?.[1] as OktaRequestType;
   return {
-    phoneNumber: spreadPhone(country, offset + Math.floor(i / LEGIT_COUNTRIES.length)),
+    phoneNumber: spreadPhone(country, mix(mix(offset + 1) ^ i) % 1_000_000),
     country,
     userId: `00uLegit${(offset + i).toString(36)}`,
     requestType,
@@ -99,12 +109,27 @@ export function pumpingPerson(i: number, block: string): Person {
   };
 }
 
-/** Attack 2: pre-enrollment spread over many prefixes of one allowed country, each prefix seeing one number. */
-export function spreadPumpingPerson(i: number, country: string, offset: number): Person {
+/**
+ * The number ranges (100 000 numbers each) the attacker of attack 2 rents: GB mobile ranges of one small
+ * operator, apart from the four large ranges the drill's legitimate people are on. Pumping pays through the
+ * terminating operator (or a party on its route), so its numbers sit in the ranges the fraudster has a deal on
+ * (ADR 0015 "Anomaly hold").
+ */
+export const LEASED_RANGES = ['+4477123', '+4477456', '+4478861', '+4479552'] as const;
+
+/**
+ * Attack 2: pre-enrollment spread over many prefixes of one allowed country: 400 1 000-blocks in four leased
+ * ranges, the ranges in turn and a different block each time, so that a block sees a code only every 400 codes and
+ * no number, user or prefix limit is reached; a fresh account every 3 hooks.
+ */
+export function spreadPumpingPerson(i: number, offset: number): Person {
+  const range = LEASED_RANGES[i % LEASED_RANGES.length] as string;
+  const block = Math.floor(i / LEASED_RANGES.length) % 100;
+  const within = (offset + Math.floor(i / (LEASED_RANGES.length * 100))) % 1000;
   return {
-    phoneNumber: spreadPhone(country, offset + i),
-    country,
-    userId: `00uSpread${Math.floor(i / 3).toString(36)}`,
+    phoneNumber: `${range}${String(block).padStart(2, '0')}${String(within).padStart(3, '0')}`,
+    country: 'GB',
+    userId: `00uSpread${offset.toString(36)}x${Math.floor(i / 3).toString(36)}`,
     requestType: 'com.okta.user.telephony.pre-enrollment',
   };
 }
