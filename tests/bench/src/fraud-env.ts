@@ -39,6 +39,6 @@ export const FRAUD_ALL_ON: Readonly<Record<string, string>> = {
   LIMIT_ENROLL_PER_PREFIX: '10/1h',
   LIMIT_ENROLL_PER_COUNTRY: '1000000/1d',
   LIMIT_ENROLL_TENANT: '1000000/1d',
-  ANOMALY_HOLD: 'prefix,country',
+  ANOMALY_HOLD: 'prefix,range,country',
   ANOMALY_HOLD_REQUEST_TYPES: '*',
 };

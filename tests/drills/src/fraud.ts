@@ -147,10 +147,17 @@ export interface FraudMetrics {
   attackRefusedBy: Record<string, number>;
   /** Attack hooks answered inside Okta's 3 s (any status). */
   attackInWindowPct: number;
+  /** From the first attack hook sent to the first one a hold refused (ms); undefined: no hold refused any. */
+  firstHoldMs?: number;
   /** Legitimate hooks answered FAILED, and of those the refusals by a hold on the attacked destination. */
   legitRefused: number;
   legitRefusedByHold: number;
   legitRefusedBy: Record<string, number>;
+  /**
+   * New people enrolling into the attacked country (the attack's most common) once the attack began — the ones a
+   * country hold would refuse — and how many of them were refused.
+   */
+  legitEnrollAttacked: { country: string | undefined; sent: number; refused: number };
 }
 
 /** "blocked: per-prefix limit" → "per-prefix limit"; anything else stays as it came. */
@@ -176,7 +183,22 @@ export function fraudMetrics(
   const legitRefused = refused(legit);
   const inWindow = attack.filter((h) => h.latencyMs !== undefined && h.latencyMs <= windowMs).length;
   const pct = (part: number, whole: number) => (whole === 0 ? 100 : Math.round((part / whole) * 1000) / 10);
+  const start = Math.min(...attack.map((h) => h.sentAt));
+  const held = refused(attack).filter((h) => /on hold/.test(h.metadata ?? ''));
+  const firstHeld = held.length === 0 ? undefined : Math.min(...held.map((h) => h.sentAt));
+  const countries: Record<string, number> = {};
+  for (const h of attack) if (h.country) countries[h.country] = (countries[h.country] ?? 0) + 1;
+  const attacked = Object.entries(countries).sort((x, y) => y[1] - x[1])[0]?.[0];
+  const enrolling = legit.filter(
+    (h) => h.country === attacked && h.requestType === 'enrollment' && h.sentAt >= start,
+  );
   return {
+    ...(firstHeld === undefined ? {} : { firstHoldMs: firstHeld - start }),
+    legitEnrollAttacked: {
+      country: attacked,
+      sent: enrolling.length,
+      refused: refused(enrolling).length,
+    },
     attackSent: attack.length,
     attackReachedProvider: reached,
     attackBlockedPct: pct(attack.length - reached, attack.length),
