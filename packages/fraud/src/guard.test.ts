@@ -471,7 +471,7 @@ describe('anomaly holds', () => {
     }
 
     it('holds the one leased range an attack spreads over, and new users elsewhere in the country still enroll', async () => {
-      const { guard, blocks } = await setup();
+      const { guard, blocks, redis, keyspace } = await setup();
       const p = ranged();
       await learn(guard, p);
       const run = await attack(guard, p, 60, (i) => leased(['+4477123'], i));
@@ -486,6 +486,11 @@ describe('anomaly holds', () => {
       assert.ok(run.people.length === 12 && run.people.every(allowed), 'every new GB user enrolls');
       const listed = await blocks.list('default', p, T0 + 2 * MIN + 6_000);
       assert.deepEqual(listed.map((b) => [b.kind, b.label]), [['hold', '+4477123•••••']]);
+      // The detector's state, the hold and its index: no number in a key, and every key expiring on its own.
+      for (const key of await redis.keys(`${keyspace.prefix}:*`)) {
+        assert.ok(!/7712|7400|7401/.test(key), key);
+        assert.ok((await redis.pttl(key)) > 0, `${key} expires on its own`);
+      }
     });
 
     it('holds each hot range of an attack over several leased ranges once the country is anomalous, sooner than their own thresholds would', async () => {

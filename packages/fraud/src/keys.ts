@@ -49,7 +49,7 @@ export class TenantKeys {
   }
   /** When the anomaly detector started watching this tenant (its learning period runs from there). */
   get watchingSince(): string {
-    return `${this.#base}:a:since`;
+    return `${this.#base}:v:since`;
   }
   /** A sliding-window log: ZSET of eventIds scored by when they were let through. */
   limit(rule: string, subject: string): string {
@@ -59,9 +59,13 @@ export class TenantKeys {
   counter(rule: string, subject: string): string {
     return `${this.#base}:c:${rule}:${subject}`;
   }
-  /** The anomaly detector's state of one destination: HASH b(ucket) c(ount) p(revious) e(wma) n(buckets). */
+  /**
+   * The anomaly detector's state of one destination, one string "bucket:count:previous:ewma:windows" (read with
+   * one MGET for every scope). `v:`, not the hashes of `a:` before: a new key name restarts learning on upgrade
+   * rather than reading an old hash as an empty history.
+   */
   volume(scope: string, subject: string): string {
-    return `${this.#base}:a:${scope}:${subject}`;
+    return `${this.#base}:v:${scope}:${subject}`;
   }
   hold(scope: string, subject: string): string {
     return `${this.#base}:h:${scope}:${subject}`;

@@ -5,7 +5,7 @@ import { UNPACK_ARGS } from '@byot/redis';
  * atomically, for all replicas. It is all-or-nothing: a refused code consumes no limit and feeds no baseline, so an
  * attacker hammering one prefix does not use up the per-user budget of the people behind it.
  *
- * KEYS  1 refused-event marker   2 hold index   3 refusals of this hour   4 watching-since
+ * KEYS  1 refused-event marker   2 hold index (hold id -> until)   3 refusals of this hour   4 watching-since
  *       then one key per limit (in args.limits order)
  *       then per watched scope (in args.scopes order): volume state, hold, lifted marker
  * ARGV  1 the packed argument table (EvaluateArgs in guard.ts): now (0 = Redis TIME, one clock for every
@@ -40,7 +40,15 @@ local scopes = args.scopes
 local L = #limits
 local S = #scopes
 
-local before = redis.call('GET', KEYS[1])
+local a = args.anomaly
+-- One read for the refused-event marker, the learning clock and every watched scope's state.
+local reads = {KEYS[1]}
+if a then
+  reads[2] = KEYS[4]
+  for s = 1, S do reads[2 + s] = KEYS[4 + L + 3 * s - 2] end
+end
+local got = redis.call('MGET', unpack(reads))
+local before = got[1]
 if before then return {'refused', before, now} end
 if L > 0 and limits[1].mode == 'log' and redis.call('ZSCORE', KEYS[5], args.eventId) then return {'dup', now} end
 
@@ -53,15 +61,21 @@ local function refuse(rule, tag)
   end
 end
 
--- 1. a destination on hold
-for s = 1, S do
-  local holdKey = KEYS[4 + L + 3 * s - 1]
-  local untilMs = tonumber(redis.call('HGET', holdKey, 'until'))
-  -- the key expires with the hold; the comparison keeps one clock (the caller's) in charge of both
-  if untilMs and untilMs > now then
-    redis.call('HINCRBY', holdKey, 'refused', 1)
-    refuse('hold-' .. scopes[s].scope, nil)
-    return {'hold', scopes[s].scope, scopes[s].holdId, untilMs, now}
+-- 1. a destination on hold: one look at the hold index (hold id -> until; a lift removes the id)
+if S > 0 then
+  local ids = {}
+  for s = 1, S do ids[s] = scopes[s].holdId end
+  local untils = redis.call('ZMSCORE', KEYS[2], unpack(ids))
+  for s = 1, S do
+    local untilMs = tonumber(untils[s])
+    -- the comparison keeps one clock (the caller's) in charge, whatever Redis' expiry says
+    if untilMs and untilMs > now then
+      local holdKey = KEYS[4 + L + 3 * s - 1]
+      -- the hold's hash expires with it; should it be gone already, the count must not outlive the hold
+      if redis.call('HINCRBY', holdKey, 'refused', 1) == 1 then redis.call('PEXPIRE', holdKey, untilMs - now) end
+      refuse('hold-' .. scopes[s].scope, nil)
+      return {'hold', scopes[s].scope, scopes[s].holdId, untilMs, now}
+    end
   end
 end
 
@@ -108,9 +122,8 @@ end
 -- The learning clock starts at the tenant's first hook of any type (a sign-in teaches it as much as an enrollment
 -- that the tenant is in use); only the watched types are counted and held.
 local pending = {}
-local a = args.anomaly
 if a then
-  local since = tonumber(redis.call('GET', KEYS[4]))
+  local since = tonumber(got[2])
   if not since then
     since = now
     redis.call('SET', KEYS[4], now, 'PX', a.stateTtl)
@@ -122,12 +135,16 @@ if a then
   local vol, base, at = {}, {}, {}
   for s = 1, S do
     local stateKey = KEYS[4 + L + 3 * s - 2]
-    local st = redis.call('HMGET', stateKey, 'b', 'c', 'p', 'e', 'n')
-    local b = tonumber(st[1]) or bucket
-    local c = tonumber(st[2]) or 0
-    local p = tonumber(st[3]) or 0
-    local e = tonumber(st[4]) or 0
-    local n = tonumber(st[5]) or 0
+    -- packed 'bucket:count:previous:ewma:windows' (one string: read with the MGET above, written with one SET)
+    local b, c, p, e, n
+    if got[2 + s] then
+      b, c, p, e, n = string.match(got[2 + s], '^([^:]+):([^:]+):([^:]+):([^:]+):([^:]+)$')
+    end
+    b = tonumber(b) or bucket
+    c = tonumber(c) or 0
+    p = tonumber(p) or 0
+    e = tonumber(e) or 0
+    n = tonumber(n) or 0
     if bucket > b then
       local gap = bucket - b
       e = e + a.alpha * (c - e)
@@ -195,8 +212,8 @@ for i = 1, L do
 end
 for s = 1, #pending do
   local st = pending[s]
-  redis.call('HSET', st[1], 'b', st[2], 'c', st[3] + 1, 'p', tostring(st[4]), 'e', tostring(st[5]), 'n', st[6])
-  redis.call('PEXPIRE', st[1], a.stateTtl)
+  redis.call('SET', st[1], string.format('%d:%d:%.17g:%.17g:%d', st[2], st[3] + 1, st[4], st[5], st[6]),
+    'PX', a.stateTtl)
 end
 return {'ok', now}
 `;
