@@ -528,6 +528,39 @@ describe('anomaly holds', () => {
     });
   });
 
+  it('lets known numbers (a sign-in, unlock or reset code before) through a hold, never through a limit', async () => {
+    const { guard } = await setup();
+    const p = anomaly({ limitEnrollPerNumber: '3/1h' });
+    const person = '+447500123456';
+    const pumped = '+447500999001';
+    // Both numbers are in use before the attack: one signs in (Okta has it on file), one was only ever enrolled.
+    assert.ok(allowed(await guard.check(p, hook({ phoneE164: person, requestType: MFA }), { now: T0 })));
+    assert.ok(allowed(await guard.check(p, hook({ phoneE164: pumped, requestType: ENROLL }), { now: T0 })));
+    await steady(guard, p, 'GB', T0, T0 + 2 * MIN, 8_000);
+    const at = T0 + 2 * MIN;
+    for (let i = 0; i < 40; i++) await guard.check(p, enrollTo('GB', '+44741'), { now: at + i * 50 });
+    assert.equal(ruleOf(await guard.check(p, enrollTo('GB', '+44742'), { now: at + 2_500 })), 'hold-country');
+    // The known number enrolls (a new factor, a new phone) through the hold; the merely enrolled one does not.
+    const enrollAgain = (phoneE164: string, now: number) =>
+      guard.check(p, hook({ phoneE164, requestType: ENROLL }), { now });
+    assert.ok(allowed(await enrollAgain(person, at + 3_000)));
+    assert.equal(ruleOf(await enrollAgain(pumped, at + 3_000)), 'hold-country');
+    // Known is not safe: the enrollment per-number limit (3/1h) still counts it.
+    assert.ok(allowed(await enrollAgain(person, at + 3_100)));
+    assert.ok(allowed(await enrollAgain(person, at + 3_200)));
+    assert.equal(ruleOf(await enrollAgain(person, at + 3_300)), 'enroll-per-number');
+    // Off: the same number is held like any other.
+    const off = await setup();
+    const q = anomaly({ anomalyHoldKnownNumbers: 'off' });
+    assert.ok(allowed(await off.guard.check(q, hook({ phoneE164: person, requestType: MFA }), { now: T0 })));
+    await steady(off.guard, q, 'GB', T0, T0 + 2 * MIN, 8_000);
+    for (let i = 0; i < 40; i++) await off.guard.check(q, enrollTo('GB', '+44741'), { now: at + i * 50 });
+    assert.equal(
+      ruleOf(await off.guard.check(q, hook({ phoneE164: person, requestType: ENROLL }), { now: at + 3_000 })),
+      'hold-country',
+    );
+  });
+
   it('starts the learning clock at the tenant’s first hook of any type', async () => {
     const burst = async (guard: FraudGuard, p: FraudPolicy, at: number) => {
       let through = 0;

@@ -102,6 +102,9 @@ interface EvaluateArgs {
       }
     | undefined;
   scopes: { scope: AnomalyScope; label: string; holdId: string }[];
+  /** How long a number stays known (0: off), and whether this code makes it known. */
+  knownTtl: number;
+  markKnown: boolean;
 }
 
 /**
@@ -163,7 +166,9 @@ export class FraudGuard {
       keys.watchingSince,
       ...plan.limits.map((l) => l.key),
       ...plan.scopes.flatMap((s) => [s.volumeKey, s.holdKey, s.liftedKey]),
+      keys.known(plan.numberId),
     ];
+    const knownTtl = policy.anomalyHoldKnownNumbersMs ?? 0;
     const reply = await this.#evaluate(keyList, {
       now: options.now ?? 0,
       eventId: request.eventId,
@@ -186,6 +191,10 @@ export class FraudGuard {
               hotCodes: hotRangeCodes(policy),
             },
       scopes: plan.scopes.map(({ scope, label, holdId }) => ({ scope, label, holdId })),
+      knownTtl,
+      // Sign-in, unlock and reset codes go to numbers Okta has on file: those make a number known. An enrollment
+      // code never does (the number is the requester's choice: a pumped number that slipped through must not).
+      markKnown: watching && knownTtl > 0 && request.requestType !== ENROLLMENT,
     });
     return verdictOf(reply, request.tenantId, plan);
   }
@@ -241,7 +250,7 @@ export class FraudGuard {
             };
           })
       : [];
-    return { limits, scopes };
+    return { limits, scopes, numberId: subjects.number?.id as string };
   }
 }
 
@@ -250,7 +259,11 @@ export function limitMode(max: number): 'log' | 'count' {
   return max <= EXACT_LOG_MAX ? 'log' : 'count';
 }
 
+const ENROLLMENT: OktaRequestType = 'com.okta.user.telephony.pre-enrollment';
+
 interface Plan {
+  /** The number's opaque subject id (its per-number keys and its known marker). */
+  numberId: string;
   limits: {
     rule: LimitRule;
     mode: 'log' | 'count';

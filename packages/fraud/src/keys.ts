@@ -67,6 +67,10 @@ export class TenantKeys {
   volume(scope: string, subject: string): string {
     return `${this.#base}:v:${scope}:${subject}`;
   }
+  /** This number got a sign-in, unlock or reset code before: it passes anomaly holds (ANOMALY_HOLD_KNOWN_NUMBERS). */
+  known(numberSubject: string): string {
+    return `${this.#base}:k:${numberSubject}`;
+  }
   hold(scope: string, subject: string): string {
     return `${this.#base}:h:${scope}:${subject}`;
   }

@@ -48,6 +48,7 @@ describe('the fraud policy', () => {
     assert.equal(policy.anomalyHoldFactor, 10);
     assert.equal(policy.anomalyHoldMinCodes, 20);
     assert.deepEqual([...policy.anomalyHoldRequestTypes], ['com.okta.user.telephony.pre-enrollment']);
+    assert.equal(policy.anomalyHoldKnownNumbersMs, 90 * 86_400_000);
   });
 
   it('reads every variable the issue names, in the environment’s notation', () => {
@@ -109,6 +110,12 @@ describe('the fraud policy', () => {
       () => fraudPolicyFromEnv({ ANOMALY_HOLD_WINDOW: '2h', ANOMALY_HOLD_BASELINE: '3h' }),
       /ANOMALY_HOLD_BASELINE: must be at least twice ANOMALY_HOLD_WINDOW/,
     );
+    assert.throws(
+      () => fraudPolicyFromEnv({ ANOMALY_HOLD_KNOWN_NUMBERS: 'forever' }),
+      /ANOMALY_HOLD_KNOWN_NUMBERS: must be "off" or a duration/,
+    );
+    assert.equal(fraudPolicyFromEnv({ ANOMALY_HOLD_KNOWN_NUMBERS: 'off' }).anomalyHoldKnownNumbersMs, null);
+    assert.equal(fraudPolicyFromEnv({ ANOMALY_HOLD_KNOWN_NUMBERS: '30d' }).anomalyHoldKnownNumbersMs, 30 * 86_400_000);
   });
 
   it('takes the same settings as camelCase keys, in YAML’s native forms too', () => {

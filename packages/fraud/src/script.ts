@@ -8,6 +8,7 @@ import { UNPACK_ARGS } from '@byot/redis';
  * KEYS  1 refused-event marker   2 hold index (hold id -> until)   3 refusals of this hour   4 watching-since
  *       then one key per limit (in args.limits order)
  *       then per watched scope (in args.scopes order): volume state, hold, lifted marker
+ *       then the number's known marker
  * ARGV  1 the packed argument table (EvaluateArgs in guard.ts): now (0 = Redis TIME, one clock for every
  *       replica), eventId, markerTtl, refusalsTtl, limits[{mode, max, windowMs, rule, tag}], anomaly{…}, scopes[…]
  *
@@ -42,14 +43,19 @@ local S = #scopes
 
 local a = args.anomaly
 -- One read for the refused-event marker, the learning clock and every watched scope's state.
+-- The number's "known" marker (it got a sign-in, unlock or reset code before) is the last key.
+local knownKey = KEYS[5 + L + 3 * S]
 local reads = {KEYS[1]}
 if a then
   reads[2] = KEYS[4]
   for s = 1, S do reads[2 + s] = KEYS[4 + L + 3 * s - 2] end
+  if S > 0 and args.knownTtl > 0 then reads[3 + S] = knownKey end
 end
 local got = redis.call('MGET', unpack(reads))
 local before = got[1]
 if before then return {'refused', before, now} end
+-- A known number passes holds (never the limits): it neither meets one nor starts one; it still counts.
+local known = a and S > 0 and args.knownTtl > 0 and got[3 + S]
 if L > 0 and limits[1].mode == 'log' and redis.call('ZSCORE', KEYS[5], args.eventId) then return {'dup', now} end
 
 local function refuse(rule, tag)
@@ -62,7 +68,7 @@ local function refuse(rule, tag)
 end
 
 -- 1. a destination on hold: one look at the hold index (hold id -> until; a lift removes the id)
-if S > 0 then
+if S > 0 and not known then
   local ids = {}
   for s = 1, S do ids[s] = scopes[s].holdId end
   local untils = redis.call('ZMSCORE', KEYS[2], unpack(ids))
@@ -161,7 +167,7 @@ if a then
     at[scopes[s].scope] = s
     pending[s] = {stateKey, b, c, p, e, n}
   end
-  if warm and S > 0 then
+  if warm and S > 0 and not known then
     -- anomalous: >= minCodes and >= factor x its own baseline, plus margin codes
     local function anomalous(s, margin)
       return s and vol[s] >= math.max(a.minCodes, a.factor * base[s]) + margin
@@ -210,6 +216,7 @@ for i = 1, L do
     redis.call('PEXPIRE', key, 2 * limit.windowMs)
   end
 end
+if args.markKnown then redis.call('SET', knownKey, '1', 'PX', args.knownTtl) end
 for s = 1, #pending do
   local st = pending[s]
   redis.call('SET', st[1], string.format('%d:%d:%.17g:%.17g:%d', st[2], st[3] + 1, st[4], st[5], st[6]),
