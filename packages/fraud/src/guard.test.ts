@@ -458,7 +458,12 @@ describe('anomaly holds', () => {
     }
 
     /** `count` attack codes 100 ms apart, a new GB user enrolling every 5th; returns both sides' verdicts. */
-    async function attack(guard: FraudGuard, p: FraudPolicy, count: number, code: (i: number) => FraudRequest) {
+    async function attack(
+      guard: FraudGuard,
+      p: FraudPolicy,
+      count: number,
+      code: (i: number) => FraudRequest,
+    ) {
       const at = T0 + 2 * MIN;
       const bot: FraudVerdict[] = [];
       const people: FraudVerdict[] = [];
@@ -482,10 +487,16 @@ describe('anomaly holds', () => {
       assert.ok(run.through >= 10 && run.through <= 20, `attack codes through: ${run.through}`);
       const first = run.bot.findIndex((v) => !v.allowed);
       assert.ok(run.bot.slice(first).every((v) => ruleOf(v) === 'hold-range'));
-      assert.equal(!run.bot[first]?.allowed && run.bot[first]?.description, 'blocked: destination range on hold (unusual volume)');
+      assert.equal(
+        !run.bot[first]?.allowed && run.bot[first]?.description,
+        'blocked: destination range on hold (unusual volume)',
+      );
       assert.ok(run.people.length === 12 && run.people.every(allowed), 'every new GB user enrolls');
       const listed = await blocks.list('default', p, T0 + 2 * MIN + 6_000);
-      assert.deepEqual(listed.map((b) => [b.kind, b.label]), [['hold', '+4477123•••••']]);
+      assert.deepEqual(
+        listed.map((b) => [b.kind, b.label]),
+        [['hold', '+4477123•••••']],
+      );
       // The detector's state, the hold and its index: no number in a key, and every key expiring on its own.
       for (const key of await redis.keys(`${keyspace.prefix}:*`)) {
         assert.ok(!/7712|7400|7401/.test(key), key);
@@ -499,7 +510,10 @@ describe('anomaly holds', () => {
       await learn(guard, p);
       const ranges = ['+4477123', '+4477456', '+4478861', '+4479552'];
       const run = await attack(guard, p, 100, (i) => leased(ranges, i));
-      assert.deepEqual(run.started.map((h) => h.scope), ['range', 'range', 'range', 'range']);
+      assert.deepEqual(
+        run.started.map((h) => h.scope),
+        ['range', 'range', 'range', 'range'],
+      );
       assert.deepEqual(run.started.map((h) => h.label).sort(), ranges.map((r) => `${r}•••••`).sort());
       // On their own thresholds each range would take 20 codes (80 in all); hot at 5 once GB is anomalous.
       assert.ok(run.through <= 30, `attack codes through: ${run.through}`);
@@ -514,7 +528,10 @@ describe('anomaly holds', () => {
       const run = await attack(guard, p, 60, (i) =>
         hook({ requestType: ENROLL, phoneE164: `+447${6000 + i}${String(i * 13).padStart(5, '0')}` }),
       );
-      assert.deepEqual(run.started.map((h) => [h.scope, h.label]), [['country', 'GB']]);
+      assert.deepEqual(
+        run.started.map((h) => [h.scope, h.label]),
+        [['country', 'GB']],
+      );
       assert.ok(run.through >= 30 && run.through <= 40, `attack codes through: ${run.through}`);
     });
 
@@ -523,7 +540,10 @@ describe('anomaly holds', () => {
       const p = anomaly({ anomalyHold: 'range' });
       await learn(guard, p);
       const run = await attack(guard, p, 40, (i) => leased(['+4477123'], i));
-      assert.deepEqual(run.started.map((h) => h.scope), ['range']);
+      assert.deepEqual(
+        run.started.map((h) => h.scope),
+        ['range'],
+      );
       assert.ok(run.through >= 17 && run.through <= 20, `attack codes through: ${run.through}`);
     });
   });
@@ -571,7 +591,10 @@ describe('anomaly holds', () => {
     const signedInFirst = await setup();
     const p = anomaly();
     assert.ok(allowed(await signedInFirst.guard.check(p, hook({ requestType: MFA }), { now: T0 })));
-    assert.ok((await burst(signedInFirst.guard, p, T0 + 61_000)) < 40, 'a sign-in 61 s before: learned, held');
+    assert.ok(
+      (await burst(signedInFirst.guard, p, T0 + 61_000)) < 40,
+      'a sign-in 61 s before: learned, held',
+    );
     const enrollsFirst = await setup();
     assert.equal(await burst(enrollsFirst.guard, p, T0 + 61_000), 40, 'no hook before: still learning');
   });

@@ -180,16 +180,16 @@ export class FraudGuard {
       anomaly: !watching
         ? undefined
         : {
-              factor: policy.anomalyHoldFactor,
-              minCodes: policy.anomalyHoldMinCodes,
-              windowMs: policy.anomalyHoldWindowMs,
-              learningMs: policy.anomalyHoldBaselineMs,
-              holdMs: policy.anomalyHoldDurationMs,
-              alpha: ewmaAlpha(policy),
-              // The detector's state outlives two baselines of silence, then a destination is new again.
-              stateTtl: 2 * policy.anomalyHoldBaselineMs,
-              hotCodes: hotRangeCodes(policy),
-            },
+            factor: policy.anomalyHoldFactor,
+            minCodes: policy.anomalyHoldMinCodes,
+            windowMs: policy.anomalyHoldWindowMs,
+            learningMs: policy.anomalyHoldBaselineMs,
+            holdMs: policy.anomalyHoldDurationMs,
+            alpha: ewmaAlpha(policy),
+            // The detector's state outlives two baselines of silence, then a destination is new again.
+            stateTtl: 2 * policy.anomalyHoldBaselineMs,
+            hotCodes: hotRangeCodes(policy),
+          },
       scopes: plan.scopes.map(({ scope, label, holdId }) => ({ scope, label, holdId })),
       knownTtl,
       // Sign-in, unlock and reset codes go to numbers Okta has on file: those make a number known. An enrollment
@@ -302,7 +302,11 @@ function userLabel(userId: string): string {
  */
 export function hotRangeCodes(policy: FraudPolicy): number {
   const perNumber = policy.limitEnrollPerNumber?.max ?? policy.limitPerNumber?.max ?? 1;
-  return Math.max(2, Math.ceil(policy.anomalyHoldMinCodes / 4), Math.min(perNumber + 1, policy.anomalyHoldMinCodes));
+  return Math.max(
+    2,
+    Math.ceil(policy.anomalyHoldMinCodes / 4),
+    Math.min(perNumber + 1, policy.anomalyHoldMinCodes),
+  );
 }
 
 /** The EWMA weight whose memory is the baseline period: α = 2 / (N + 1), N = baseline / window. */

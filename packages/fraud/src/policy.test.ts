@@ -115,7 +115,10 @@ describe('the fraud policy', () => {
       /ANOMALY_HOLD_KNOWN_NUMBERS: must be "off" or a duration/,
     );
     assert.equal(fraudPolicyFromEnv({ ANOMALY_HOLD_KNOWN_NUMBERS: 'off' }).anomalyHoldKnownNumbersMs, null);
-    assert.equal(fraudPolicyFromEnv({ ANOMALY_HOLD_KNOWN_NUMBERS: '30d' }).anomalyHoldKnownNumbersMs, 30 * 86_400_000);
+    assert.equal(
+      fraudPolicyFromEnv({ ANOMALY_HOLD_KNOWN_NUMBERS: '30d' }).anomalyHoldKnownNumbersMs,
+      30 * 86_400_000,
+    );
   });
 
   it('takes the same settings as camelCase keys, in YAML’s native forms too', () => {

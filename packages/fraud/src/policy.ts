@@ -166,7 +166,10 @@ const scopes = listInput.transform((value, ctx): ReadonlySet<AnomalyScope> => {
   if (isOff(items)) return new Set();
   const bad = items.filter((s) => !(ANOMALY_SCOPES as readonly string[]).includes(s));
   if (items.length === 0 || bad.length > 0) {
-    ctx.addIssue({ code: 'custom', message: 'must be "off" or any of prefix, range, country (comma-separated)' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be "off" or any of prefix, range, country (comma-separated)',
+    });
     return z.NEVER;
   }
   return new Set(items as AnomalyScope[]);

@@ -137,15 +137,29 @@ describe('judging a pumping drill', () => {
     assert.equal(m.firstHoldMs, undefined, 'no attack code was held');
     const later = [
       hook({ sentAt: 1_000, answer: 'PENDING' }),
-      hook({ sentAt: 2_500, answer: 'FAILED', metadata: 'blocked: destination range on hold (unusual volume)' }),
-      hook({ sentAt: 1_700, answer: 'FAILED', metadata: 'blocked: destination range on hold (unusual volume)' }),
+      hook({
+        sentAt: 2_500,
+        answer: 'FAILED',
+        metadata: 'blocked: destination range on hold (unusual volume)',
+      }),
+      hook({
+        sentAt: 1_700,
+        answer: 'FAILED',
+        metadata: 'blocked: destination range on hold (unusual volume)',
+      }),
     ];
     assert.equal(fraudMetrics([], later, [], 3_000).firstHoldMs, 700);
     const gbAttack = [hook({ sentAt: 1_000, country: 'GB' }), hook({ sentAt: 1_100, country: 'GB' })];
     const people = [
       hook({ sentAt: 900, country: 'GB', requestType: 'enrollment' }), // before the attack
       hook({ sentAt: 1_200, country: 'GB', requestType: 'enrollment', answer: 'PENDING' }),
-      hook({ sentAt: 1_300, country: 'GB', requestType: 'enrollment', answer: 'FAILED', metadata: 'blocked: x' }),
+      hook({
+        sentAt: 1_300,
+        country: 'GB',
+        requestType: 'enrollment',
+        answer: 'FAILED',
+        metadata: 'blocked: x',
+      }),
       hook({ sentAt: 1_400, country: 'GB', requestType: 'mfa' }),
       hook({ sentAt: 1_500, country: 'DE', requestType: 'enrollment' }),
     ];

@@ -186,7 +186,9 @@ export async function fraudControls(ctx: BenchContext): Promise<BenchmarkResult>
           baseline: `off p99 ${fmtMs(offRun.latency.p99)}`,
           target: `p99 difference ≤ ${FRAUD_P99_TARGET_MS} ms (its 95 % interval)`,
           verdict:
-            onRun.non200 + offRun.non200 > 0 ? 'not judged' : intervalVerdict(p99Interval, FRAUD_P99_TARGET_MS),
+            onRun.non200 + offRun.non200 > 0
+              ? 'not judged'
+              : intervalVerdict(p99Interval, FRAUD_P99_TARGET_MS),
         },
       ],
       distributions: [
