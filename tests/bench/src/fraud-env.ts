@@ -23,8 +23,8 @@ export const FRAUD_OFF: Readonly<Record<string, string>> = {
 
 /**
  * Every control on, and the heaviest path through them: a country list, the number types, all ten limits (the
- * per-country and tenant ones sized so that the benchmark's many people pass), the anomaly detector on its three scopes
- * counting every request type. The benchmark sends pre-enrollment hooks: they meet all ten limits.
+ * per-country and tenant ones sized so that the benchmark's many people pass), the anomaly detector on its three
+ * scopes counting every request type. The benchmark sends pre-enrollment hooks: they meet all ten limits.
  */
 export const FRAUD_ALL_ON: Readonly<Record<string, string>> = {
   ALLOWED_COUNTRIES: 'US,CA,GB,DE,ES,IE,MX',
