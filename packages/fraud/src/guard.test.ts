@@ -401,6 +401,21 @@ describe('anomaly holds', () => {
     assert.ok(allowed(await guard.check(p, enrollTo('GB', '+44742'), { now: heldUntil + 1 })));
   });
 
+  it('measures a burst that crosses a window edge against the baseline from before it', async () => {
+    const { guard } = await setup();
+    const p = anomaly();
+    await steady(guard, p, 'GB', T0, T0 + 3 * MIN - 8_000, 8_000);
+    // 12 codes in the last 240 ms of a window, the rest in the next: the window the burst began in must not be
+    // taken into the baseline it is measured against (it would lift the threshold from 20 to ~35 codes).
+    const edge = T0 + 3 * MIN;
+    const burst: FraudVerdict[] = [];
+    for (let i = 0; i < 40; i++)
+      burst.push(await guard.check(p, enrollTo('GB', '+44741'), { now: edge - 240 + 20 * i }));
+    const first = burst.findIndex((v) => !v.allowed);
+    assert.ok(first >= 15 && first <= 20, `held after ${first} codes`);
+    assert.equal(ruleOf(burst[first] as FraudVerdict), 'hold-country');
+  });
+
   it('does not hold below ANOMALY_HOLD_MIN_CODES, however large the jump', async () => {
     const { guard } = await setup();
     const p = anomaly({ anomalyHoldMinCodes: 25 });

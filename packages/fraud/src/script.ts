@@ -152,10 +152,17 @@ if a then
     e = tonumber(e) or 0
     n = tonumber(n) or 0
     if bucket > b then
+      -- The baseline takes a window only once it has left the sliding count (one window late): the window an
+      -- attack starts in must not raise the very baseline it is measured against.
       local gap = bucket - b
-      e = e + a.alpha * (c - e)
-      if gap > 1 then e = e * (1 - a.alpha) ^ (gap - 1) end
-      if gap == 1 then p = c else p = 0 end
+      e = e + a.alpha * (p - e)
+      if gap == 1 then
+        p = c
+      else
+        e = e + a.alpha * (c - e)
+        if gap > 2 then e = e * (1 - a.alpha) ^ (gap - 2) end
+        p = 0
+      end
       n = n + gap
       c = 0
       b = bucket
