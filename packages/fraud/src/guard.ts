@@ -77,8 +77,11 @@ export interface FraudGuardOptions {
 
 /** How long refusals stay listed as "busiest limited keys" (this hour and the last). */
 const REFUSALS_TTL_MS = 2 * 3_600_000;
-/** Limits up to this many codes keep an exact log; larger ones a sliding-window counter (script.ts). */
-export const EXACT_LOG_MAX = 1_000;
+/**
+ * Limits up to this many codes keep an exact log (a packed string of at most this many times, ~1.4 KB, read and
+ * rewritten whole by each code); larger ones a sliding-window counter (script.ts).
+ */
+export const EXACT_LOG_MAX = 100;
 
 type Reply = (string | number)[];
 

@@ -35,7 +35,7 @@ export class TenantKeys {
       .slice(0, 16);
   }
 
-  /** "This eventId was refused, by this rule": a duplicate of the hook gets the same answer. */
+  /** What this eventId got: 'ok' (passed) or the rule that refused it; a duplicate of the hook gets the same. */
   refusedEvent(eventId: string): string {
     return `${this.#base}:r:${eventId}`;
   }
@@ -51,13 +51,16 @@ export class TenantKeys {
   get watchingSince(): string {
     return `${this.#base}:v:since`;
   }
-  /** A sliding-window log: ZSET of eventIds scored by when they were let through. */
+  /**
+   * A sliding-window log: one string, the times (ms) codes were let through, oldest first, comma-separated, at
+   * most the limit's N of them. (`w:`: the ZSETs of `l:` before are left to expire.)
+   */
   limit(rule: string, subject: string): string {
-    return `${this.#base}:l:${rule}:${subject}`;
+    return `${this.#base}:w:${rule}:${subject}`;
   }
-  /** A large limit's sliding-window counter: HASH b(ucket) c(ount) p(revious window's count). */
+  /** A large limit's sliding-window counter: one string "bucket:count:previous window's count" (`n:`, was `c:`). */
   counter(rule: string, subject: string): string {
-    return `${this.#base}:c:${rule}:${subject}`;
+    return `${this.#base}:n:${rule}:${subject}`;
   }
   /**
    * The anomaly detector's state of one destination, one string "bucket:count:previous:ewma:windows" (read with

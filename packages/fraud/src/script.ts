@@ -5,7 +5,7 @@ import { UNPACK_ARGS } from '@byot/redis';
  * atomically, for all replicas. It is all-or-nothing: a refused code consumes no limit and feeds no baseline, so an
  * attacker hammering one prefix does not use up the per-user budget of the people behind it.
  *
- * KEYS  1 refused-event marker   2 hold index (hold id -> until)   3 refusals of this hour   4 watching-since
+ * KEYS  1 the event's marker (ok | rule)   2 hold index (hold id -> until)   3 refusals of this hour   4 watching-since
  *       then one key per limit (in args.limits order)
  *       then per watched scope (in args.scopes order): volume state, hold, lifted marker
  *       then the number's known marker
@@ -15,9 +15,10 @@ import { UNPACK_ARGS } from '@byot/redis';
  * Replies: {'ok', now} · {'dup', now} · {'refused', rule, now} · {'limit', rule, count, retryAfterMs, now}
  *          · {'hold', scope, holdId, until, now} · {'new-hold', scope, holdId, until, volume, baseline, now}
  *
- * Velocity, mode 'log': a sliding-window log (a ZSET of eventIds by time): exact, so `5/15m` never lets a sixth
- * code through in any 15 minutes (a fixed window lets 2N through across its edge; GCRA lets N through, then one
- * every T/N). It holds at most N members, and the eventId as member makes a duplicated hook count once.
+ * Velocity, mode 'log': a sliding-window log (the times codes went out, one packed string of at most N entries,
+ * read with every other key in one MGET and written with one SET PX): exact, so `5/15m` never lets a sixth code
+ * through in any 15 minutes (a fixed window lets 2N through across its edge; GCRA lets N through, then one every
+ * T/N). The event's own marker (KEYS 1: 'ok' or the refusing rule) makes a duplicated hook count once.
  * Mode 'count', for large limits (a tenant's or a country's thousands a day), where a log would keep thousands of
  * members per key: the sliding-window counter (this window's count plus the previous window's, weighted by how
  * much of it still overlaps), O(1) memory and within a few percent of exact at that scale.
@@ -44,19 +45,23 @@ local S = #scopes
 local a = args.anomaly
 -- One read for the refused-event marker, the learning clock and every watched scope's state.
 -- The number's "known" marker (it got a sign-in, unlock or reset code before) is the last key.
+-- got: 1 the event's marker, 1+i limit i, 2+L the learning clock, 2+L+s scope s's state, 3+L+S known.
 local knownKey = KEYS[5 + L + 3 * S]
 local reads = {KEYS[1]}
+for i = 1, L do reads[1 + i] = KEYS[4 + i] end
 if a then
-  reads[2] = KEYS[4]
-  for s = 1, S do reads[2 + s] = KEYS[4 + L + 3 * s - 2] end
-  if S > 0 and args.knownTtl > 0 then reads[3 + S] = knownKey end
+  reads[2 + L] = KEYS[4]
+  for s = 1, S do reads[2 + L + s] = KEYS[4 + L + 3 * s - 2] end
+  if S > 0 and args.knownTtl > 0 then reads[3 + L + S] = knownKey end
 end
 local got = redis.call('MGET', unpack(reads))
+-- The event's marker: 'ok' once it passed (a duplicated hook passes again and counts once), else the rule that
+-- refused it (refused again, even once the window has room: it is never sent later).
 local before = got[1]
+if before == 'ok' then return {'dup', now} end
 if before then return {'refused', before, now} end
 -- A known number passes holds (never the limits): it neither meets one nor starts one; it still counts.
-local known = a and S > 0 and args.knownTtl > 0 and got[3 + S]
-if L > 0 and limits[1].mode == 'log' and redis.call('ZSCORE', KEYS[5], args.eventId) then return {'dup', now} end
+local known = a and S > 0 and args.knownTtl > 0 and got[3 + L + S]
 
 local function refuse(rule, tag)
   redis.call('SET', KEYS[1], rule, 'PX', args.markerTtl)
@@ -88,24 +93,32 @@ end
 -- 2. velocity limits (every one checked before any is counted)
 local counters = {}
 for i = 1, L do
-  local key = KEYS[4 + i]
   local limit = limits[i]
   local w = limit.windowMs
+  local raw = got[1 + i]
   local count, retry
   if limit.mode == 'log' then
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - w)
-    count = redis.call('ZCARD', key)
+    -- the log: the times codes went out, oldest first, comma-separated, at most max of them within the window
+    local log = {}
+    if raw then
+      for t in string.gmatch(raw, '%d+') do
+        local ms = tonumber(t)
+        if ms > now - w then log[#log + 1] = ms end
+      end
+    end
+    counters[i] = log
+    count = #log
     if count >= limit.max then
       -- the entry whose leaving brings the count under max (the oldest, unless the limit was lowered)
-      local edge = redis.call('ZRANGE', key, count - limit.max, count - limit.max, 'WITHSCORES')
-      retry = tonumber(edge[2]) + w - now
+      retry = log[count - limit.max + 1] + w - now
     end
   else
     local bucket = math.floor(now / w)
-    local st = redis.call('HMGET', key, 'b', 'c', 'p')
-    local b = tonumber(st[1])
-    local c = tonumber(st[2]) or 0
-    local p = tonumber(st[3]) or 0
+    local b, c, p
+    if raw then b, c, p = string.match(raw, '^([^:]+):([^:]+):([^:]+)$') end
+    b = tonumber(b)
+    c = tonumber(c) or 0
+    p = tonumber(p) or 0
     if b == nil or bucket > b + 1 then
       c = 0
       p = 0
@@ -129,7 +142,7 @@ end
 -- that the tenant is in use); only the watched types are counted and held.
 local pending = {}
 if a then
-  local since = tonumber(got[2])
+  local since = tonumber(got[2 + L])
   if not since then
     since = now
     redis.call('SET', KEYS[4], now, 'PX', a.stateTtl)
@@ -143,8 +156,8 @@ if a then
     local stateKey = KEYS[4 + L + 3 * s - 2]
     -- packed 'bucket:count:previous:ewma:windows' (one string: read with the MGET above, written with one SET)
     local b, c, p, e, n
-    if got[2 + s] then
-      b, c, p, e, n = string.match(got[2 + s], '^([^:]+):([^:]+):([^:]+):([^:]+):([^:]+)$')
+    if got[2 + L + s] then
+      b, c, p, e, n = string.match(got[2 + L + s], '^([^:]+):([^:]+):([^:]+):([^:]+):([^:]+)$')
     end
     b = tonumber(b) or bucket
     c = tonumber(c) or 0
@@ -211,16 +224,25 @@ if a then
 end
 
 -- 4. the code goes out: it counts everywhere
+redis.call('SET', KEYS[1], 'ok', 'PX', args.markerTtl)
 for i = 1, L do
   local key = KEYS[4 + i]
   local limit = limits[i]
+  local ctr = counters[i]
   if limit.mode == 'log' then
-    redis.call('ZADD', key, now, args.eventId)
-    redis.call('PEXPIRE', key, limit.windowMs)
+    -- keep time order (replicas' clocks are Redis' one; a test's may step back), and only the newest max
+    local k = #ctr + 1
+    while k > 1 and ctr[k - 1] > now do
+      ctr[k] = ctr[k - 1]
+      k = k - 1
+    end
+    ctr[k] = now
+    local from = math.max(1, #ctr - limit.max + 1)
+    local out = {}
+    for j = from, #ctr do out[#out + 1] = string.format('%d', ctr[j]) end
+    redis.call('SET', key, table.concat(out, ','), 'PX', limit.windowMs)
   else
-    local ctr = counters[i]
-    redis.call('HSET', key, 'b', ctr[1], 'c', ctr[2] + 1, 'p', ctr[3])
-    redis.call('PEXPIRE', key, 2 * limit.windowMs)
+    redis.call('SET', key, string.format('%d:%d:%d', ctr[1], ctr[2] + 1, ctr[3]), 'PX', 2 * limit.windowMs)
   end
 end
 if args.markKnown then redis.call('SET', knownKey, '1', 'PX', args.knownTtl) end
