@@ -8,6 +8,7 @@ import {
   legitPerson,
   PUMPED_BLOCK,
   pumpingPerson,
+  shuffleIndex,
   spreadPumpingPerson,
 } from './fraud.ts';
 import type { ScenarioMetrics } from './metrics.ts';
@@ -20,8 +21,11 @@ describe('the pumping drills’ people', () => {
   it('legitimate traffic: random valid mobiles in every allowed country, one user each, the request mix', () => {
     const people = Array.from({ length: 1_400 }, (_, i) => legitPerson(i, 123));
     assert.deepEqual(new Set(people.map((p) => p.country)), new Set(LEGIT_COUNTRIES));
-    // Random, not a walk: hardly two people share a number, and their blocks come in no order.
-    assert.ok(new Set(people.map((p) => p.phoneNumber)).size >= people.length - 5);
+    // Random, not a walk: no two people share a number (the drills match providers' records by it), and their
+    // blocks come in no order.
+    assert.equal(new Set(people.map((p) => p.phoneNumber)).size, people.length);
+    const many = Array.from({ length: 30_000 }, (_, i) => legitPerson(i, 98_765).phoneNumber);
+    assert.equal(new Set(many).size, many.length, 'unique over a long run too');
     const gb = people.filter((p) => p.country === 'GB').map((p) => Number(p.phoneNumber.slice(-6, -3)));
     const ordered = gb.slice(1).filter((b, k) => b === ((gb[k] as number) + 1) % 1000).length;
     assert.ok(ordered < 5, `blocks in sequence: ${ordered}`);
@@ -38,6 +42,13 @@ describe('the pumping drills’ people', () => {
     const share = (type: string) => people.filter((p) => p.requestType.endsWith(type)).length / people.length;
     assert.equal(share('mfa-verification'), 0.8);
     assert.equal(share('pre-enrollment'), 0.1);
+  });
+
+  it('shuffles indexes without repeating one (a bijection of 0 … 999 999)', () => {
+    const seen = new Set<number>();
+    for (let k = 0; k < 1_000_000; k++) seen.add(shuffleIndex(k, 4242));
+    assert.equal(seen.size, 1_000_000);
+    assert.ok([...seen].every((n) => n >= 0 && n < 1_000_000));
   });
 
   it('attack 1: sequential numbers of one block, premium-rate numbers and an off-list country, all enrollments', () => {

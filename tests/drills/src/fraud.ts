@@ -50,10 +50,26 @@ function mix(x: number): number {
 }
 
 /**
+ * A random-looking bijection of [0, 1 000 000) keyed by `seed`: a 4-round Feistel network on two 3-digit halves.
+ * People get random numbers, yet no two people of a run the same one (the drills tie provider records to hooks by
+ * the number).
+ */
+export function shuffleIndex(k: number, seed: number): number {
+  let left = Math.floor(k / 1000) % 1000;
+  let right = k % 1000;
+  for (let round = 0; round < 4; round++) {
+    const next = (left + (mix(right ^ mix(seed * 4 + round)) % 1000)) % 1000;
+    left = right;
+    right = next;
+  }
+  return left * 1000 + right;
+}
+
+/**
  * Legitimate traffic: the i-th hook goes to one of LEGIT_COUNTRIES in turn, to a random number of that country's
  * mobile ranges (a person of its own: random, so people's numbers share no order or block with one another or
- * with the attack's), from a user of its own; 80 % sign-ins, 10 % enrollments, 5 % unlocks, 5 % resets. Among
- * them new people enroll in the attacked country (GB) all through the attack.
+ * with the attack's, and unique within the run), from a user of its own; 80 % sign-ins, 10 % enrollments,
+ * 5 % unlocks, 5 % resets. Among them new people enroll in the attacked country (GB) all through the attack.
  */
 export function legitPerson(i: number, offset: number): Person {
   const country = LEGIT_COUNTRIES[i % LEGIT_COUNTRIES.length] as string;
@@ -64,7 +80,7 @@ export function legitPerson(i: number, offset: number): Person {
     return slot < acc;
   })?.[1] as OktaRequestType;
   return {
-    phoneNumber: spreadPhone(country, mix(mix(offset + 1) ^ i) % 1_000_000),
+    phoneNumber: spreadPhone(country, shuffleIndex(Math.floor(i / LEGIT_COUNTRIES.length), offset)),
     country,
     userId: `00uLegit${(offset + i).toString(36)}`,
     requestType,
