@@ -134,7 +134,9 @@ describe('anomaly holds end to end (a scaled clock: 2 s windows, 4 s of learning
       answers.push(answer.action?.transactionMetadata ?? answer.action?.status ?? String(answer.status));
     }
     const first = answers.indexOf('blocked: destination range on hold (unusual volume)');
-    assert.ok(first >= 10 && first <= 20, answers.join(' | '));
+    // About 20 codes (ANOMALY_HOLD_MIN_CODES) pass before the hold: a code or two more when the burst straddles a
+    // window edge (the previous window counts by its overlap).
+    assert.ok(first >= 10 && first <= 23, answers.join(' | '));
     assert.ok(
       answers.slice(first).every((a) => a === 'blocked: destination range on hold (unusual volume)'),
       answers.join(' | '),
