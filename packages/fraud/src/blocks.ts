@@ -135,16 +135,9 @@ export class FraudBlocks {
         const [rule, subject, ...label] = tag.split('|');
         if (!(LIMIT_RULES as readonly string[]).includes(rule ?? '') || !subject) return [];
         const limit = limitFor(policy, rule as LimitRule);
-        if (limit && limitMode(limit.max) === 'count') {
-          pipeline.hmget(keys.counter(rule as string, subject), 'b', 'c', 'p');
-        } else {
-          pipeline.zcount(
-            keys.limit(rule as string, subject),
-            limit ? now - limit.windowMs + 1 : '-inf',
-            '+inf',
-          );
-        }
-        return [{ rule: rule as LimitRule, subject, label: label.join('|'), refused, limit }];
+        const counted = limit !== null && limitMode(limit.max) === 'count';
+        pipeline.get(counted ? keys.counter(rule as string, subject) : keys.limit(rule as string, subject));
+        return [{ rule: rule as LimitRule, subject, label: label.join('|'), refused, limit, counted }];
       });
       const counts = (await pipeline.exec()) ?? [];
       entries.forEach((entry, i) => {
@@ -155,7 +148,7 @@ export class FraudBlocks {
           rule: entry.rule,
           label: entry.label,
           limit: formatLimit(entry.limit),
-          inWindow: inWindow(counts[i]?.[1], entry.limit, now),
+          inWindow: counts[i]?.[0] ? 0 : inWindow(counts[i]?.[1], entry.limit, entry.counted, now),
           refused: entry.refused,
         });
       });
@@ -205,12 +198,12 @@ export class FraudBlocks {
   }
 }
 
-/** Codes in a limit's window now: a log's count (ZCOUNT), or a counter's estimate (HMGET b c p). */
-function inWindow(reply: unknown, limit: { windowMs: number } | null, now: number): number {
-  if (!Array.isArray(reply)) return Number(reply ?? 0);
-  if (!limit) return 0;
-  const [b, c, p] = reply.map((v) => (v === null ? undefined : Number(v)));
-  if (b === undefined) return 0;
+/** Codes in a limit's window now: a log's entries inside it, or a counter's estimate ("bucket:count:previous"). */
+function inWindow(reply: unknown, limit: { windowMs: number } | null, counted: boolean, now: number): number {
+  if (typeof reply !== 'string' || !limit) return 0;
+  if (!counted) return reply.split(',').filter((t) => Number(t) > now - limit.windowMs).length;
+  const [b, c, p] = reply.split(':').map(Number);
+  if (b === undefined || Number.isNaN(b)) return 0;
   const bucket = Math.floor(now / limit.windowMs);
   const overlap = 1 - (now - bucket * limit.windowMs) / limit.windowMs;
   if (bucket === b) return Math.floor((c ?? 0) + (p ?? 0) * overlap);

@@ -19,6 +19,19 @@ export function prefixOf(e164: string): string {
   return e164.slice(0, -3);
 }
 
+/**
+ * The number without its last 5 digits: a 100 000-number range, the unit operators are allocated numbers in and
+ * lease on (ADR 0015): a pumping attack that spreads over many 1 000-blocks still lands in a few of these.
+ */
+export function rangeOf(e164: string): string {
+  return e164.slice(0, -5);
+}
+
+/** A range as operators see it: "+4477123•••••". */
+export function rangeLabel(range: string): string {
+  return `${range}•••••`;
+}
+
 /** A prefix as the blocks API and the alert show it: the block, not a number in it ("+4474001234•••"). */
 export function prefixLabel(prefix: string): string {
   return `${prefix}•••`;

@@ -224,9 +224,12 @@ describe('velocity limits', () => {
     );
     assert.equal(results.filter(allowed).length, 1_500);
     assert.equal(ruleOf(results.find((r) => !r.allowed) as FraudVerdict), 'tenant');
-    const keys = await redis.keys(`${keyspace.prefix}:*:c:tenant:*`);
+    const keys = await redis.keys(`${keyspace.prefix}:*:n:tenant:*`);
     assert.equal(keys.length, 1);
-    assert.equal(await redis.type(keys[0] as string), 'hash', 'one small hash, not 1 500 members');
+    assert.ok(
+      ((await redis.get(keys[0] as string)) ?? '').length < 40,
+      'one small string, not 1 500 entries',
+    );
     // Half-way through the next hour, half of the last hour still counts: 750 more fit.
     const half = start + HOUR + HOUR / 2;
     const next = await Promise.all(
@@ -401,6 +404,21 @@ describe('anomaly holds', () => {
     assert.ok(allowed(await guard.check(p, enrollTo('GB', '+44742'), { now: heldUntil + 1 })));
   });
 
+  it('measures a burst that crosses a window edge against the baseline from before it', async () => {
+    const { guard } = await setup();
+    const p = anomaly();
+    await steady(guard, p, 'GB', T0, T0 + 3 * MIN - 8_000, 8_000);
+    // 12 codes in the last 240 ms of a window, the rest in the next: the window the burst began in must not be
+    // taken into the baseline it is measured against (it would lift the threshold from 20 to ~35 codes).
+    const edge = T0 + 3 * MIN;
+    const burst: FraudVerdict[] = [];
+    for (let i = 0; i < 40; i++)
+      burst.push(await guard.check(p, enrollTo('GB', '+44741'), { now: edge - 240 + 20 * i }));
+    const first = burst.findIndex((v) => !v.allowed);
+    assert.ok(first >= 15 && first <= 20, `held after ${first} codes`);
+    assert.equal(ruleOf(burst[first] as FraudVerdict), 'hold-country');
+  });
+
   it('does not hold below ANOMALY_HOLD_MIN_CODES, however large the jump', async () => {
     const { guard } = await setup();
     const p = anomaly({ anomalyHoldMinCodes: 25 });
@@ -433,6 +451,170 @@ describe('anomaly holds', () => {
       allowed(await guard.check(p, enrollTo('GB', '+44760'), { now: T0 + 2 * MIN + 4_000 })),
       'other GB prefixes',
     );
+  });
+
+  describe('ranges: an anomalous country holds its hot ranges, not every number in it', () => {
+    const ranged = () => anomaly({ anomalyHold: 'prefix,range,country' });
+    /** A new GB user: a number in a range of its own (person k), never one of the attacked ranges. */
+    const newUser = (k: number) =>
+      hook({
+        requestType: ENROLL,
+        phoneE164: `+447${4000 + ((k * 37) % 1000)}${String((k * 7919) % 100_000).padStart(5, '0')}`,
+      });
+    /** Attack code i: one of the leased 100 000-ranges, each code in another 1 000-block of it. */
+    const leased = (ranges: readonly string[], i: number) =>
+      hook({
+        requestType: ENROLL,
+        phoneE164: `${ranges[i % ranges.length]}${String(Math.floor(i / ranges.length) % 100).padStart(2, '0')}${String((i * 7) % 1000).padStart(3, '0')}`,
+      });
+
+    /** Learning and a baseline: one new GB user every 5 s for two minutes (2 per 10 s window). */
+    async function learn(guard: FraudGuard, p: FraudPolicy) {
+      let k = 0;
+      for (let t = T0; t < T0 + 2 * MIN; t += 5_000)
+        assert.ok(allowed(await guard.check(p, newUser(k++), { now: t })));
+    }
+
+    /** `count` attack codes 100 ms apart, a new GB user enrolling every 5th; returns both sides' verdicts. */
+    async function attack(
+      guard: FraudGuard,
+      p: FraudPolicy,
+      count: number,
+      code: (i: number) => FraudRequest,
+    ) {
+      const at = T0 + 2 * MIN;
+      const bot: FraudVerdict[] = [];
+      const people: FraudVerdict[] = [];
+      for (let i = 0; i < count; i++) {
+        bot.push(await guard.check(p, code(i), { now: at + 100 * i }));
+        if (i % 5 === 4) people.push(await guard.check(p, newUser(10_000 + i), { now: at + 100 * i + 50 }));
+      }
+      const started = bot.flatMap((v) => (!v.allowed && v.holdStarted ? [v.holdStarted] : []));
+      return { bot, people, started, through: bot.filter(allowed).length };
+    }
+
+    it('holds the one leased range an attack spreads over, and new users elsewhere in the country still enroll', async () => {
+      const { guard, blocks, redis, keyspace } = await setup();
+      const p = ranged();
+      await learn(guard, p);
+      const run = await attack(guard, p, 60, (i) => leased(['+4477123'], i));
+      assert.deepEqual(
+        run.started.map((h) => [h.scope, h.label]),
+        [['range', '+4477123•••••']],
+      );
+      assert.ok(run.through >= 10 && run.through <= 20, `attack codes through: ${run.through}`);
+      const first = run.bot.findIndex((v) => !v.allowed);
+      assert.ok(run.bot.slice(first).every((v) => ruleOf(v) === 'hold-range'));
+      assert.equal(
+        !run.bot[first]?.allowed && run.bot[first]?.description,
+        'blocked: destination range on hold (unusual volume)',
+      );
+      assert.ok(run.people.length === 12 && run.people.every(allowed), 'every new GB user enrolls');
+      const listed = await blocks.list('default', p, T0 + 2 * MIN + 6_000);
+      assert.deepEqual(
+        listed.map((b) => [b.kind, b.label]),
+        [['hold', '+4477123•••••']],
+      );
+      // The detector's state, the hold and its index: no number in a key, and every key expiring on its own.
+      for (const key of await redis.keys(`${keyspace.prefix}:*`)) {
+        assert.ok(!/7712|7400|7401/.test(key), key);
+        assert.ok((await redis.pttl(key)) > 0, `${key} expires on its own`);
+      }
+    });
+
+    it('holds each hot range of an attack over several leased ranges once the country is anomalous, sooner than their own thresholds would', async () => {
+      const { guard } = await setup();
+      const p = ranged();
+      await learn(guard, p);
+      const ranges = ['+4477123', '+4477456', '+4478861', '+4479552'];
+      const run = await attack(guard, p, 100, (i) => leased(ranges, i));
+      assert.deepEqual(
+        run.started.map((h) => h.scope),
+        ['range', 'range', 'range', 'range'],
+      );
+      assert.deepEqual(run.started.map((h) => h.label).sort(), ranges.map((r) => `${r}•••••`).sort());
+      // On their own thresholds each range would take 20 codes (80 in all); hot at 5 once GB is anomalous.
+      assert.ok(run.through <= 30, `attack codes through: ${run.through}`);
+      assert.ok(run.people.every(allowed), 'every new GB user enrolls');
+    });
+
+    it('holds the whole country when the attack is in no few ranges (minCodes beyond the country’s threshold)', async () => {
+      const { guard } = await setup();
+      const p = ranged();
+      await learn(guard, p);
+      // Each code in a range of its own, none of them the new users'.
+      const run = await attack(guard, p, 60, (i) =>
+        hook({ requestType: ENROLL, phoneE164: `+447${6000 + i}${String(i * 13).padStart(5, '0')}` }),
+      );
+      assert.deepEqual(
+        run.started.map((h) => [h.scope, h.label]),
+        [['country', 'GB']],
+      );
+      assert.ok(run.through >= 30 && run.through <= 40, `attack codes through: ${run.through}`);
+    });
+
+    it('holds a range on its own thresholds when the country is not watched', async () => {
+      const { guard } = await setup();
+      const p = anomaly({ anomalyHold: 'range' });
+      await learn(guard, p);
+      const run = await attack(guard, p, 40, (i) => leased(['+4477123'], i));
+      assert.deepEqual(
+        run.started.map((h) => h.scope),
+        ['range'],
+      );
+      assert.ok(run.through >= 17 && run.through <= 20, `attack codes through: ${run.through}`);
+    });
+  });
+
+  it('lets known numbers (a sign-in, unlock or reset code before) through a hold, never through a limit', async () => {
+    const { guard } = await setup();
+    const p = anomaly({ limitEnrollPerNumber: '3/1h' });
+    const person = '+447500123456';
+    const pumped = '+447500999001';
+    // Both numbers are in use before the attack: one signs in (Okta has it on file), one was only ever enrolled.
+    assert.ok(allowed(await guard.check(p, hook({ phoneE164: person, requestType: MFA }), { now: T0 })));
+    assert.ok(allowed(await guard.check(p, hook({ phoneE164: pumped, requestType: ENROLL }), { now: T0 })));
+    await steady(guard, p, 'GB', T0, T0 + 2 * MIN, 8_000);
+    const at = T0 + 2 * MIN;
+    for (let i = 0; i < 40; i++) await guard.check(p, enrollTo('GB', '+44741'), { now: at + i * 50 });
+    assert.equal(ruleOf(await guard.check(p, enrollTo('GB', '+44742'), { now: at + 2_500 })), 'hold-country');
+    // The known number enrolls (a new factor, a new phone) through the hold; the merely enrolled one does not.
+    const enrollAgain = (phoneE164: string, now: number) =>
+      guard.check(p, hook({ phoneE164, requestType: ENROLL }), { now });
+    assert.ok(allowed(await enrollAgain(person, at + 3_000)));
+    assert.equal(ruleOf(await enrollAgain(pumped, at + 3_000)), 'hold-country');
+    // Known is not safe: the enrollment per-number limit (3/1h) still counts it.
+    assert.ok(allowed(await enrollAgain(person, at + 3_100)));
+    assert.ok(allowed(await enrollAgain(person, at + 3_200)));
+    assert.equal(ruleOf(await enrollAgain(person, at + 3_300)), 'enroll-per-number');
+    // Off: the same number is held like any other.
+    const off = await setup();
+    const q = anomaly({ anomalyHoldKnownNumbers: 'off' });
+    assert.ok(allowed(await off.guard.check(q, hook({ phoneE164: person, requestType: MFA }), { now: T0 })));
+    await steady(off.guard, q, 'GB', T0, T0 + 2 * MIN, 8_000);
+    for (let i = 0; i < 40; i++) await off.guard.check(q, enrollTo('GB', '+44741'), { now: at + i * 50 });
+    assert.equal(
+      ruleOf(await off.guard.check(q, hook({ phoneE164: person, requestType: ENROLL }), { now: at + 3_000 })),
+      'hold-country',
+    );
+  });
+
+  it('starts the learning clock at the tenant’s first hook of any type', async () => {
+    const burst = async (guard: FraudGuard, p: FraudPolicy, at: number) => {
+      let through = 0;
+      for (let i = 0; i < 40; i++)
+        if (allowed(await guard.check(p, enrollTo('GB', '+44741'), { now: at + 10 * i }))) through++;
+      return through;
+    };
+    const signedInFirst = await setup();
+    const p = anomaly();
+    assert.ok(allowed(await signedInFirst.guard.check(p, hook({ requestType: MFA }), { now: T0 })));
+    assert.ok(
+      (await burst(signedInFirst.guard, p, T0 + 61_000)) < 40,
+      'a sign-in 61 s before: learned, held',
+    );
+    const enrollsFirst = await setup();
+    assert.equal(await burst(enrollsFirst.guard, p, T0 + 61_000), 40, 'no hook before: still learning');
   });
 
   it('lifts a hold on an operator’s word and does not hold that destination again for a hold period', async () => {
@@ -499,6 +681,11 @@ describe('tenants', () => {
       ['limit', 'per-user', 'user 00uAdaLovelace000001'],
     ]);
     assert.ok(listed.every((b) => b.id.startsWith('acme-eu.limit.') && !b.id.includes('7400')));
+    // How many codes are in each window now, read from the packed logs.
+    assert.deepEqual(
+      listed.map((b) => (b.kind === 'limit' ? b.inWindow : -1)),
+      [1, 1],
+    );
     assert.deepEqual(await blocks.list('default', p, T0), [], 'another tenant sees none of it');
   });
 });

@@ -9,6 +9,8 @@ import {
   isSafe,
   prefixLabel,
   prefixOf,
+  rangeLabel,
+  rangeOf,
 } from './destination.ts';
 import { TenantKeys } from './keys.ts';
 import { type AnomalyScope, type FraudPolicy, type LimitRule, limitsFor } from './policy.ts';
@@ -75,8 +77,11 @@ export interface FraudGuardOptions {
 
 /** How long refusals stay listed as "busiest limited keys" (this hour and the last). */
 const REFUSALS_TTL_MS = 2 * 3_600_000;
-/** Limits up to this many codes keep an exact log; larger ones a sliding-window counter (script.ts). */
-export const EXACT_LOG_MAX = 1_000;
+/**
+ * Limits up to this many codes keep an exact log (a packed string of at most this many times, ~1.4 KB, read and
+ * rewritten whole by each code); larger ones a sliding-window counter (script.ts).
+ */
+export const EXACT_LOG_MAX = 100;
 
 type Reply = (string | number)[];
 
@@ -96,9 +101,13 @@ interface EvaluateArgs {
         holdMs: number;
         alpha: number;
         stateTtl: number;
+        hotCodes: number;
       }
     | undefined;
   scopes: { scope: AnomalyScope; label: string; holdId: string }[];
+  /** How long a number stays known (0: off), and whether this code makes it known. */
+  knownTtl: number;
+  markKnown: boolean;
 }
 
 /**
@@ -150,7 +159,8 @@ export class FraudGuard {
 
     const keys = this.keys(request.tenantId);
     const plan = this.#plan(policy, request, keys);
-    if (plan.limits.length === 0 && plan.scopes.length === 0) return { allowed: true, via: 'checked' };
+    const watching = policy.anomalyHold.size > 0;
+    if (plan.limits.length === 0 && !watching) return { allowed: true, via: 'checked' };
     const hour = Math.floor((options.now ?? Date.now()) / 3_600_000);
     const keyList = [
       keys.refusedEvent(request.eventId),
@@ -159,7 +169,9 @@ export class FraudGuard {
       keys.watchingSince,
       ...plan.limits.map((l) => l.key),
       ...plan.scopes.flatMap((s) => [s.volumeKey, s.holdKey, s.liftedKey]),
+      keys.known(plan.numberId()),
     ];
+    const knownTtl = policy.anomalyHoldKnownNumbersMs ?? 0;
     const reply = await this.#evaluate(keyList, {
       now: options.now ?? 0,
       eventId: request.eventId,
@@ -167,28 +179,34 @@ export class FraudGuard {
       markerTtl: Math.max(60_000, Math.min(request.otpExpiresAt - Date.now(), 3_600_000)),
       refusalsTtl: REFUSALS_TTL_MS,
       limits: plan.limits.map(({ mode, max, windowMs, rule, tag }) => ({ mode, max, windowMs, rule, tag })),
-      anomaly:
-        plan.scopes.length === 0
-          ? undefined
-          : {
-              factor: policy.anomalyHoldFactor,
-              minCodes: policy.anomalyHoldMinCodes,
-              windowMs: policy.anomalyHoldWindowMs,
-              learningMs: policy.anomalyHoldBaselineMs,
-              holdMs: policy.anomalyHoldDurationMs,
-              alpha: ewmaAlpha(policy),
-              // The detector's state outlives two baselines of silence, then a destination is new again.
-              stateTtl: 2 * policy.anomalyHoldBaselineMs,
-            },
+      // Sent whenever the detector is on, so that any hook of the tenant starts its learning clock.
+      anomaly: !watching
+        ? undefined
+        : {
+            factor: policy.anomalyHoldFactor,
+            minCodes: policy.anomalyHoldMinCodes,
+            windowMs: policy.anomalyHoldWindowMs,
+            learningMs: policy.anomalyHoldBaselineMs,
+            holdMs: policy.anomalyHoldDurationMs,
+            alpha: ewmaAlpha(policy),
+            // The detector's state outlives two baselines of silence, then a destination is new again.
+            stateTtl: 2 * policy.anomalyHoldBaselineMs,
+            hotCodes: hotRangeCodes(policy),
+          },
       scopes: plan.scopes.map(({ scope, label, holdId }) => ({ scope, label, holdId })),
+      knownTtl,
+      // Sign-in, unlock and reset codes go to numbers Okta has on file: those make a number known. An enrollment
+      // code never does (the number is the requester's choice: a pumped number that slipped through must not).
+      markKnown: watching && knownTtl > 0 && request.requestType !== ENROLLMENT,
     });
     return verdictOf(reply, request.tenantId, plan);
   }
 
   #plan(policy: FraudPolicy, request: FraudRequest, keys: TenantKeys): Plan {
     const prefix = prefixOf(request.phoneE164);
+    const range = rangeOf(request.phoneE164);
     const country = request.phoneCountry ?? 'INTL';
-    type SubjectName = 'number' | 'user' | 'prefix' | 'country' | 'tenant';
+    type SubjectName = 'number' | 'user' | 'prefix' | 'range' | 'country' | 'tenant';
     type Subject = { id: string; label: string } | undefined;
     // Each subject's keyed hash is computed when a limit or a hold needs it, once: a policy with those controls
     // off computes none (an HMAC each, ≈ 20 µs of the hook's CPU).
@@ -203,6 +221,8 @@ export class FraudGuard {
             : { id: keys.subject('user', request.userId), label: `user ${userLabel(request.userId)}` };
         case 'prefix':
           return { id: keys.subject('prefix', prefix), label: prefixLabel(prefix) };
+        case 'range':
+          return { id: keys.subject('range', range), label: rangeLabel(range) };
         case 'country':
           return { id: country, label: country };
         case 'tenant':
@@ -229,9 +249,10 @@ export class FraudGuard {
       ];
     });
     const watched = policy.anomalyHold.size > 0 && policy.anomalyHoldRequestTypes.has(request.requestType);
-    // Narrowest first: a prefix hold says more than a country hold, and costs the country's other people nothing.
+    // Narrowest first: a prefix or range hold says more than a country hold, and costs the country's other people
+    // nothing.
     const scopes = watched
-      ? (['prefix', 'country'] as const)
+      ? (['prefix', 'range', 'country'] as const)
           .filter((scope) => policy.anomalyHold.has(scope))
           .map((scope) => {
             const subject = subjectFor(scope) as { id: string; label: string };
@@ -245,7 +266,7 @@ export class FraudGuard {
             };
           })
       : [];
-    return { limits, scopes };
+    return { limits, scopes, numberId: () => subjectFor('number')?.id as string };
   }
 }
 
@@ -254,7 +275,11 @@ export function limitMode(max: number): 'log' | 'count' {
   return max <= EXACT_LOG_MAX ? 'log' : 'count';
 }
 
+const ENROLLMENT: OktaRequestType = 'com.okta.user.telephony.pre-enrollment';
+
 interface Plan {
+  /** The number's opaque subject id (its known marker), computed only when the controls have work. */
+  numberId: () => string;
   limits: {
     rule: LimitRule;
     mode: 'log' | 'count';
@@ -284,6 +309,20 @@ export function subjectOf(rule: LimitRule): 'number' | 'user' | 'prefix' | 'coun
 /** Okta user ids are [A-Za-z0-9]{20}; anything else is cut to a safe, bounded label. */
 function userLabel(userId: string): string {
   return userId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40) || '(unnamed)';
+}
+
+/**
+ * How many codes in one window make a range hot while its country is anomalous: a quarter of
+ * ANOMALY_HOLD_MIN_CODES (5 of the default 20), and never fewer than the enrollment per-number limit allows one
+ * number plus one, so that one person re-sending their own code cannot heat their range.
+ */
+export function hotRangeCodes(policy: FraudPolicy): number {
+  const perNumber = policy.limitEnrollPerNumber?.max ?? policy.limitPerNumber?.max ?? 1;
+  return Math.max(
+    2,
+    Math.ceil(policy.anomalyHoldMinCodes / 4),
+    Math.min(perNumber + 1, policy.anomalyHoldMinCodes),
+  );
 }
 
 /** The EWMA weight whose memory is the baseline period: α = 2 / (N + 1), N = baseline / window. */

@@ -3,7 +3,7 @@ import { createHmac, type KeyObject } from 'node:crypto';
 /** A tenant id (cross-cutting decision 1): what namespaces every key of a tenant. */
 export const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
-export type SubjectKind = 'number' | 'user' | 'prefix';
+export type SubjectKind = 'number' | 'user' | 'prefix' | 'range';
 
 /**
  * The Redis keys of one tenant's controls, all under `<prefix>:fraud:{<tenant>}` so that one script touches one
@@ -27,7 +27,7 @@ export class TenantKeys {
     this.#subjectKey = subjectKey;
   }
 
-  /** The stable, opaque stand-in for a number, prefix or user id within this tenant. */
+  /** The stable, opaque stand-in for a number, prefix, range or user id within this tenant. */
   subject(kind: SubjectKind, value: string): string {
     return createHmac('sha256', this.#subjectKey)
       .update(`${this.tenantId}\u0000${kind}\u0000${value}`)
@@ -35,7 +35,7 @@ export class TenantKeys {
       .slice(0, 16);
   }
 
-  /** "This eventId was refused, by this rule": a duplicate of the hook gets the same answer. */
+  /** What this eventId got: 'ok' (passed) or the rule that refused it; a duplicate of the hook gets the same. */
   refusedEvent(eventId: string): string {
     return `${this.#base}:r:${eventId}`;
   }
@@ -49,19 +49,30 @@ export class TenantKeys {
   }
   /** When the anomaly detector started watching this tenant (its learning period runs from there). */
   get watchingSince(): string {
-    return `${this.#base}:a:since`;
+    return `${this.#base}:v:since`;
   }
-  /** A sliding-window log: ZSET of eventIds scored by when they were let through. */
+  /**
+   * A sliding-window log: one string, the times (ms) codes were let through, oldest first, comma-separated, at
+   * most the limit's N of them. (`w:`: the ZSETs of `l:` before are left to expire.)
+   */
   limit(rule: string, subject: string): string {
-    return `${this.#base}:l:${rule}:${subject}`;
+    return `${this.#base}:w:${rule}:${subject}`;
   }
-  /** A large limit's sliding-window counter: HASH b(ucket) c(ount) p(revious window's count). */
+  /** A large limit's sliding-window counter: one string "bucket:count:previous window's count" (`n:`, was `c:`). */
   counter(rule: string, subject: string): string {
-    return `${this.#base}:c:${rule}:${subject}`;
+    return `${this.#base}:n:${rule}:${subject}`;
   }
-  /** The anomaly detector's state of one destination: HASH b(ucket) c(ount) p(revious) e(wma) n(buckets). */
+  /**
+   * The anomaly detector's state of one destination, one string "bucket:count:previous:ewma:windows" (read with
+   * one MGET for every scope). `v:`, not the hashes of `a:` before: a new key name restarts learning on upgrade
+   * rather than reading an old hash as an empty history.
+   */
   volume(scope: string, subject: string): string {
-    return `${this.#base}:a:${scope}:${subject}`;
+    return `${this.#base}:v:${scope}:${subject}`;
+  }
+  /** This number got a sign-in, unlock or reset code before: it passes anomaly holds (ANOMALY_HOLD_KNOWN_NUMBERS). */
+  known(numberSubject: string): string {
+    return `${this.#base}:k:${numberSubject}`;
   }
   hold(scope: string, subject: string): string {
     return `${this.#base}:h:${scope}:${subject}`;

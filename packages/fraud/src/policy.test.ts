@@ -44,10 +44,11 @@ describe('the fraud policy', () => {
     assert.equal(policy.limitPerCountry, null);
     assert.equal(policy.limitTenant, null);
     assert.deepEqual(policy.limitEnrollPerNumber, { max: 3, windowMs: 3_600_000 });
-    assert.deepEqual([...policy.anomalyHold], ['prefix', 'country']);
+    assert.deepEqual([...policy.anomalyHold], ['prefix', 'range', 'country']);
     assert.equal(policy.anomalyHoldFactor, 10);
     assert.equal(policy.anomalyHoldMinCodes, 20);
     assert.deepEqual([...policy.anomalyHoldRequestTypes], ['com.okta.user.telephony.pre-enrollment']);
+    assert.equal(policy.anomalyHoldKnownNumbersMs, 90 * 86_400_000);
   });
 
   it('reads every variable the issue names, in the environment’s notation', () => {
@@ -108,6 +109,15 @@ describe('the fraud policy', () => {
     assert.throws(
       () => fraudPolicyFromEnv({ ANOMALY_HOLD_WINDOW: '2h', ANOMALY_HOLD_BASELINE: '3h' }),
       /ANOMALY_HOLD_BASELINE: must be at least twice ANOMALY_HOLD_WINDOW/,
+    );
+    assert.throws(
+      () => fraudPolicyFromEnv({ ANOMALY_HOLD_KNOWN_NUMBERS: 'forever' }),
+      /ANOMALY_HOLD_KNOWN_NUMBERS: must be "off" or a duration/,
+    );
+    assert.equal(fraudPolicyFromEnv({ ANOMALY_HOLD_KNOWN_NUMBERS: 'off' }).anomalyHoldKnownNumbersMs, null);
+    assert.equal(
+      fraudPolicyFromEnv({ ANOMALY_HOLD_KNOWN_NUMBERS: '30d' }).anomalyHoldKnownNumbersMs,
+      30 * 86_400_000,
     );
   });
 

@@ -38,7 +38,7 @@ export const NUMBER_TYPES = [
 ] as const satisfies readonly (PhoneNumberType | 'UNKNOWN')[];
 export type BlockableNumberType = (typeof NUMBER_TYPES)[number];
 
-export const ANOMALY_SCOPES = ['prefix', 'country'] as const;
+export const ANOMALY_SCOPES = ['prefix', 'range', 'country'] as const;
 export type AnomalyScope = (typeof ANOMALY_SCOPES)[number];
 
 /** `*` or a set of ISO 3166-1 alpha-2 codes. */
@@ -72,6 +72,11 @@ export interface FraudPolicy {
   anomalyHoldDurationMs: number;
   /** The request types the hold counts and refuses. */
   anomalyHoldRequestTypes: ReadonlySet<OktaRequestType>;
+  /**
+   * How long a number that got a sign-in, unlock or reset code stays known: known numbers pass holds (never the
+   * limits or the country list). null: off.
+   */
+  anomalyHoldKnownNumbersMs: number | null;
 }
 
 // ---- field schemas: each accepts what an environment variable holds (a string) and what YAML would give ----
@@ -161,7 +166,10 @@ const scopes = listInput.transform((value, ctx): ReadonlySet<AnomalyScope> => {
   if (isOff(items)) return new Set();
   const bad = items.filter((s) => !(ANOMALY_SCOPES as readonly string[]).includes(s));
   if (items.length === 0 || bad.length > 0) {
-    ctx.addIssue({ code: 'custom', message: 'must be "off" or any of prefix, country (comma-separated)' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be "off" or any of prefix, range, country (comma-separated)',
+    });
     return z.NEVER;
   }
   return new Set(items as AnomalyScope[]);
@@ -195,6 +203,21 @@ const duration = (minMs: number, maxMs: number) =>
     return ms;
   });
 
+/** A duration, or "off" (null). */
+const durationOrOff = (minMs: number, maxMs: number) => {
+  const inner = duration(minMs, maxMs);
+  return z.union([z.string(), z.number()]).transform((value, ctx): number | null => {
+    if (typeof value === 'string' && OFF_WORDS.includes(value.trim().toLowerCase())) return null;
+    const parsed = inner.safeParse(value);
+    if (parsed.success) return parsed.data;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be "off" or a duration such as 30d or 90d, from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`,
+    });
+    return z.NEVER;
+  });
+};
+
 /** The fields without defaults: what a tenant's `policy:` may override (any subset). */
 const FIELDS = {
   allowedCountries: countryList,
@@ -219,6 +242,7 @@ const FIELDS = {
   anomalyHoldBaseline: duration(2_000, 30 * 86_400_000),
   anomalyHoldDuration: duration(1_000, 7 * 86_400_000),
   anomalyHoldRequestTypes: requestTypes,
+  anomalyHoldKnownNumbers: durationOrOff(60_000, 400 * 86_400_000),
 };
 type FieldName = keyof typeof FIELDS;
 
@@ -241,13 +265,14 @@ export const POLICY_DEFAULTS: Readonly<Record<Exclude<FieldName, 'allowedCountri
   limitEnrollTenant: 'off',
   safeNumbers: 'none',
   safePrefixes: 'none',
-  anomalyHold: 'prefix,country',
+  anomalyHold: 'prefix,range,country',
   anomalyHoldFactor: '10',
   anomalyHoldMinCodes: '20',
   anomalyHoldWindow: '10m',
   anomalyHoldBaseline: '24h',
   anomalyHoldDuration: '1h',
   anomalyHoldRequestTypes: 'enrollment',
+  anomalyHoldKnownNumbers: '90d',
 };
 
 /** The environment variable of each field: the names the single-tenant setup is configured with. */
@@ -274,6 +299,7 @@ export const FRAUD_ENV: Readonly<Record<FieldName, string>> = {
   anomalyHoldBaseline: 'ANOMALY_HOLD_BASELINE',
   anomalyHoldDuration: 'ANOMALY_HOLD_DURATION',
   anomalyHoldRequestTypes: 'ANOMALY_HOLD_REQUEST_TYPES',
+  anomalyHoldKnownNumbers: 'ANOMALY_HOLD_KNOWN_NUMBERS',
 };
 
 /** A tenant's `policy:` in the tenants file: any subset of the camelCase keys; unknown keys are refused. */
@@ -402,13 +428,15 @@ function defaultPolicy(): FraudPolicy {
 
 /** Parsed fields to policy properties (durations gain their unit); absent fields stay absent. */
 function fieldsToPolicy(fields: ParsedFields): Partial<FraudPolicy> {
-  const { anomalyHoldWindow, anomalyHoldBaseline, anomalyHoldDuration, ...rest } = fields;
+  const { anomalyHoldWindow, anomalyHoldBaseline, anomalyHoldDuration, anomalyHoldKnownNumbers, ...rest } =
+    fields;
   const policy: Partial<FraudPolicy> = Object.fromEntries(
     Object.entries(rest).filter(([, v]) => v !== undefined),
   );
   if (anomalyHoldWindow !== undefined) policy.anomalyHoldWindowMs = anomalyHoldWindow;
   if (anomalyHoldBaseline !== undefined) policy.anomalyHoldBaselineMs = anomalyHoldBaseline;
   if (anomalyHoldDuration !== undefined) policy.anomalyHoldDurationMs = anomalyHoldDuration;
+  if (anomalyHoldKnownNumbers !== undefined) policy.anomalyHoldKnownNumbersMs = anomalyHoldKnownNumbers;
   return policy;
 }
 
@@ -443,6 +471,8 @@ function fromPolicy(policy: FraudPolicy): Record<FieldName, string | undefined> 
       policy.anomalyHoldRequestTypes.size === OKTA_REQUEST_TYPES.length
         ? '*'
         : [...policy.anomalyHoldRequestTypes].map((t) => REQUEST_TYPE_LABEL[t]).join(','),
+    anomalyHoldKnownNumbers:
+      policy.anomalyHoldKnownNumbersMs === null ? 'off' : formatDuration(policy.anomalyHoldKnownNumbersMs),
   };
 }
 

@@ -20,6 +20,7 @@ const WHAT: Record<BlockRule, string> = {
   'enroll-per-country': 'enrollment per-country limit',
   'enroll-tenant': 'enrollment tenant limit',
   'hold-prefix': 'destination prefix on hold (unusual volume)',
+  'hold-range': 'destination range on hold (unusual volume)',
   'hold-country': 'destination country on hold (unusual volume)',
 };
 

@@ -23,8 +23,8 @@ export const FRAUD_OFF: Readonly<Record<string, string>> = {
 
 /**
  * Every control on, and the heaviest path through them: a country list, the number types, all ten limits (the
- * per-country and tenant ones sized so that the benchmark's many people pass), the anomaly detector on both scopes
- * counting every request type. The benchmark sends pre-enrollment hooks: they meet all ten limits.
+ * per-country and tenant ones sized so that the benchmark's many people pass), the anomaly detector on its three
+ * scopes counting every request type. The benchmark sends pre-enrollment hooks: they meet all ten limits.
  */
 export const FRAUD_ALL_ON: Readonly<Record<string, string>> = {
   ALLOWED_COUNTRIES: 'US,CA,GB,DE,ES,IE,MX',
@@ -39,6 +39,6 @@ export const FRAUD_ALL_ON: Readonly<Record<string, string>> = {
   LIMIT_ENROLL_PER_PREFIX: '10/1h',
   LIMIT_ENROLL_PER_COUNTRY: '1000000/1d',
   LIMIT_ENROLL_TENANT: '1000000/1d',
-  ANOMALY_HOLD: 'prefix,country',
+  ANOMALY_HOLD: 'prefix,range,country',
   ANOMALY_HOLD_REQUEST_TYPES: '*',
 };

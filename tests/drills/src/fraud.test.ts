@@ -3,10 +3,12 @@ import { describe, it } from 'node:test';
 import { normalisePhoneNumber } from '@byot/contracts';
 import {
   fraudMetrics,
+  LEASED_RANGES,
   LEGIT_COUNTRIES,
   legitPerson,
   PUMPED_BLOCK,
   pumpingPerson,
+  shuffleIndex,
   spreadPumpingPerson,
 } from './fraud.ts';
 import type { ScenarioMetrics } from './metrics.ts';
@@ -16,10 +18,18 @@ import type { HookRecord } from './types.ts';
 const parse = (phone: string) => normalisePhoneNumber(phone, 'US');
 
 describe('the pumping drills’ people', () => {
-  it('legitimate traffic: valid mobiles in every allowed country, one user and one 1 000-block each, the request mix', () => {
+  it('legitimate traffic: random valid mobiles in every allowed country, one user each, the request mix', () => {
     const people = Array.from({ length: 1_400 }, (_, i) => legitPerson(i, 123));
     assert.deepEqual(new Set(people.map((p) => p.country)), new Set(LEGIT_COUNTRIES));
-    assert.equal(new Set(people.map((p) => p.phoneNumber.slice(0, -3))).size, people.length);
+    // Random, not a walk: no two people share a number (the drills match providers' records by it), and their
+    // blocks come in no order.
+    assert.equal(new Set(people.map((p) => p.phoneNumber)).size, people.length);
+    const many = Array.from({ length: 30_000 }, (_, i) => legitPerson(i, 98_765).phoneNumber);
+    assert.equal(new Set(many).size, many.length, 'unique over a long run too');
+    const gb = people.filter((p) => p.country === 'GB').map((p) => Number(p.phoneNumber.slice(-6, -3)));
+    const ordered = gb.slice(1).filter((b, k) => b === ((gb[k] as number) + 1) % 1000).length;
+    assert.ok(ordered < 5, `blocks in sequence: ${ordered}`);
+    assert.notDeepEqual(legitPerson(0, 1).phoneNumber, legitPerson(0, 2).phoneNumber, 'runs differ');
     assert.equal(new Set(people.map((p) => p.userId)).size, people.length);
     for (const p of people.filter((_, i) => i % 13 === 0)) {
       const parsed = parse(p.phoneNumber);
@@ -32,6 +42,13 @@ describe('the pumping drills’ people', () => {
     const share = (type: string) => people.filter((p) => p.requestType.endsWith(type)).length / people.length;
     assert.equal(share('mfa-verification'), 0.8);
     assert.equal(share('pre-enrollment'), 0.1);
+  });
+
+  it('shuffles indexes without repeating one (a bijection of 0 … 999 999)', () => {
+    const seen = new Set<number>();
+    for (let k = 0; k < 1_000_000; k++) seen.add(shuffleIndex(k, 4242));
+    assert.equal(seen.size, 1_000_000);
+    assert.ok([...seen].every((n) => n >= 0 && n < 1_000_000));
   });
 
   it('attack 1: sequential numbers of one block, premium-rate numbers and an off-list country, all enrollments', () => {
@@ -52,10 +69,19 @@ describe('the pumping drills’ people', () => {
     assert.ok(legit.every((p) => !p.phoneNumber.startsWith(PUMPED_BLOCK)));
   });
 
-  it('attack 2: one country, a different 1 000-block per number', () => {
-    const attack = Array.from({ length: 500 }, (_, i) => spreadPumpingPerson(i, 'GB', 500_000));
-    assert.equal(new Set(attack.map((p) => p.phoneNumber.slice(0, -3))).size, 500);
-    assert.ok(attack.every((p) => p.country === 'GB'));
+  it('attack 2: one country, 400 1 000-blocks of four rented ranges, a block seeing one code in 400', () => {
+    const attack = Array.from({ length: 4_000 }, (_, i) => spreadPumpingPerson(i, 777));
+    assert.equal(new Set(attack.map((p) => p.phoneNumber)).size, 4_000, 'every number its own');
+    assert.equal(new Set(attack.map((p) => p.phoneNumber.slice(0, -3))).size, 400);
+    assert.equal(new Set(attack.slice(0, 400).map((p) => p.phoneNumber.slice(0, -3))).size, 400);
+    assert.deepEqual(new Set(attack.map((p) => p.phoneNumber.slice(0, -5))), new Set(LEASED_RANGES));
+    for (const p of attack.filter((_, i) => i % 97 === 0)) {
+      const parsed = parse(p.phoneNumber);
+      assert.ok(parsed.ok && parsed.country === 'GB' && parsed.type === 'MOBILE', p.phoneNumber);
+    }
+    // No legitimate person is on a rented range (they are on GB's large ones).
+    const legit = Array.from({ length: 7_000 }, (_, i) => legitPerson(i, 777));
+    assert.ok(legit.every((p) => !LEASED_RANGES.some((r) => p.phoneNumber.startsWith(r))));
   });
 });
 
@@ -119,6 +145,40 @@ describe('judging a pumping drill', () => {
     assert.equal(m.attackInWindowPct, 75);
     assert.equal(m.legitRefused, 1);
     assert.equal(m.legitRefusedByHold, 1);
+    assert.equal(m.firstHoldMs, undefined, 'no attack code was held');
+    const later = [
+      hook({ sentAt: 1_000, answer: 'PENDING' }),
+      hook({
+        sentAt: 2_500,
+        answer: 'FAILED',
+        metadata: 'blocked: destination range on hold (unusual volume)',
+      }),
+      hook({
+        sentAt: 1_700,
+        answer: 'FAILED',
+        metadata: 'blocked: destination range on hold (unusual volume)',
+      }),
+    ];
+    assert.equal(fraudMetrics([], later, [], 3_000).firstHoldMs, 700);
+    const gbAttack = [hook({ sentAt: 1_000, country: 'GB' }), hook({ sentAt: 1_100, country: 'GB' })];
+    const people = [
+      hook({ sentAt: 900, country: 'GB', requestType: 'enrollment' }), // before the attack
+      hook({ sentAt: 1_200, country: 'GB', requestType: 'enrollment', answer: 'PENDING' }),
+      hook({
+        sentAt: 1_300,
+        country: 'GB',
+        requestType: 'enrollment',
+        answer: 'FAILED',
+        metadata: 'blocked: x',
+      }),
+      hook({ sentAt: 1_400, country: 'GB', requestType: 'mfa' }),
+      hook({ sentAt: 1_500, country: 'DE', requestType: 'enrollment' }),
+    ];
+    assert.deepEqual(fraudMetrics(people, gbAttack, [], 3_000).legitEnrollAttacked, {
+      country: 'GB',
+      sent: 2,
+      refused: 1,
+    });
 
     const metrics = {
       answers: { SUCCESSFUL: 1, PENDING: 0, FAILED: 1, fallback: 0 },

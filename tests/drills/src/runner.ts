@@ -290,8 +290,13 @@ function fraudNotes(figures: FraudMetrics, legitimate: number): string[] {
       .join(', ') || 'nothing';
   return [
     `attack: ${figures.attackSent} hooks, ${figures.attackReachedProvider} reached a provider ` +
-      `(${figures.attackBlockedPct} % kept away); refused by: ${rules(figures.attackRefusedBy)}`,
-    `legitimate: ${legitimate} hooks, ${figures.legitRefused} refused (${rules(figures.legitRefusedBy)})`,
+      `(${figures.attackBlockedPct} % kept away); refused by: ${rules(figures.attackRefusedBy)}` +
+      (figures.firstHoldMs === undefined
+        ? ''
+        : `; first hold ${figures.firstHoldMs} ms after the attack began`),
+    `legitimate: ${legitimate} hooks, ${figures.legitRefused} refused (${rules(figures.legitRefusedBy)}); ` +
+      `new people enrolling into ${figures.legitEnrollAttacked.country ?? 'the attacked country'} once the attack ` +
+      `began: ${figures.legitEnrollAttacked.sent}, ${figures.legitEnrollAttacked.refused} refused`,
   ];
 }
 

@@ -3,7 +3,7 @@ import { type BenchContext, type BenchSystem, HOOK_PATH } from '../harness.ts';
 import { hookBodies } from '../hook-bodies.ts';
 import { type LoadResult, runPacedInterleaved } from '../load.ts';
 import { redisInfo } from '../redis-info.ts';
-import { fmtMs, fmtRate, judge } from '../report.ts';
+import { fmtMs, fmtRate, type Verdict } from '../report.ts';
 import { quantileDifference, summarize } from '../stats.ts';
 import type { BenchmarkResult } from './types.ts';
 
@@ -42,6 +42,18 @@ export function redisCostPerHook(
     commands: per(commands),
     scriptUsec: per(delta('evalsha', 'usec') + delta('eval', 'usec')),
   };
+}
+
+/**
+ * The verdict on "the p99 difference is at most `targetMs`" from its 95 % interval, not its point estimate (a p99
+ * of a few thousand answers moves by more than the target on a shared machine): met when the whole interval is
+ * within the target, missed when the whole interval is beyond it, not judged when the interval straddles it.
+ */
+export function intervalVerdict(interval: { low: number; high: number }, targetMs: number): Verdict {
+  if (!Number.isFinite(interval.low) || !Number.isFinite(interval.high)) return 'not judged';
+  if (interval.high <= targetMs) return 'met';
+  if (interval.low > targetMs) return 'missed';
+  return 'not judged';
 }
 
 /**
@@ -126,7 +138,7 @@ export async function fraudControls(ctx: BenchContext): Promise<BenchmarkResult>
         setup:
           `Two identical systems (one hook-ingress, no worker, HOOK_RESPONSE_BUDGET_MS=0: PENDING right after the ` +
           `enqueue), one with every control off, one with every control on (country list, number types, all ten ` +
-          `limits, anomaly detector on prefix and country for every request type); one paced open loop at ${rate}/s ` +
+          `limits, anomaly detector on prefix, range and country for every request type); one paced open loop at ${rate}/s ` +
           `taking turns between the two systems request by request (${rate / 2}/s each, in the same moments), ` +
           `${slices} slices of ${sliceSec} s after 2 s warm-ups; every hook a pre-enrollment from a ` +
           'different person (the most expensive path). Redis per hook from INFO commandstats: scripts = EVAL/EVALSHA ' +
@@ -172,11 +184,11 @@ export async function fraudControls(ctx: BenchContext): Promise<BenchmarkResult>
           benchmark: `8. fraud controls on vs off at ${fmtRate(onRun.rps)}`,
           figure: `p99 ${p99Delta >= 0 ? '+' : '−'}${fmtMs(Math.abs(p99Delta))} (${interval}; on ${fmtMs(onRun.latency.p99)}), +${(onCost.scripts - offCost.scripts).toFixed(2)} round trips/hook`,
           baseline: `off p99 ${fmtMs(offRun.latency.p99)}`,
-          target: `p99 difference ≤ ${FRAUD_P99_TARGET_MS} ms`,
+          target: `p99 difference ≤ ${FRAUD_P99_TARGET_MS} ms (its 95 % interval)`,
           verdict:
             onRun.non200 + offRun.non200 > 0
               ? 'not judged'
-              : judge(p99Delta, { atMost: FRAUD_P99_TARGET_MS }),
+              : intervalVerdict(p99Interval, FRAUD_P99_TARGET_MS),
         },
       ],
       distributions: [
