@@ -159,7 +159,7 @@ describe('startChannelWorker', () => {
         sealed: createSealer(DATA_KEY).sealJson({ otpCode: '482913', phoneE164: '+14155550123' }, eventId),
       };
       // As the ingress does with a tenants file: into the waiting line, added with its rank as priority.
-      const priority = await fair.admit({
+      const { priority } = await fair.admit({
         queue: queue.name,
         tenant: 'acme',
         jobId: jobIdFor(eventId),

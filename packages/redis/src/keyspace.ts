@@ -33,6 +33,11 @@ export interface Keyspace {
   breaker(provider: string, channel: string, credentialSet?: string): string;
   /** A tenant's waiting line on a send queue (fair share between tenants, ADR 0013): one key per queue and tenant. */
   fairShareBacklog(queue: string, tenant: string): string;
+  /**
+   * A tenant's send pace on a send queue (the time its next code may go, GCRA): read and written by the same
+   * script as its waiting line, so on a Cluster the two share a slot.
+   */
+  fairSharePace(queue: string, tenant: string): string;
   /** One tenant's usage counters for one UTC day (`YYYY-MM-DD`), kept 400 days (ADR 0013). */
   usageDay(tenant: string, day: string): string;
   /** Every tenant that ever had usage, so a tenant removed from the file still shows in the export. */
@@ -98,6 +103,7 @@ function singleKeyspace(prefix: string, layout: 'single' | 'tagged'): Keyspace {
     breaker: (provider, channel, credentialSet) =>
       `${base}:breaker:${channel}:${provider}${credentialSet === undefined ? '' : `@${credentialSet}`}`,
     fairShareBacklog: (queue, tenant) => `${base}:fair:${queue}:${tenant}`,
+    fairSharePace: (queue, tenant) => `${base}:fair:${queue}:${tenant}:pace`,
     usageDay: (tenant, day) => `${base}:usage:${tenant}:${day}`,
     usageTenants: () => `${base}:usage-tenants`,
     outcomesChannel: `${base}:outcomes`,
@@ -121,6 +127,8 @@ function singleKeyspace(prefix: string, layout: 'single' | 'tagged'): Keyspace {
  * - one tenant's console index: `{byot:console:acme}:feed`, `…:hook:<eventId>`, `…:person:<digest>` (one pipeline
  *   indexes a hook in all three);
  * - one tenant's fraud state: `byot:fraud:{acme}:*` (one script per hook reads and writes several counters);
+ * - one tenant's place on one send queue: `{byot:fair:sms-send:acme}` (its waiting line) and `…:pace` (its send
+ *   pace), both read and written by the one script that admits a code;
  * - every breaker: `{byot:breakers}:*` (a handful of keys, read together for the metrics and the console);
  * - the console's provider figures: `{byot:pstats}:*` (written and read in one pipeline).
  */
@@ -136,6 +144,8 @@ function clusterKeyspace(base: string): Keyspace {
     delivery: (eventId) => `${base}:delivery:{${eventId}}`,
     attempts: (eventId) => `${base}:attempts:{${eventId}}`,
     resend: (eventId) => `${base}:resend:{${eventId}}`,
+    fairShareBacklog: (queue, tenant) => `{${base}:fair:${queue}:${tenant}}`,
+    fairSharePace: (queue, tenant) => `{${base}:fair:${queue}:${tenant}}:pace`,
     breaker: (provider, channel, credentialSet) =>
       `${breakers}:${channel}:${provider}${credentialSet === undefined ? '' : `@${credentialSet}`}`,
     providerStats: (minute) => `${stats}:${minute}`,

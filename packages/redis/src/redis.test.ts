@@ -83,6 +83,9 @@ describe('key layouts (ADR 0017)', () => {
     // One tenant's fraud keys (the guard appends to this prefix), tenants apart.
     assert.ok(same(`${k.fraud('acme')}:c:x`, `${k.fraud('acme')}:holds`));
     assert.ok(!same(k.fraud('acme'), k.fraud('globex')));
+    // A tenant's waiting line and send pace are read and written by one script; tenants and queues spread.
+    assert.ok(same(k.fairShareBacklog('sms-send', 'acme'), k.fairSharePace('sms-send', 'acme')));
+    assert.ok(!same(k.fairShareBacklog('sms-send', 'acme'), k.fairShareBacklog('sms-send', 'globex')));
     // Breakers read in one pipeline; the console's provider figures written in one.
     assert.ok(same(k.breaker('twilio', 'sms'), k.breaker('vonage', 'voice', 'abc')));
     assert.ok(same(k.providerStats(1), k.providerStats(2), k.providerRoutes));

@@ -112,6 +112,11 @@ export interface Tenant {
   sendgrid?: SendgridAccount;
   /** The fraud controls' per-tenant overrides (`policy:`), as the fraud policy schema parsed them. */
   policy?: Readonly<Record<string, unknown>>;
+  /**
+   * This tenant's send pace (`sendPace:`), over the deployment's TENANT_SENDS_PER_SECOND / TENANT_SEND_BURST:
+   * codes a second after `burst` at once; beyond it codes are delayed, never refused (ADR 0023). 0: no pace.
+   */
+  sendPace?: { perSecond: number; burst?: number };
 }
 
 /** Everything a deployment serves: one tenant (environment) or those of the tenants file. */

@@ -98,6 +98,15 @@ export const ingressEnvSchema = z
       .default('US'),
     /** Upper bound on how long we keep trying, whatever otpExpires says (bounds how long anything stays in Redis). */
     MAX_OTP_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(1_800),
+    /**
+     * With a tenants file: each tenant's send pace (ADR 0023), codes a second after a burst of TENANT_SEND_BURST
+     * at once; more are held back (delayed, never refused) so one tenant's campaign cannot take every worker and
+     * core from the others. A tenant's `sendPace:` in the file overrides it; 0 turns the pace off. Unused without
+     * a tenants file (one org has no neighbour).
+     */
+    TENANT_SENDS_PER_SECOND: z.coerce.number().min(0).max(100_000).default(50),
+    /** Codes a tenant may send at once before its pace applies (default: one second's worth of its pace). */
+    TENANT_SEND_BURST: z.coerce.number().int().min(1).max(100_000).optional(),
     /** Verifies X-Twilio-Signature on Twilio status callbacks. Unset: the Twilio callback routes answer 404. */
     TWILIO_AUTH_TOKEN: z.string().min(16, { message: 'must be the account auth token' }).optional(),
     /**

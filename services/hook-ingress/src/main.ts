@@ -20,7 +20,7 @@ import {
 import { installShutdown, listeningPort as listeningPortOf } from '@byot/runtime';
 import { personIndexerFromConfig, sealerFromConfig } from '@byot/sealing';
 import { ByotMetrics, currentTracing, queuePollIntervalMs } from '@byot/telemetry';
-import { FairShare, openTenantsOrExit, UsageCounters } from '@byot/tenancy';
+import { FairShare, openTenantsOrExit, sendPaceOf, UsageCounters } from '@byot/tenancy';
 import { createAdminApp } from './admin/admin-app.ts';
 import { consoleFromConfig, consoleSettings, directoryTenants } from './admin/console/index.ts';
 import { createApp, TELEPHONY_HOOK_PATH } from './app.ts';
@@ -266,7 +266,17 @@ const app = createApp({
     maxOtpLifetimeMs: config.MAX_OTP_LIFETIME_SECONDS * 1000,
     queueConnected: () => producer.status === 'ready',
     // Many tenants: a job's priority is its rank in its tenant's waiting line (ADR 0020); single-org: none.
-    ...(tenantsFromFile ? { fairShare: new FairShare(producer, keyspace) } : {}),
+    ...(tenantsFromFile
+      ? {
+          fairShare: new FairShare(producer, keyspace),
+          // And a send pace per tenant (ADR 0023): the file's, else the deployment's.
+          paceFor: (tenant: string) =>
+            sendPaceOf(tenancy.directory.get(tenant)?.sendPace, {
+              perSecond: config.TENANT_SENDS_PER_SECOND,
+              ...(config.TENANT_SEND_BURST === undefined ? {} : { burst: config.TENANT_SEND_BURST }),
+            }),
+        }
+      : {}),
   }),
   parse: { defaultRegion: config.DEFAULT_PHONE_REGION, minLifetimeMs: config.MIN_OTP_LIFETIME_MS },
   budgetMs: config.HOOK_RESPONSE_BUDGET_MS,

@@ -38,7 +38,11 @@ interface Run {
   bHookToProviderMs: number[];
 }
 
-async function run(options: { fair: boolean; burst: number }): Promise<Run> {
+async function run(options: {
+  fair: boolean;
+  burst: number;
+  pace?: { perSecond: number; burst: number };
+}): Promise<Run> {
   const log = createLogger({ service: 'test', level: 'silent' });
   const keyspace = createKeyspace(uniquePrefix('fair'));
   const producer = createRedisConnection({
@@ -69,6 +73,7 @@ async function run(options: { fair: boolean; burst: number }): Promise<Run> {
     maxOtpLifetimeMs: 1_800_000,
     queueConnected: () => producer.status === 'ready',
     ...(options.fair ? { fairShare: fair } : {}),
+    ...(options.pace ? { paceFor: (tenant: string) => (tenant === 'acme' ? options.pace : undefined) } : {}),
   });
 
   let started = 0;
@@ -134,6 +139,97 @@ async function run(options: { fair: boolean; burst: number }): Promise<Run> {
 
 const p99 = (values: number[]) =>
   [...values].sort((x, y) => x - y)[Math.ceil(values.length * 0.99) - 1] ?? NaN;
+
+/**
+ * The send pace (ADR 0023) through the same dispatcher: what BullMQ was asked to hold back, read from the jobs
+ * themselves (their `delay`), and what each hook answered. No timing is asserted.
+ */
+async function pacedBurst(count: number, pace: { perSecond: number; burst: number }) {
+  const log = createLogger({ service: 'test', level: 'silent' });
+  const keyspace = createKeyspace(uniquePrefix('pace'));
+  const producer = createRedisConnection({
+    url: redisUrl,
+    role: 'producer',
+    name: 'p',
+    commandTimeoutMs: 5_000,
+  });
+  const subscriber = createRedisConnection({ url: redisUrl, role: 'subscriber', name: 's' });
+  const queues = {
+    sms: createSendQueue('sms', producer, keyspace),
+    voice: createSendQueue('voice', producer, keyspace),
+  };
+  const outcomes = new OutcomeListener(subscriber, keyspace);
+  await outcomes.start();
+  const dispatcher = new Dispatcher({
+    queues,
+    store: new DeliveryStore(producer, keyspace, 60_000),
+    outcomes,
+    sealer: createSealer(randomBytes(32)),
+    log,
+    enqueueTimeoutMs: 5_000,
+    maxOtpLifetimeMs: 1_800_000,
+    queueConnected: () => producer.status === 'ready',
+    fairShare: new FairShare(producer, keyspace),
+    paceFor: (tenant) => (tenant === 'acme' ? pace : undefined),
+  });
+  const hook = (): AcceptedHook => {
+    const parsed = parseHook(oktaHookRequest({ phoneNumber: '+14155550123' }), {
+      defaultRegion: 'US',
+      minLifetimeMs: 5_000,
+    });
+    assert.ok(!isRejection(parsed));
+    return parsed;
+  };
+  try {
+    // A budget of 1.5 s: an unpaced code with no worker running waits all of it; a paced one only 1 s.
+    const dispatch = async (tenant: string) => {
+      const receivedAt = Date.now();
+      const result = await dispatcher.dispatch(hook(), receivedAt + 1_500, receivedAt, tenant);
+      return { kind: result.kind, waitedMs: Date.now() - receivedAt };
+    };
+    const answers = await Promise.all(Array.from({ length: count }, () => dispatch('acme')));
+    const quiet = await dispatch('globex');
+    const jobs = await queues.sms.getJobs(['delayed', 'prioritized', 'waiting']);
+    const delayOf = (tenant: string) =>
+      jobs
+        .filter((j) => j.data.tenant === tenant)
+        .map((j) => j.delay ?? 0)
+        .sort((a, b) => a - b);
+    return { answers, quiet, acmeDelays: delayOf('acme'), globexDelays: delayOf('globex') };
+  } finally {
+    await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => {})));
+    await Promise.all(Object.values(queues).map((q) => closeQueue(q, 500)));
+    await Promise.all([closeRedis(producer), closeRedis(subscriber)]);
+  }
+}
+
+describe('send pace per tenant at enqueue', () => {
+  it("spreads one tenant's burst over time at its pace; every code is queued, none refused; the other tenant is not paced", async () => {
+    const pace = { perSecond: 100, burst: 20 };
+    const { answers, quiet, acmeDelays, globexDelays } = await pacedBurst(200, pace);
+    // Every code was taken: PENDING (nothing sends here), none handed back to Okta.
+    assert.deepEqual(new Set(answers.map((a) => a.kind)), new Set(['pending']));
+    assert.equal(acmeDelays.length, 200);
+    // The first `burst` go at once; the others one interval (10 ms) apart, less what the enqueue itself took.
+    assert.equal(acmeDelays.filter((d) => d === 0).length >= pace.burst, true);
+    const last = acmeDelays.at(-1) ?? 0;
+    const ideal = ((200 - pace.burst) * 1000) / pace.perSecond;
+    assert.ok(last <= ideal && last >= ideal - 1_000, `the last code is held ${last} ms (ideal ${ideal} ms)`);
+    for (let i = pace.burst + 10; i < 200; i += 10) {
+      const expected = ((i - pace.burst + 1) * 1000) / pace.perSecond;
+      assert.ok((acmeDelays[i] ?? 0) <= expected, `code ${i} held ${acmeDelays[i]} ms (> ${expected})`);
+    }
+    // A paced code's hook is answered after about a second, not at the end of the budget.
+    const paced = answers.slice(-50);
+    assert.ok(
+      paced.every((a) => a.waitedMs < 1_450),
+      `paced answers waited ${paced.map((a) => a.waitedMs)}`,
+    );
+    // globex has no pace of its own here and acme's spent pace is not its: no delay.
+    assert.deepEqual(globexDelays, [0]);
+    assert.equal(quiet.kind, 'pending');
+  });
+});
 
 describe('fair share at enqueue: a noisy neighbour', () => {
   it(`B's codes are not held behind A's burst of ${BURST} (priority = rank in the tenant's waiting line)`, async (t) => {

@@ -51,7 +51,7 @@ async function harness(options: { fair: boolean; concurrency: number; serviceMs:
       Array.from({ length: count }, async () => {
         const jobId = `${tenant}-${seq++}`;
         const priority = options.fair
-          ? await fair.admit({ queue: 'sms-send', tenant, jobId, expiresAt: Date.now() + 300_000 })
+          ? (await fair.admit({ queue: 'sms-send', tenant, jobId, expiresAt: Date.now() + 300_000 })).priority
           : undefined;
         return { name: 'send', data: { tenant }, opts: { jobId, ...(priority ? { priority } : {}) } };
       }),
@@ -154,8 +154,8 @@ describe('fair share between tenants on one BullMQ queue', () => {
     let now = Date.now();
     const prefix = uniquePrefix('fair');
     const fair = new FairShare(redis, keysFor(prefix), { now: () => now });
-    const admit = (jobId: string, expiresAt: number) =>
-      fair.admit({ queue: 'q', tenant: 'acme', jobId, expiresAt });
+    const admit = async (jobId: string, expiresAt: number) =>
+      (await fair.admit({ queue: 'q', tenant: 'acme', jobId, expiresAt })).priority;
     assert.equal(await admit('j1', now + 1_000), 1);
     assert.equal(await admit('j2', now + 5_000), 2);
     assert.equal(await admit('j2', now + 5_000), 2, 'the same job admitted twice counts once');
@@ -170,11 +170,87 @@ describe('fair share between tenants on one BullMQ queue', () => {
     // The set expires with its longest-lived member, and tenants and queues are apart.
     const ttl = await redis.pttl(keysFor(prefix).fairShareBacklog('q', 'acme'));
     assert.ok(ttl > 0);
-    assert.equal(await fair.admit({ queue: 'q', tenant: 'globex', jobId: 'j1', expiresAt: now + 1_000 }), 1);
+    assert.deepEqual(
+      await fair.admit({ queue: 'q', tenant: 'globex', jobId: 'j1', expiresAt: now + 1_000 }),
+      {
+        priority: 1,
+        delayMs: 0,
+      },
+    );
     assert.equal(
-      await fair.admit({ queue: 'other', tenant: 'acme', jobId: 'j1', expiresAt: now + 1_000 }),
+      (await fair.admit({ queue: 'other', tenant: 'acme', jobId: 'j1', expiresAt: now + 1_000 })).priority,
       1,
     );
     assert.equal(BULLMQ_MAX_PRIORITY, 2_097_151);
+  });
+});
+
+describe("send pace per tenant (GCRA on Redis's clock, in the same script)", () => {
+  const pace = { perSecond: 10, burst: 3, maxDelayMs: 60_000 };
+  const paced = (fair: FairShare, tenant: string, jobId: string, p = pace) =>
+    fair.admit({ queue: 'sms-send', tenant, jobId, expiresAt: Date.now() + 300_000, pace: p });
+  /**
+   * Admits codes one after another and checks each delay against the ideal schedule: the pace runs on Redis's
+   * clock, so the time the calls themselves took (measured here) may come off the ideal, never more.
+   */
+  async function schedule(
+    fair: FairShare,
+    tenant: string,
+    ids: string[],
+    ideal: number[],
+    p = pace,
+    started = performance.now(),
+  ) {
+    const delays: number[] = [];
+    for (const id of ids) delays.push((await paced(fair, tenant, id, p)).delayMs);
+    const elapsed = performance.now() - started + 2;
+    delays.forEach((delay, i) => {
+      const want = ideal[i] as number;
+      assert.ok(
+        delay <= want && delay >= want - elapsed,
+        `code ${i} held ${delay} ms, ideal ${want} ms: ${delays}`,
+      );
+    });
+    return delays;
+  }
+
+  it('lets a burst go at once, then spaces the rest one interval apart; an idle tenant starts afresh', async () => {
+    const fair = new FairShare(redis, keysFor(uniquePrefix('pace')));
+    const ids = Array.from({ length: 7 }, (_, i) => `a${i}`);
+    const first = performance.now();
+    // burst 3 at once, then 100 ms apart (10 a second).
+    const delays = await schedule(fair, 'acme', ids, [0, 0, 0, 100, 200, 300, 400]);
+    assert.deepEqual(delays.slice(0, 3), [0, 0, 0]);
+    // 250 ms later the slots already handed out stand; the next one follows them (500 ms after the first).
+    await sleep(250);
+    await schedule(fair, 'acme', ['a7'], [250], pace, first);
+    // After a quiet spell (the last slot is past) the tenant has its whole burst again.
+    await sleep(1_000);
+    await schedule(fair, 'acme', ['b0', 'b1', 'b2', 'b3'], [0, 0, 0, 100]);
+  });
+
+  it("is per tenant: one tenant's spent pace holds back none of another's codes", async () => {
+    const fair = new FairShare(redis, keysFor(uniquePrefix('pace')));
+    const ids = Array.from({ length: 51 }, (_, i) => `a${i}`);
+    const delays = await schedule(
+      fair,
+      'acme',
+      ids,
+      ids.map((_, i) => Math.max(0, (i - 2) * 100)),
+    );
+    assert.ok((delays.at(-1) ?? 0) > 4_000, `acme's 51st code held only ${delays.at(-1)} ms`);
+    assert.deepEqual(await paced(fair, 'globex', 'g0'), { priority: 1, delayMs: 0 });
+  });
+
+  it('never holds a code longer than maxDelayMs, and a duplicate of a queued code takes no second slot', async () => {
+    const fair = new FairShare(redis, keysFor(uniquePrefix('pace')));
+    const tight = { perSecond: 1, burst: 1, maxDelayMs: 2_500 };
+    const ids = ['a0', 'a1', 'a2', 'a3', 'a4'];
+    const delays = await schedule(fair, 'acme', ids, [0, 1_000, 2_000, 2_500, 2_500], tight);
+    assert.deepEqual(delays.slice(3), [2_500, 2_500], 'held at most maxDelayMs');
+    // Okta's retry of a2 (same job id, still waiting): no slot taken.
+    assert.equal((await paced(fair, 'acme', 'a2', tight)).delayMs, 0);
+    const fresh = new FairShare(redis, keysFor(uniquePrefix('pace')));
+    assert.equal((await paced(fresh, 'acme', 'x', { ...tight, perSecond: 0 })).delayMs, 0, 'no pace');
   });
 });

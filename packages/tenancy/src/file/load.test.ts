@@ -183,7 +183,7 @@ tenants:
     twilio: { accountSid: "${ACCOUNT_A}", authTokn: "${secret}", fromNumber: "+15005550006" }
 `);
     for (const line of [
-      'tenant "acme": unknown key "smsProviders" (allowed here: oktaOrg, oktaApi, hookAuth, adminToken, defaultRegion, sms, voice, emailFallback, twilio, vonage, sendgrid, policy)',
+      'tenant "acme": unknown key "smsProviders" (allowed here: oktaOrg, oktaApi, hookAuth, adminToken, defaultRegion, sms, voice, emailFallback, twilio, vonage, sendgrid, policy, sendPace)',
       'tenant "acme", hookAuth: unknown key "oauth" (allowed here: header, oauthClients, oauthIssuer)',
       'tenant "acme", hookAuth.header: unknown key "scheme" (allowed here: name, value)',
       'tenant "acme", twilio: unknown key "authTokn" (allowed here: accountSid, authToken, fromNumber, messagingServiceSid, voiceFromNumber)',
@@ -331,6 +331,22 @@ tenants:
         'tenant "acme", policy: Unrecognized key: "allowedCountrys"',
       ],
     );
+  });
+
+  it('reads sendPace (the send pace over the deployment default) and refuses a wrong one by key', () => {
+    const secret = randomSecret();
+    const paced = (pace: string) => `tenants:${minimal('acme', secret, `\n    sendPace: ${pace}`)}`;
+    assert.deepEqual(tenantsOf(paced('{ perSecond: 20, burst: 40 }')).get('acme')?.sendPace, {
+      perSecond: 20,
+      burst: 40,
+    });
+    assert.deepEqual(tenantsOf(paced('{ perSecond: 0 }')).get('acme')?.sendPace, { perSecond: 0 });
+    assert.equal(tenantsOf(`tenants:${minimal('acme', secret)}`).get('acme')?.sendPace, undefined);
+    assert.deepEqual(problemsOf(paced('{ perSecond: -1, burst: 0.5 }')).sort(), [
+      'tenant "acme", sendPace.burst: Invalid input: expected int, received number',
+      'tenant "acme", sendPace.perSecond: Too small: expected number to be >=0',
+    ]);
+    assert.match(problemsOf(paced('{ perSecond: 5, rate: 3 }')).join('\n'), /sendPace: unknown key "rate"/);
   });
 
   it('accepts http:// only on loopback (the sandbox), and a PEM key given inline', () => {

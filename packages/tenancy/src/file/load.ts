@@ -145,6 +145,7 @@ function toTenant(id: string, t: ParsedTenant): Tenant {
     ...(t.vonage ? { vonage: withoutUndefined(t.vonage) } : {}),
     ...(t.sendgrid ? { sendgrid: withoutUndefined(t.sendgrid) } : {}),
     ...(t.policy !== undefined ? { policy: t.policy as Record<string, unknown> } : {}),
+    ...(t.sendPace ? { sendPace: withoutUndefined(t.sendPace) } : {}),
   };
   return Object.freeze(tenant);
 }

@@ -259,6 +259,10 @@ export function tenantSchema(policy: z.ZodType = fraudPolicyOverrideSchema) {
     vonage: vonage.optional(),
     sendgrid: sendgrid.optional(),
     policy: policy.optional(),
+    sendPace: strict({
+      perSecond: z.number().min(0).max(100_000),
+      burst: z.number().int().min(1).max(100_000).optional(),
+    }).optional(),
     // Runs even when a field above is wrong, so the whole list of problems comes out in one pass.
   }).superRefine(requireRouteCredentials, { when: () => true });
 }

@@ -13,7 +13,7 @@ import type { Logger } from '@byot/observability';
 import { enqueue, type SendQueue } from '@byot/redis';
 import type { Sealer } from '@byot/sealing';
 import { inSpan, SpanKind, traceCarrier } from '@byot/telemetry';
-import type { FairShare } from '@byot/tenancy';
+import type { FairShare, SendPace } from '@byot/tenancy';
 import type { AcceptedHook } from '../okta/parse-hook.ts';
 
 export type DispatchResult =
@@ -40,7 +40,21 @@ export interface DispatcherDeps {
    * with its rank there as its priority. Absent (single-org): no priority, no extra Redis call.
    */
   fairShare?: Pick<FairShare, 'admit' | 'leave'>;
+  /**
+   * A tenant's send pace (ADR 0023; with a tenants file): codes beyond it are added as delayed jobs, in the same
+   * script as the waiting line. Absent, or undefined for a tenant: no pace.
+   */
+  paceFor?: (tenant: string) => Omit<SendPace, 'maxDelayMs'> | undefined;
 }
+
+/**
+ * A paced code (a tenant beyond its send pace) is answered PENDING after at most this long, not at the end of the
+ * budget: its send slot is later anyway, and holding the answer this long — not longer — is what keeps a caller
+ * that waits for its answers (Okta's connections) at about the pace rather than at the machine's limit.
+ */
+export const PACED_ANSWER_AFTER_MS = 1_000;
+/** The longest a pace may hold a code back: a minute, and never more than half the code's remaining life. */
+export const PACE_MAX_DELAY_MS = 60_000;
 
 /**
  * The hook path's one job: hand the send to a worker and wait, bounded, for what became of it.
@@ -78,6 +92,7 @@ export class Dispatcher {
     const wait = outcomes.register(eventId);
     const queue = queues[hook.channel];
     const jobId = SEND_JOB_IDS.firstSend(eventId);
+    let paced = false;
     try {
       await withTimeout(
         // A producer span around the add, whose context the job carries: the worker's span is its child, and the
@@ -94,13 +109,11 @@ export class Dispatcher {
               'byot.tenant': tenant,
             },
           },
-          async () =>
-            enqueue(
-              queue,
-              'send',
-              { ...job, ...withTrace(traceCarrier()) },
-              { jobId, ...(await this.#priority(queue.name, tenant, jobId, otpExpiresAt)) },
-            ),
+          async () => {
+            const place = await this.#place(queue.name, tenant, jobId, otpExpiresAt);
+            paced = (place.delayMs ?? 0) > 0;
+            return enqueue(queue, 'send', { ...job, ...withTrace(traceCarrier()) }, { jobId, ...place });
+          },
         ),
         this.#deps.enqueueTimeoutMs,
         'enqueue',
@@ -124,22 +137,37 @@ export class Dispatcher {
       // The job is queued: the worker will deliver. Keep waiting for the announced outcome.
     }
 
-    const outcome = await wait.until(deadline);
+    // A paced code's slot is later than a provider's answer could come: answer PENDING soon (see above).
+    const outcome = await wait.until(
+      paced ? Math.min(deadline, receivedAt + PACED_ANSWER_AFTER_MS) : deadline,
+    );
     if (!outcome) return { kind: 'pending', deliveryId };
     if (outcome.kind === 'fallback') return { kind: 'fallback', reason: outcome.reason, deliveryId };
     return { kind: 'settled', outcome, deliveryId };
   }
 
-  /** The job's rank in its tenant's waiting line, as its BullMQ priority (none in the single-org setup). */
-  async #priority(
+  /**
+   * Where the job joins the queue: its rank in its tenant's waiting line as its BullMQ priority, and the delay its
+   * tenant's send pace gives it (neither in the single-org setup).
+   */
+  async #place(
     queue: string,
     tenant: string,
     jobId: string,
     expiresAt: number,
-  ): Promise<{ priority?: number }> {
+  ): Promise<{ priority?: number; delayMs?: number }> {
     const fair = this.#deps.fairShare;
     if (!fair) return {};
-    return { priority: await fair.admit({ queue, tenant, jobId, expiresAt }) };
+    const pace = this.#deps.paceFor?.(tenant);
+    const maxDelayMs = Math.min(PACE_MAX_DELAY_MS, Math.max(0, (expiresAt - Date.now()) / 2));
+    const { priority, delayMs } = await fair.admit({
+      queue,
+      tenant,
+      jobId,
+      expiresAt,
+      ...(pace ? { pace: { ...pace, maxDelayMs } } : {}),
+    });
+    return { priority, ...(delayMs > 0 ? { delayMs } : {}) };
   }
 
   #buildJob(
