@@ -39,6 +39,26 @@ async function post(url: string): Promise<{ name: string; body: string; path: st
 }
 
 describe('startLoadBalancer', () => {
+  it('on a thread of its own: the same spread and pass-through, counts reported, closed cleanly', async () => {
+    const ports = [await backend('a'), await backend('b')];
+    const lb = await startLoadBalancer({
+      backends: ports.map((port) => ({ host: '127.0.0.1', port })),
+      ownThread: true,
+    });
+    try {
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push(await post(lb.url));
+      assert.deepEqual(answers.map((a) => a.name).sort(), ['a', 'a', 'b', 'b']);
+      assert.equal(answers[0]?.body, 'hello');
+      assert.equal(answers[0]?.auth, 'Basic abc');
+    } finally {
+      await lb.close();
+    }
+    // The last snapshot is sent as the thread closes.
+    assert.deepEqual(Object.values(lb.counts()), [2, 2]);
+    await assert.rejects(fetch(lb.url), 'nothing listens once closed');
+  });
+
   it('spreads requests round-robin and passes method, path, headers and body through', async () => {
     const lb = await startLoadBalancer({
       backends: [

@@ -1,5 +1,7 @@
+import { once } from 'node:events';
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 export interface Backend {
   host: string;
@@ -19,6 +21,12 @@ export interface LoadBalancerOptions {
   /** Default: a free loopback port. */
   port?: number;
   host?: string;
+  /**
+   * Run on a thread of its own. A drill's load generator and judge share the main thread: a burst of thousands
+   * of hooks through a balancer there delays every other request before it even reaches an ingress, which would
+   * measure the harness rather than the system. `counts()` is then a snapshot at most 250 ms old.
+   */
+  ownThread?: boolean;
 }
 
 /**
@@ -29,6 +37,7 @@ export interface LoadBalancerOptions {
  * idempotent (the hook by eventId), so a second try cannot send a code twice.
  */
 export async function startLoadBalancer(options: LoadBalancerOptions): Promise<LoadBalancer> {
+  if (options.ownThread) return startOnOwnThread(options);
   if (options.backends.length === 0) throw new Error('load balancer: at least one backend is required');
   const backends = options.backends.map((b) => ({ ...b, key: `${b.host}:${b.port}` }));
   const counts: Record<string, number> = Object.fromEntries(backends.map((b) => [b.key, 0]));
@@ -96,4 +105,60 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
         agent.destroy();
       }),
   };
+}
+
+type ThreadMessage =
+  | { kind: 'ready'; url: string; port: number }
+  | { kind: 'counts'; counts: Record<string, number> }
+  | { kind: 'failed'; message: string };
+
+async function startOnOwnThread(options: LoadBalancerOptions): Promise<LoadBalancer> {
+  const worker = new Worker(new URL(import.meta.url), {
+    workerData: { byotBalancer: { ...options, ownThread: false } },
+  });
+  let latest: Record<string, number> = {};
+  const ready = new Promise<{ url: string; port: number }>((resolve, reject) => {
+    worker.on('message', (message: ThreadMessage) => {
+      if (message.kind === 'counts') latest = message.counts;
+      else if (message.kind === 'ready') resolve(message);
+      else reject(new Error(`load balancer thread: ${message.message}`));
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`load balancer thread exited with ${code}`)));
+  });
+  const { url, port } = await ready;
+  return {
+    url,
+    port,
+    counts: () => ({ ...latest }),
+    close: async () => {
+      const exited = once(worker, 'exit');
+      worker.postMessage('close');
+      await exited;
+    },
+  };
+}
+
+// The balancer's own thread (startOnOwnThread): serve, report counts, close when asked.
+if (!isMainThread && parentPort && workerData?.byotBalancer) {
+  const port = parentPort;
+  try {
+    const balancer = await startLoadBalancer(workerData.byotBalancer as LoadBalancerOptions);
+    const report = () => port.postMessage({ kind: 'counts', counts: balancer.counts() } satisfies ThreadMessage);
+    const timer = setInterval(report, 250);
+    port.postMessage({ kind: 'ready', url: balancer.url, port: balancer.port } satisfies ThreadMessage);
+    port.on('message', async (message) => {
+      if (message !== 'close') return;
+      clearInterval(timer);
+      await balancer.close();
+      report();
+      port.close();
+    });
+  } catch (error) {
+    port.postMessage({
+      kind: 'failed',
+      message: error instanceof Error ? error.message : String(error),
+    } satisfies ThreadMessage);
+    port.close();
+  }
 }

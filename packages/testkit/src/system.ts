@@ -42,6 +42,8 @@ export interface SystemOptions {
   voiceWorkers?: number;
   /** hook-ingress processes. Default 1; with 2 or more a load balancer fronts them. */
   ingresses?: number;
+  /** Run that load balancer on a thread of its own (drills: see LoadBalancerOptions.ownThread). */
+  balancerThread?: boolean;
   /** HOOK_RESPONSE_BUDGET_MS. Default 2000 in the test profile, the service's own in dev. */
   budgetMs?: number;
   /** Twilio primary, Vonage backup (SMS and voice); Twilio on its own simulator port so it can be taken "down". */
@@ -325,6 +327,7 @@ async function planLaunch(options: LaunchOptions, redisEnv: Record<string, strin
   if (ingressCount > 1) {
     launch.balancer = await startLoadBalancer({
       backends: ingressPorts.map((port) => ({ host: HOST, port })),
+      ...(options.balancerThread ? { ownThread: true } : {}),
     });
   }
   const ingressUrl = launch.balancer?.url ?? `http://${HOST}:${ingressPorts[0]}`;

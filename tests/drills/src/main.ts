@@ -82,6 +82,8 @@ try {
     );
     system = await startSystem({
       ingresses: INGRESSES,
+      // Off the main thread, where the steady load is timed and the noisy-neighbour burst would queue behind it.
+      balancerThread: true,
       smsWorkers: SMS_WORKERS,
       voiceWorkers: VOICE_WORKERS,
       failover: true,
