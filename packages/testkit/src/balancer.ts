@@ -144,7 +144,8 @@ if (!isMainThread && parentPort && workerData?.byotBalancer) {
   const port = parentPort;
   try {
     const balancer = await startLoadBalancer(workerData.byotBalancer as LoadBalancerOptions);
-    const report = () => port.postMessage({ kind: 'counts', counts: balancer.counts() } satisfies ThreadMessage);
+    const report = () =>
+      port.postMessage({ kind: 'counts', counts: balancer.counts() } satisfies ThreadMessage);
     const timer = setInterval(report, 250);
     port.postMessage({ kind: 'ready', url: balancer.url, port: balancer.port } satisfies ThreadMessage);
     port.on('message', async (message) => {
