@@ -105,7 +105,7 @@ export const ingressEnvSchema = z
      * a tenants file (one org has no neighbour).
      */
     TENANT_SENDS_PER_SECOND: z.coerce.number().min(0).max(100_000).default(50),
-    /** Codes a tenant may send at once before its pace applies (default: one second's worth of its pace). */
+    /** Codes a tenant may send at once before its pace applies (default: a fifth of a second's worth of its pace). */
     TENANT_SEND_BURST: z.coerce.number().int().min(1).max(100_000).optional(),
     /** Verifies X-Twilio-Signature on Twilio status callbacks. Unset: the Twilio callback routes answer 404. */
     TWILIO_AUTH_TOKEN: z.string().min(16, { message: 'must be the account auth token' }).optional(),

@@ -442,6 +442,22 @@ const TENANT_SCENARIOS: readonly Scenario[] = [
             `provider call ${p50p99(mine.map((j) => j.finished - j.started))}`,
         );
       }
+      // The slowest of the quiet tenant's codes beside the burst (the p99 of ~40 codes is the slowest one): when it
+      // came, relative to the burst's first hook, and where its time went.
+      const burstStart = Math.min(
+        ...journeys.filter((j) => j.hook.tenant !== quiet).map((j) => j.hook.sentAt),
+      );
+      const slowest = journeys
+        .filter((j) => j.hook.tenant === quiet && j.hook.phase === 'fault')
+        .sort((a, b) => b.finished - b.hook.sentAt - (a.finished - a.hook.sentAt))[0];
+      if (slowest && Number.isFinite(burstStart)) {
+        notes.push(
+          `${quiet}'s slowest code beside the burst: sent ${((slowest.hook.sentAt - burstStart) / 1000).toFixed(1)} s ` +
+            `after the burst's first hook; to the ingress ${slowest.received - slowest.hook.sentAt} ms, ` +
+            `ingress → provider call ${slowest.started - slowest.received} ms, ` +
+            `provider call ${slowest.finished - slowest.started} ms`,
+        );
+      }
       // The fair share's own doing: how many of the burst's codes were waiting (received, not yet sent) as each of
       // the quiet tenant's codes came in, and how many of those it went ahead of.
       const noisy = journeys.filter((j) => j.hook.tenant !== quiet);

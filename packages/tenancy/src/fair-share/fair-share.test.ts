@@ -5,7 +5,7 @@ import { closeRedis, createKeyspace, createRedisConnection } from '@byot/redis';
 import { eventually, sharedTestRedis, uniquePrefix } from '@byot/testkit';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { BULLMQ_MAX_PRIORITY, FairShare, type FairShareKeys } from './fair-share.ts';
+import { BULLMQ_MAX_PRIORITY, FairShare, type FairShareKeys, sendPaceOf } from './fair-share.ts';
 
 /**
  * The share between tenants, proven on a real Redis and a real BullMQ worker by the order in which jobs start
@@ -252,5 +252,22 @@ describe("send pace per tenant (GCRA on Redis's clock, in the same script)", () 
     assert.equal((await paced(fair, 'acme', 'a2', tight)).delayMs, 0);
     const fresh = new FairShare(redis, keysFor(uniquePrefix('pace')));
     assert.equal((await paced(fresh, 'acme', 'x', { ...tight, perSecond: 0 })).delayMs, 0, 'no pace');
+  });
+});
+
+describe("a tenant's pace: its own or the deployment's", () => {
+  it("takes the tenant's sendPace over the deployment's, defaults the burst to a fifth of a second, 0 is off", () => {
+    assert.deepEqual(sendPaceOf(undefined, { perSecond: 50 }), { perSecond: 50, burst: 10 });
+    assert.deepEqual(sendPaceOf({ perSecond: 20, burst: 40 }, { perSecond: 50 }), {
+      perSecond: 20,
+      burst: 40,
+    });
+    assert.deepEqual(sendPaceOf({ perSecond: 2 }, { perSecond: 50, burst: 99 }), { perSecond: 2, burst: 1 });
+    assert.equal(
+      sendPaceOf({ perSecond: 0 }, { perSecond: 50 }),
+      undefined,
+      "the tenant's 0 turns its pace off",
+    );
+    assert.equal(sendPaceOf(undefined, { perSecond: 0 }), undefined);
   });
 });
