@@ -16,6 +16,7 @@ interface BurstData {
 }
 
 if (parentPort && workerData?.burst) {
+  const port = parentPort;
   const data = workerData.burst as BurstData;
   let next = 0;
   const burst = new LoadGenerator(data.target.endpoints, {
@@ -26,21 +27,50 @@ if (parentPort && workerData?.burst) {
     targets: [data.target],
   });
   burst.phase = 'fault';
-  await burst.burst(data.phones.length, data.concurrency);
-  parentPort.postMessage(burst.hooks);
+  // Loaded and ready: the burst goes when the fault starts ('go'), not while this thread is still starting.
+  port.once('message', async () => {
+    await burst.burst(data.phones.length, data.concurrency);
+    port.postMessage(burst.hooks);
+  });
+  port.postMessage('ready');
 }
 
-/** Sends the burst on a worker thread; resolves with its hooks once every one is answered or given up. */
-export function sendBurst(burst: BurstData, signal: AbortSignal): Promise<HookRecord[]> {
+/** A burst on its own thread, started ahead (its modules loaded) and sent on `go()`. */
+export interface PreparedBurst {
+  /** Sends the burst; resolves with its hooks once every one is answered or given up. */
+  go(): Promise<HookRecord[]>;
+  /** Ends the thread if the burst never went (an interrupted drill). */
+  cancel(): void;
+}
+
+/**
+ * Starts the burst's thread now and waits until it is ready. Starting a thread loads and compiles its modules
+ * (hundreds of ms of CPU): done at the fault, that work landed on the quiet tenant's first codes beside the burst.
+ */
+export async function prepareBurst(burst: BurstData, signal: AbortSignal): Promise<PreparedBurst> {
   const worker = new Worker(new URL(import.meta.url), { workerData: { burst } });
-  return new Promise((resolve, reject) => {
-    const abort = () => void worker.terminate();
-    signal.addEventListener('abort', abort, { once: true });
-    worker.once('message', (hooks: HookRecord[]) => resolve(hooks));
+  const abort = () => void worker.terminate();
+  signal.addEventListener('abort', abort, { once: true });
+  const exited = new Promise<never>((_, reject) => {
     worker.once('error', reject);
     worker.once('exit', (code) => {
       signal.removeEventListener('abort', abort);
-      if (code !== 0) reject(new Error(`the burst's thread exited with ${code}`));
+      reject(new Error(`the burst's thread exited with ${code}`));
     });
   });
+  exited.catch(() => {});
+  await Promise.race([new Promise<void>((resolve) => worker.once('message', () => resolve())), exited]);
+  return {
+    go: () => {
+      const sent = new Promise<HookRecord[]>((resolve) =>
+        worker.once('message', (hooks: HookRecord[]) => {
+          void worker.terminate();
+          resolve(hooks);
+        }),
+      );
+      worker.postMessage('go');
+      return Promise.race([sent, exited]);
+    },
+    cancel: () => void worker.terminate(),
+  };
 }

@@ -1,7 +1,7 @@
 /** Runs one drill against a running system: load, fault, recovery, drain, then judges from ground truth. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningSystem } from '@byot/testkit';
-import { sendBurst } from './burst-worker.ts';
+import { prepareBurst } from './burst-worker.ts';
 import { type FraudMetrics, fraudMetrics } from './fraud.ts';
 import { LoadGenerator, type LoadTarget, type PhoneBook } from './load.ts';
 import {
@@ -56,6 +56,15 @@ export async function runDrill(
     ? targets.find((t) => t.id === scenario.burst?.tenant(system))
     : undefined;
   let burst: BurstRun | undefined;
+  // The burst's thread starts now, before the baseline, so its start-up costs the baseline's idle cores, not the
+  // quiet tenant's codes beside the burst.
+  const prepared =
+    burstTarget && scenario.burst
+      ? await prepareBurstRun(burstTarget, scenario.burst.count(mode), scenario.burst.concurrency, {
+          ...options,
+          expiresInMs,
+        })
+      : undefined;
   const startedAt = Date.now();
   const timeline: Timeline = { startedAt, faultAt: startedAt, clearAt: startedAt, loadEndAt: 0, judgedAt: 0 };
   let faultOn = false;
@@ -75,10 +84,9 @@ export async function runDrill(
       attack.phase = 'fault';
       attack.start();
     }
-    if (burstTarget && scenario.burst) {
-      const count = scenario.burst.count(mode);
-      log(`${scenario.name}: ${burstTarget.id} sends ${count} codes at once`);
-      burst = startBurst(burstTarget, count, scenario.burst.concurrency, { ...options, expiresInMs });
+    if (burstTarget && prepared) {
+      log(`${scenario.name}: ${burstTarget.id} sends ${prepared.count} codes at once`);
+      burst = prepared.go();
     }
     await sleep(Math.max(0, timeline.faultAt + timing.faultMs - Date.now()), undefined, { signal });
     // The fault lasts at least until the burst is all sent.
@@ -93,6 +101,7 @@ export async function runDrill(
     const tenants = loadTargets.length > 0 ? loadTargets.map((t) => t.id) : [undefined];
     await recover(system, load.hooks, tenants, { timeline, timing, signal });
   } finally {
+    if (!burst) prepared?.cancel();
     await Promise.all([load.stop(), attack?.stop()]);
     timeline.loadEndAt = Date.now();
     // Interrupted mid-fault: leave the system as found for whoever looks at it next.
@@ -189,23 +198,30 @@ interface BurstRun {
   sentMs?: number;
 }
 
-function startBurst(
+async function prepareBurstRun(
   target: LoadTarget,
   count: number,
   concurrency: number,
   options: Pick<RunOptions, 'phones' | 'signal'> & { expiresInMs: number },
-): BurstRun {
-  const started = Date.now();
+): Promise<{ count: number; go: () => BurstRun; cancel: () => void }> {
   const phones = Array.from({ length: count }, () => options.phones.next());
-  const run: BurstRun = { done: Promise.resolve(), hooks: [] };
-  run.done = sendBurst(
+  const thread = await prepareBurst(
     { target, phones, concurrency, expiresInMs: options.expiresInMs },
     options.signal,
-  ).then((sent) => {
-    run.hooks = sent;
-    run.sentMs = Date.now() - started;
-  });
-  return run;
+  );
+  return {
+    count,
+    cancel: thread.cancel,
+    go: () => {
+      const started = Date.now();
+      const run: BurstRun = { done: Promise.resolve(), hooks: [] };
+      run.done = thread.go().then((sent) => {
+        run.hooks = sent;
+        run.sentMs = Date.now() - started;
+      });
+      return run;
+    },
+  };
 }
 
 /**
