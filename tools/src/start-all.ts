@@ -39,6 +39,9 @@ const ports = devPorts(env);
 let system: LaunchedSystem | undefined;
 let stopping = false;
 
+// A reader that went away (`npm start | head`) must not crash the launcher mid-shutdown and leave children running.
+process.stdout.on('error', () => {});
+
 function say(line: string): void {
   process.stdout.write(`${formatLogLine('byot', JSON.stringify({ level: 'info', msg: line }), color)}\n`);
 }
